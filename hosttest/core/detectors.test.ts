@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { BurstDetector, DEFAULT_BURST_THRESHOLDS } from "../../src/core/burst-detector";
+import { AmountAnomalyDetector, DEFAULT_AMOUNT_ANOMALY } from "../../src/core/amount-anomaly-detector";
+import { ClockDriftDetector } from "../../src/core/clock-drift-detector";
+import { alertId } from "../../src/core/alert";
+import { createWindowResult } from "../../src/core/window-result";
+
+function windowOf(count: number, sum: number, end = 120_000) {
+  const r = createWindowResult("burst", "card_hash");
+  r.key = "card_x";
+  r.start = end - 120_000;
+  r.end = end;
+  r.count = count;
+  r.sum = sum;
+  return r;
+}
+
+/** Deterministic pseudo-random amounts around a merchant's typical ticket. */
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+describe("burst detector", () => {
+  const d = () => new BurstDetector(DEFAULT_BURST_THRESHOLDS, "card_hash");
+
+  it("alerts on more than 10 swipes, or more than 5 averaging under 500 cents", () => {
+    expect(d().check(windowOf(11, 11 * 5_000))).not.toBeNull();
+    expect(d().check(windowOf(10, 10 * 5_000))).toBeNull();
+    expect(d().check(windowOf(6, 6 * 499))).not.toBeNull();
+    expect(d().check(windowOf(6, 6 * 500))).toBeNull();
+    expect(d().check(windowOf(5, 5 * 100))).toBeNull();
+  });
+
+  it("gives the same id for the same card and window end, whatever the content", () => {
+    const a = d().check(windowOf(12, 100, 135_000));
+    const b = d().check(windowOf(20, 200, 135_000));
+    expect(a?.id).toBe(alertId("BURST_ATTACK", "card_x", 135_000));
+    expect(b?.id).toBe(a?.id);
+    expect(d().check(windowOf(12, 100, 150_000))?.id).not.toBe(a?.id);
+  });
+
+  it("uses configured thresholds", () => {
+    const strict = new BurstDetector({ maxCount: 3, smallBurstCount: 2, smallAverageCents: 100 }, "card_hash");
+    expect(strict.check(windowOf(4, 4_000))).not.toBeNull();
+    expect(strict.check(windowOf(3, 3 * 99))).not.toBeNull();
+    expect(strict.check(windowOf(3, 3 * 100))).toBeNull();
+  });
+});
+
+describe("amount anomaly detector", () => {
+  function trained(seed: number, n: number) {
+    const det = new AmountAnomalyDetector(DEFAULT_AMOUNT_ANOMALY);
+    const rnd = lcg(seed);
+    let alerts = 0;
+    for (let i = 0; i < n; i++) {
+      const amount = Math.round(2_000 * Math.exp((rnd() - 0.5) * 0.8)); // typical 20 $ ± 40 %
+      if (det.check("m1", "t" + i, i, amount, i)) alerts++;
+    }
+    return { det, alerts };
+  }
+
+  it("stays silent during warm-up, whatever the amount", () => {
+    const det = new AmountAnomalyDetector(DEFAULT_AMOUNT_ANOMALY);
+    for (let i = 0; i < DEFAULT_AMOUNT_ANOMALY.warmup; i++) {
+      expect(det.check("m1", "t" + i, i, i % 2 ? 100 : 1_000_000, i)).toBeNull();
+    }
+  });
+
+  it("flags a big ticket after warm-up and keeps normal traffic quiet", () => {
+    const { det, alerts } = trained(1, 500);
+    expect(alerts).toBeLessThanOrEqual(2);
+    const a = det.check("m1", "big-1", 501, 250_000, 501);
+    expect(a).not.toBeNull();
+    expect(a?.id).toBe(alertId("AMOUNT_ANOMALY", "m1", "big-1"));
+    expect(a?.value ?? 0).toBeGreaterThan(DEFAULT_AMOUNT_ANOMALY.threshold);
+  });
+
+  it("is not dragged by the outliers it flags", () => {
+    const { det } = trained(2, 300);
+    const before = det.score("m1", 2_000);
+    let flagged = 0;
+    for (let i = 0; i < 20; i++) if (det.check("m1", "o" + i, 400 + i, 500_000, 400 + i)) flagged++;
+    expect(flagged).toBe(20); // still flagged on the 20th: the statistic did not move to them
+    expect(Math.abs(det.score("m1", 2_000) - before)).toBeLessThan(1.5);
+  });
+
+  it("flags only big tickets by default; small amounts only with direction both", () => {
+    const high = new AmountAnomalyDetector(DEFAULT_AMOUNT_ANOMALY);
+    const both = new AmountAnomalyDetector({ ...DEFAULT_AMOUNT_ANOMALY, direction: "both" });
+    for (let i = 0; i < 40; i++) {
+      high.check("m", "t" + i, i, 5_000 + (i % 5) * 10, i);
+      both.check("m", "t" + i, i, 5_000 + (i % 5) * 10, i);
+    }
+    expect(high.check("m", "small", 50, 100, 50)).toBeNull();
+    expect(both.check("m", "small", 50, 100, 50)).not.toBeNull();
+  });
+
+  it("keeps O(1) state per merchant, bounded by maxMerchants with LRU eviction", () => {
+    const det = new AmountAnomalyDetector({ ...DEFAULT_AMOUNT_ANOMALY, maxMerchants: 3 });
+    for (let m = 0; m < 10; m++) det.check("m" + m, "t" + m, m, 1_000, m);
+    expect(det.merchants.size).toBe(3);
+    expect(det.merchants.evictions).toBe(7);
+  });
+
+  it("flags any amount at least 5x away from a steady merchant's price", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 100_000 }), fc.double({ min: 5, max: 50, noNaN: true }), fc.boolean(), (price, factor, up) => {
+        const det = new AmountAnomalyDetector({ ...DEFAULT_AMOUNT_ANOMALY, direction: "both" });
+        for (let i = 0; i < 40; i++) det.check("m", "t" + i, i, price + (i % 3), i);
+        const amount = Math.max(1, Math.round(up ? price * factor : price / factor));
+        expect(det.check("m", "x", 99, amount, 99)).not.toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("clock drift detector", () => {
+  it("flags |processing - event| > limit with one id per terminal and minute bucket", () => {
+    const d = new ClockDriftDetector(60_000, 60_000);
+    expect(d.check("term_1", 1_000_000, 1_060_000)).toBeNull();
+    const a = d.check("term_1", 1_000_000, 1_060_001);
+    expect(a?.value).toBe(60_001);
+    expect(a?.id).toBe(alertId("CLOCK_DRIFT", "term_1", 1_020_000));
+    expect(d.check("term_1", 1_000_500, 900_000)?.id).toBe(alertId("CLOCK_DRIFT", "term_1", 1_020_000));
+    expect(d.check("term_1", 1_000_000, 940_000)).toBeNull();
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { KeySlotTable } from "../../src/core/key-slot-table";
+
+describe("key slot table", () => {
+  it("evicts the least recently used key when full, and says so first", () => {
+    const t = new KeySlotTable(2, 1e9);
+    const removed: string[] = [];
+    t.onRemove = (slot, why) => removed.push(t.keys[slot] + ":" + why);
+    const a = t.acquire("a", 0);
+    t.acquire("b", 1);
+    expect(t.acquire("a", 2)).toBe(a); // touch a: b is now least recent
+    t.acquire("c", 3);
+    expect(removed).toEqual(["b:evicted"]);
+    expect(t.find("b")).toBe(-1);
+    expect(t.find("a")).toBe(a);
+    expect(t.evictions).toBe(1);
+  });
+
+  it("expires keys idle for the TTL, oldest first, O(1) when none is due", () => {
+    const t = new KeySlotTable(4, 100);
+    const removed: string[] = [];
+    t.onRemove = (slot, why) => removed.push(t.keys[slot] + ":" + why);
+    t.acquire("a", 0);
+    t.acquire("b", 50);
+    t.expireIdle(99);
+    expect(removed).toEqual([]);
+    t.expireIdle(100);
+    expect(removed).toEqual(["a:expired"]);
+    t.expireIdle(1_000);
+    expect(removed).toEqual(["a:expired", "b:expired"]);
+    expect(t.expirations).toBe(2);
+    expect(t.size).toBe(0);
+  });
+
+  it("processing time that goes backwards does not resurrect or reorder keys", () => {
+    const t = new KeySlotTable(4, 100);
+    t.acquire("a", 1_000);
+    t.acquire("b", 10); // clock stays at 1000
+    t.expireIdle(1_099);
+    expect(t.size).toBe(2);
+    t.expireIdle(1_100);
+    expect(t.size).toBe(0);
+  });
+
+  it("never holds more than its capacity and keeps its index consistent", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.boolean()), { maxLength: 200 }), (cap, ops) => {
+        const t = new KeySlotTable(cap, 1e9);
+        let now = 0;
+        for (const [k, release] of ops) {
+          const key = "k" + k;
+          const slot = t.acquire(key, now++);
+          expect(t.keys[slot]).toBe(key);
+          if (release) t.release(slot);
+          expect(t.size).toBeLessThanOrEqual(cap);
+        }
+        let n = 0;
+        for (let s = t.first(); s >= 0; s = t.after(s)) {
+          expect(t.find(t.keys[s])).toBe(s);
+          n++;
+        }
+        expect(n).toBe(t.size);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

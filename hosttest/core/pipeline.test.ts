@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Pipeline, ProcessOutcome, type PipelineSink } from "../../src/core/pipeline";
+import { defaultPipelineConfig, resolvePipelineConfig } from "../../src/core/pipeline-config";
+import { REJECT_REASONS } from "../../src/core/reject-reason";
+import { CollectingSink } from "./support/collecting-sink";
+import { fixedPorts, rawSwipe, T0 } from "./support/swipes";
+
+function pipeline(over: unknown = {}) {
+  const sink = new CollectingSink();
+  const p = new Pipeline(resolvePipelineConfig(over), sink, fixedPorts, "term_1");
+  return { p, sink };
+}
+
+/** Twelve small purchases on one card within a minute: card testing. */
+function cardTest(card: string, t: number) {
+  const out = [];
+  for (let i = 0; i < 12; i++) {
+    const ts = t + i * 4_000;
+    out.push(rawSwipe({ card_hash: card, amount_cents: 100 + i, timestamp: ts, terminal_time: ts + 200 }));
+  }
+  return out;
+}
+
+describe("pipeline", () => {
+  it("accepts a swipe: request id assigned once, stored in the ring", () => {
+    const { p, sink } = pipeline();
+    expect(p.process(rawSwipe({ transaction_id: "txn-1" }))).toBe(ProcessOutcome.ACCEPTED);
+    expect(p.process(rawSwipe({ transaction_id: "txn-2" }))).toBe(ProcessOutcome.ACCEPTED);
+    expect(sink.accepted).toEqual([{ tx: "txn-1", seq: 1 }, { tx: "txn-2", seq: 2 }]);
+    expect(p.requestIds.format(1)).toBe("term_1-7-1");
+    expect(p.ring.size).toBe(2);
+    expect(p.ring.requestSeqAt(1)).toBe(2);
+  });
+
+  it("rejects bad input with a reason, counts it, and keeps what it accepted", () => {
+    const { p, sink } = pipeline();
+    p.process(rawSwipe({ transaction_id: "good-1" }));
+    expect(p.process({ ...rawSwipe({ transaction_id: "bad-1" }), amount_cents: -5 })).toBe(ProcessOutcome.REJECTED);
+    expect(p.process("not json object")).toBe(ProcessOutcome.REJECTED);
+    expect(p.process(rawSwipe({ transaction_id: "good-1" }))).toBe(ProcessOutcome.REJECTED);
+    expect(sink.rejects.map((r) => [r.reason, r.transaction_id])).toEqual([
+      ["AMOUNT_NOT_POSITIVE", "bad-1"], ["NOT_AN_OBJECT", ""], ["DUPLICATE_TRANSACTION", "good-1"],
+    ]);
+    const st = p.stats();
+    expect(st.rejected).toBe(3);
+    expect(st.rejects.DUPLICATE_TRANSACTION).toBe(1);
+    expect(st.accepted).toBe(1);
+    expect(p.ring.size).toBe(1);
+  });
+
+  it("never echoes a card number back in a reject", () => {
+    const { sink, p } = pipeline();
+    p.process(rawSwipe({ card_hash: "4111111111111111" }));
+    expect(JSON.stringify(sink.rejects)).not.toContain("4111111111111111");
+    expect(sink.rejects[0].reason).toBe("CARD_NUMBER_IN_CARD_HASH");
+  });
+
+  it("detects card testing once per window, and a re-fired window yields no second alert", () => {
+    const { p, sink } = pipeline();
+    for (const s of cardTest("card_tester", T0)) p.process(s);
+    // Advance event time so that every burst window has fired (watermark T0 + 169 999).
+    p.process(rawSwipe({ card_hash: "other", timestamp: T0 + 200_000, terminal_time: T0 + 200_100 }));
+    const bursts = sink.alerts.filter((a) => a.type === "BURST_ATTACK");
+    expect(bursts.length).toBeGreaterThan(0);
+    expect(new Set(bursts.map((a) => a.id)).size).toBe(bursts.length);
+    for (const a of bursts) expect(a.key).toBe("card_tester");
+    const before = bursts.length;
+    // A late swipe on the same card re-fires the windows (within lateness): same ids, suppressed.
+    p.process(rawSwipe({ card_hash: "card_tester", amount_cents: 50, timestamp: T0 + 44_000, terminal_time: T0 + 200_200 }));
+    expect(sink.windows.some((w) => w.update && w.key === "card_tester")).toBe(true);
+    expect(sink.alerts.filter((a) => a.type === "BURST_ATTACK").length).toBe(before);
+    expect(p.stats().alerts_suppressed).toBeGreaterThan(0);
+  });
+
+  it("sends data beyond allowed lateness to the late output with its reason, still accepted", () => {
+    const { p, sink } = pipeline();
+    p.process(rawSwipe({ timestamp: T0 + 3_600_000, terminal_time: T0 + 3_600_000 }));
+    const outcome = p.process(rawSwipe({ transaction_id: "old-1", timestamp: T0, terminal_time: T0 + 3_600_000 + 10 }));
+    expect(outcome).toBe(ProcessOutcome.ACCEPTED);
+    expect(sink.late.map((l) => [l.window, l.transaction_id, l.reason])).toEqual([
+      ["burst", "old-1", "BEYOND_ALLOWED_LATENESS"], ["card_5m", "old-1", "BEYOND_ALLOWED_LATENESS"], ["merchant_1m", "old-1", "BEYOND_ALLOWED_LATENESS"],
+    ]);
+    expect(sink.late[0].request_id).toBe("term_1-7-2");
+    expect(p.stats().windows.burst.late).toBe(1);
+    expect(sink.accepted.map((a) => a.tx)).toContain("old-1");
+  });
+
+  it("flags clock drift between event time and terminal time", () => {
+    const { p, sink } = pipeline();
+    p.process(rawSwipe({ timestamp: T0, terminal_time: T0 + 5 * 60_000 }));
+    expect(sink.alerts.map((a) => a.type)).toEqual(["CLOCK_DRIFT"]);
+    expect(sink.alerts[0].value).toBe(300_000);
+  });
+
+  it("flags a big ticket after the merchant's warm-up", () => {
+    const { p, sink } = pipeline();
+    for (let i = 0; i < 40; i++) p.process(rawSwipe({ card_hash: "c" + i, amount_cents: 1_800 + (i % 7) * 50, timestamp: T0 + i * 1_000, terminal_time: T0 + i * 1_000 }));
+    expect(sink.alerts.length).toBe(0);
+    p.process(rawSwipe({ transaction_id: "big", card_hash: "cz", amount_cents: 900_000, timestamp: T0 + 50_000, terminal_time: T0 + 50_000 }));
+    expect(sink.alerts.map((a) => [a.type, a.id])).toEqual([["AMOUNT_ANOMALY", "AMOUNT_ANOMALY:merch_grocery_001:big"]]);
+  });
+
+  it("replaying the same input gives the same outputs and alert ids", () => {
+    const input = [...cardTest("c1", T0), ...cardTest("c2", T0 + 30_000), rawSwipe({ timestamp: T0 + 900_000, terminal_time: T0 + 900_000 })];
+    const run = () => {
+      const { p, sink } = pipeline();
+      for (const s of input) p.process(s);
+      p.finish();
+      return sink;
+    };
+    const a = run();
+    const b = run();
+    expect(a.alerts.map((x) => x.id)).toEqual(b.alerts.map((x) => x.id));
+    expect(a.windows).toEqual(b.windows);
+  });
+
+  it("a throwing sink is counted and does not stop the pipeline", () => {
+    const throwing: PipelineSink = {
+      onWindow() { throw new Error("w"); }, onAlert() { throw new Error("a"); }, onLate() { throw new Error("l"); },
+      onReject() { throw new Error("r"); }, onAccepted() { throw new Error("x"); },
+    };
+    const p = new Pipeline(defaultPipelineConfig(), throwing, fixedPorts, "term_1");
+    expect(p.process(rawSwipe())).toBe(ProcessOutcome.ACCEPTED);
+    expect(p.process(null)).toBe(ProcessOutcome.REJECTED);
+    expect(p.stats().sink_errors).toBe(2);
+  });
+
+  it("never throws, and its counters add up, on any mix of records", () => {
+    const good = fc.record({ dt: fc.integer({ min: -200_000, max: 60_000 }), card: fc.constantFrom("a", "b", "c"), amount: fc.integer({ min: 1, max: 20_000 }) });
+    const bad = fc.anything();
+    fc.assert(
+      fc.property(fc.array(fc.oneof(good.map((g) => ({ g })), bad.map((b) => ({ b }))), { maxLength: 80 }), (items) => {
+        const { p, sink } = pipeline({ ringCapacity: 16 });
+        let t = T0;
+        for (const it of items) {
+          if ("g" in it && it.g) {
+            t += Math.max(0, it.g.dt);
+            p.process(rawSwipe({ card_hash: it.g.card, amount_cents: it.g.amount, timestamp: t + Math.min(0, it.g.dt), terminal_time: t }));
+          } else {
+            p.process((it as { b: unknown }).b);
+          }
+        }
+        p.finish();
+        const st = p.stats();
+        expect(st.accepted + st.rejected).toBe(items.length);
+        expect(REJECT_REASONS.reduce((n, r) => n + st.rejects[r], 0)).toBe(st.rejected);
+        expect(sink.rejects.length).toBe(st.rejected);
+        expect(sink.accepted.length).toBe(st.accepted);
+        expect(p.ring.size).toBe(Math.min(16, st.accepted));
+        for (const w of Object.values(st.windows)) {
+          expect(w.live_panes).toBe(0);
+          expect(w.late).toBe(sink.late.filter((l) => l.window === Object.keys(st.windows).find((k) => st.windows[k] === w)).length);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

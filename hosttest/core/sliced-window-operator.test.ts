@@ -1,0 +1,210 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { AddOutcome, SlicedWindowOperator, type SlicedWindowOptions } from "../../src/core/sliced-window-operator";
+import { BoundedOutOfOrdernessWatermark } from "../../src/core/watermark";
+import type { WindowResult } from "../../src/core/window-result";
+import { firingKey, ReferenceWindows, type RefFiring } from "./support/reference-windows";
+
+const BIG = { maxKeys: 64, keyTtlMs: 1e15, maxPanes: 20_000 };
+
+function makeOp(o: Partial<SlicedWindowOptions> = {}): SlicedWindowOperator {
+  return new SlicedWindowOperator({
+    name: "w", keyField: "card_hash", size: 10_000, slide: 10_000, offset: 0, allowedLateness: 0, smallAmountCents: 500, ...BIG, ...o,
+  });
+}
+
+interface Ev { key: string; ts: number; amount: number }
+
+/** Feeds events like the pipeline does: add under the current watermark, then advance it. */
+function drive(op: SlicedWindowOperator, delay: number, events: Ev[], finish = true) {
+  const firings: RefFiring[] = [];
+  const flags: WindowResult[] = [];
+  const late: { key: string; ts: number }[] = [];
+  op.onWindow((r) => {
+    firings.push({ key: r.key, start: r.start, end: r.end, count: r.count, sum: r.sum, min: r.min, max: r.max, small: r.small, update: r.update });
+    flags.push({ ...r });
+  });
+  const wm = new BoundedOutOfOrdernessWatermark(delay);
+  for (const e of events) {
+    const o = op.add(e.key, e.ts, e.amount, 0);
+    if (o === AddOutcome.LATE) late.push({ key: e.key, ts: e.ts });
+    if (wm.observe(e.ts)) op.advanceWatermark(wm.current);
+  }
+  if (finish) op.advanceWatermark(Infinity);
+  return { firings, late, flags };
+}
+
+describe("sliced window operator", () => {
+  it("a tumbling window fires exactly when the watermark reaches end - 1", () => {
+    const op = makeOp();
+    const seen: number[] = [];
+    op.onWindow((r) => seen.push(r.count));
+    op.add("a", 1_000, 100, 0);
+    op.add("a", 9_999, 300, 0);
+    op.advanceWatermark(9_998);
+    expect(seen).toEqual([]);
+    op.advanceWatermark(9_999);
+    expect(seen).toEqual([2]);
+    expect(op.livePanes).toBe(0); // no lateness: purged at the same watermark
+    expect(op.liveKeys).toBe(0);
+  });
+
+  it("sliding windows: each event lands in size/slide windows, combined from shared panes", () => {
+    const op = makeOp({ size: 120_000, slide: 15_000 });
+    expect(op.paneLength).toBe(15_000);
+    const { firings } = drive(op, 0, [{ key: "c", ts: 20_000, amount: 250 }]);
+    expect(firings.map((f) => f.start)).toEqual([-90_000, -75_000, -60_000, -45_000, -30_000, -15_000, 0, 15_000]);
+    for (const f of firings) {
+      expect(f.end - f.start).toBe(120_000);
+      expect(f.count).toBe(1);
+      expect(f.small).toBe(1);
+    }
+  });
+
+  it("window boundaries follow the offset", () => {
+    const op = makeOp({ size: 60_000, slide: 60_000, offset: 5_000 });
+    const { firings } = drive(op, 0, [{ key: "m", ts: 4_000, amount: 1 }, { key: "m", ts: 5_000, amount: 2 }]);
+    expect(firings.map((f) => [f.start, f.count])).toEqual([[-55_000, 1], [5_000, 1]]);
+  });
+
+  it("aggregates count, sum, min, max and small amounts", () => {
+    const op = makeOp();
+    const { firings } = drive(op, 0, [
+      { key: "a", ts: 100, amount: 450 }, { key: "a", ts: 200, amount: 2_000 }, { key: "a", ts: 300, amount: 99 },
+    ]);
+    expect(firings).toEqual([{ key: "a", start: 0, end: 10_000, count: 3, sum: 2_549, min: 99, max: 2_000, small: 2, update: false }]);
+  });
+
+  it("a late element within allowed lateness re-fires its window as an update", () => {
+    const op = makeOp({ allowedLateness: 5_000 });
+    const { firings, late } = drive(op, 0, [
+      { key: "a", ts: 1_000, amount: 10 },
+      { key: "a", ts: 12_000, amount: 10 }, // watermark 11_999: [0,10000) fires
+      { key: "a", ts: 5_000, amount: 20 }, // late but within lateness
+    ], false);
+    expect(late).toEqual([]);
+    expect(firings.map((f) => [f.start, f.count, f.sum, f.update])).toEqual([[0, 1, 10, false], [0, 2, 30, true]]);
+  });
+
+  it("a late element that is the first of its window fires it, not flagged as an update", () => {
+    const op = makeOp({ allowedLateness: 5_000 });
+    const { firings } = drive(op, 0, [{ key: "a", ts: 12_000, amount: 10 }, { key: "b", ts: 5_000, amount: 20 }], false);
+    expect(firings).toEqual([{ key: "b", start: 0, end: 10_000, count: 1, sum: 20, min: 20, max: 20, small: 1, update: false }]);
+  });
+
+  it("beyond allowed lateness the element is refused as LATE and the window state is gone", () => {
+    const op = makeOp({ allowedLateness: 5_000 });
+    const { firings, late } = drive(op, 0, [
+      { key: "a", ts: 1_000, amount: 10 },
+      { key: "a", ts: 15_000, amount: 10 }, // wm 14_999 = 9_999 + 5_000: [0,10000) purged
+      { key: "a", ts: 2_000, amount: 99 },
+    ], false);
+    expect(late).toEqual([{ key: "a", ts: 2_000 }]);
+    expect(firings.map((f) => f.count)).toEqual([1]);
+    expect(op.lateElements).toBe(1);
+  });
+
+  it("a window exactly at watermark = end - 1 + lateness is purged: a late element skips it", () => {
+    const op = makeOp({ size: 20_000, slide: 10_000, allowedLateness: 5_000 });
+    const seen: number[][] = [];
+    op.onWindow((r) => seen.push([r.start, r.count]));
+    op.add("a", 5_000, 1, 0);
+    op.advanceWatermark(14_999); // [-10000, 10000) fired at 9_999 and purged now
+    expect(seen).toEqual([[-10_000, 1]]);
+    expect(op.add("a", 6_000, 1, 0)).toBe(AddOutcome.ACCEPTED); // [0, 20000) still open
+    expect(seen).toEqual([[-10_000, 1]]);
+    op.advanceWatermark(19_999);
+    expect(seen).toEqual([[-10_000, 1], [0, 2]]);
+  });
+
+  it("state stays bounded: panes and keys are freed after purge", () => {
+    const op = makeOp({ size: 120_000, slide: 15_000, allowedLateness: 60_000 });
+    const events: Ev[] = [];
+    for (let i = 0; i < 2_000; i++) events.push({ key: "k" + (i % 37), ts: i * 1_000, amount: 100 + (i % 50) });
+    drive(op, 30_000, events, false);
+    // Live panes are bounded by the horizon (size + lateness + delay) / pane per key.
+    expect(op.livePanes).toBeLessThanOrEqual(37 * ((120_000 + 60_000 + 30_000) / 15_000 + 1));
+    op.advanceWatermark(Infinity);
+    expect(op.livePanes).toBe(0);
+    expect(op.liveKeys).toBe(0);
+  });
+
+  it("evicting the least recently used key fires its pending windows early, flagged", () => {
+    const op = makeOp({ maxKeys: 2 });
+    const { flags } = drive(op, 0, [
+      { key: "a", ts: 1_000, amount: 1 }, { key: "b", ts: 1_001, amount: 1 }, { key: "c", ts: 1_002, amount: 1 },
+    ], false);
+    expect(flags.map((r) => [r.key, r.evicted])).toEqual([["a", true]]);
+    expect(op.keys.evictions).toBe(1);
+    expect(op.windowsFlushed).toBe(1);
+  });
+
+  it("an exhausted pane pool evicts other keys, never the one being added", () => {
+    const op = makeOp({ maxPanes: 2, maxKeys: 8 });
+    const { flags } = drive(op, 0, [
+      { key: "a", ts: 1_000, amount: 1 }, { key: "b", ts: 1_000, amount: 1 }, { key: "c", ts: 1_000, amount: 1 },
+    ], false);
+    expect(flags.map((r) => r.key)).toEqual(["a"]);
+    expect(op.livePanes).toBe(2);
+    // One key cannot hold more panes than the pool: the element is refused, counted.
+    const single = makeOp({ maxPanes: 1, maxKeys: 8 });
+    expect(single.add("x", 1_000, 1, 0)).toBe(AddOutcome.ACCEPTED);
+    expect(single.add("x", 20_000, 1, 0)).toBe(AddOutcome.STATE_FULL);
+    expect(single.stateFull).toBe(1);
+  });
+
+  it("keys idle past the TTL (processing time) are flushed and freed", () => {
+    const op = makeOp({ keyTtlMs: 60_000 });
+    const out: WindowResult[] = [];
+    op.onWindow((r) => out.push({ ...r }));
+    op.add("a", 1_000, 5, 0);
+    op.expireIdle(59_999);
+    expect(op.liveKeys).toBe(1);
+    op.expireIdle(60_000);
+    expect(op.liveKeys).toBe(0);
+    expect(op.keys.expirations).toBe(1);
+    expect(out.map((r) => [r.key, r.count, r.evicted])).toEqual([["a", 1, true]]);
+  });
+
+  it("matches a brute-force Flink model on random out-of-order streams with late data", () => {
+    const spec = fc.record({
+      slideUnits: fc.integer({ min: 1, max: 8 }),
+      extraUnits: fc.integer({ min: 0, max: 12 }),
+      offsetUnits: fc.nat(),
+      // Multiples of 250 ms make exact boundary hits (end - 1 == watermark,
+      // end - 1 + lateness == watermark) common rather than rare.
+      lateness: fc.integer({ min: 0, max: 160 }).map((x) => x * 250),
+      delay: fc.integer({ min: 0, max: 80 }).map((x) => x * 250),
+    });
+    const events = fc.array(
+      fc.record({
+        key: fc.constantFrom("a", "b", "c", "d"),
+        step: fc.oneof(fc.integer({ min: 0, max: 24 }).map((x) => x * 250), fc.integer({ min: 0, max: 6_000 })),
+        back: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 360 }).map((x) => x * 250), fc.integer({ min: 0, max: 90_000 })),
+        amount: fc.integer({ min: 1, max: 2_000 }),
+      }),
+      { maxLength: 120 },
+    );
+    fc.assert(
+      fc.property(spec, events, (sp, evs) => {
+        const slide = sp.slideUnits * 1_000;
+        const size = slide + sp.extraUnits * 1_000;
+        const offset = (sp.offsetUnits % sp.slideUnits) * 1_000;
+        const ref = new ReferenceWindows({ size, slide, offset, lateness: sp.lateness, delay: sp.delay, small: 500 });
+        const op = makeOp({ size, slide, offset, allowedLateness: sp.lateness });
+        let clock = 1_000_000;
+        const stream: Ev[] = evs.map((e) => {
+          clock += e.step;
+          return { key: e.key, ts: clock - e.back, amount: e.amount };
+        });
+        for (const e of stream) ref.add(e.key, e.ts, e.amount);
+        ref.advance(Infinity);
+        const got = drive(op, sp.delay, stream);
+        expect(got.firings.map(firingKey).sort()).toEqual(ref.firings.map(firingKey).sort());
+        expect(got.late).toEqual(ref.late);
+        expect(op.livePanes).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { createEmptySwipe } from "../../src/core/swipe";
+import { createRejectInfo, DEFAULT_VALIDATION_LIMITS, validateSwipe } from "../../src/core/swipe-validator";
+import { REJECT_REASONS, RejectReason } from "../../src/core/reject-reason";
+import { looksLikeCardNumber } from "../../src/core/card-number-check";
+import { rawSwipe, T0 } from "./support/swipes";
+
+function check(input: unknown) {
+  const s = createEmptySwipe();
+  const info = createRejectInfo();
+  const ok = validateSwipe(input, DEFAULT_VALIDATION_LIMITS, s, info);
+  return { ok, s, reason: ok ? null : info.reason, field: ok ? null : info.field, detail: info.detail };
+}
+
+function without(key: string): Record<string, unknown> {
+  const r: Record<string, unknown> = { ...rawSwipe() };
+  delete r[key];
+  return r;
+}
+
+describe("swipe validation", () => {
+  it("accepts a well-formed swipe and copies every field", () => {
+    const r = check(rawSwipe({ transaction_id: "txn-a1b2c3d4", amount_cents: 4523, timestamp: "2026-01-10T14:23:45.123Z", terminal_time: "2026-01-10T14:23:45.456Z" }));
+    expect(r.ok).toBe(true);
+    expect(r.s.transaction_id).toBe("txn-a1b2c3d4");
+    expect(r.s.amount_cents).toBe(4523);
+    expect(r.s.lat).toBe(40.7128);
+    expect(r.s.lon).toBe(-74.006);
+    expect(r.s.timestamp).toBe(Date.UTC(2026, 0, 10, 14, 23, 45, 123));
+    expect(r.s.terminal_time - r.s.timestamp).toBe(333);
+  });
+
+  it("gives a specific reason for each kind of bad input", () => {
+    const cases: [unknown, RejectReason, string][] = [
+      [null, RejectReason.NOT_AN_OBJECT, ""],
+      [[1, 2], RejectReason.NOT_AN_OBJECT, ""],
+      ["{}", RejectReason.NOT_AN_OBJECT, ""],
+      [without("card_hash"), RejectReason.MISSING_FIELD, "card_hash"],
+      [without("location"), RejectReason.MISSING_FIELD, "location"],
+      [without("terminal_time"), RejectReason.MISSING_FIELD, "terminal_time"],
+      [rawSwipe({ merchant_id: 12 as unknown as string }), RejectReason.WRONG_TYPE, "merchant_id"],
+      [rawSwipe({ amount_cents: "45" as unknown as number }), RejectReason.WRONG_TYPE, "amount_cents"],
+      [rawSwipe({ terminal_id: "" }), RejectReason.EMPTY_STRING, "terminal_id"],
+      [rawSwipe({ transaction_id: "x".repeat(65) }), RejectReason.STRING_TOO_LONG, "transaction_id"],
+      [rawSwipe({ merchant_id: "a/b" }), RejectReason.BAD_CHARACTERS, "merchant_id"],
+      [rawSwipe({ card_hash: "4111 1111 1111 1111" }), RejectReason.BAD_CHARACTERS, "card_hash"],
+      [rawSwipe({ card_hash: "4111111111111111" }), RejectReason.CARD_NUMBER_IN_CARD_HASH, "card_hash"],
+      [rawSwipe({ amount_cents: 12.5 }), RejectReason.AMOUNT_NOT_INTEGER, "amount_cents"],
+      [rawSwipe({ amount_cents: NaN }), RejectReason.AMOUNT_NOT_INTEGER, "amount_cents"],
+      [rawSwipe({ amount_cents: 0 }), RejectReason.AMOUNT_NOT_POSITIVE, "amount_cents"],
+      [rawSwipe({ amount_cents: -100 }), RejectReason.AMOUNT_NOT_POSITIVE, "amount_cents"],
+      [rawSwipe({ amount_cents: 10_000_001 }), RejectReason.AMOUNT_TOO_LARGE, "amount_cents"],
+      [rawSwipe({ currency: "usd" }), RejectReason.BAD_CURRENCY, "currency"],
+      [rawSwipe({ currency: "USDT" }), RejectReason.BAD_CURRENCY, "currency"],
+      [rawSwipe({ location: { lat: 91, lon: 0 } }), RejectReason.LAT_OUT_OF_RANGE, "location.lat"],
+      [rawSwipe({ location: { lat: 0, lon: -180.5 } }), RejectReason.LON_OUT_OF_RANGE, "location.lon"],
+      [rawSwipe({ location: { lat: NaN, lon: 0 } }), RejectReason.LAT_OUT_OF_RANGE, "location.lat"],
+      [rawSwipe({ location: [1, 2] as unknown as { lat: number; lon: number } }), RejectReason.WRONG_TYPE, "location"],
+      [rawSwipe({ timestamp: Infinity }), RejectReason.BAD_TIME, "timestamp"],
+      [rawSwipe({ timestamp: "yesterday" }), RejectReason.BAD_TIME, "timestamp"],
+      [rawSwipe({ timestamp: "2026-01-10 14:23:45" }), RejectReason.BAD_TIME, "timestamp"],
+      [rawSwipe({ terminal_time: 12 }), RejectReason.BAD_TIME, "terminal_time"],
+      [rawSwipe({ timestamp: T0 + 11 * 60_000, terminal_time: T0 }), RejectReason.EVENT_TIME_IN_FUTURE, "timestamp"],
+    ];
+    for (const [input, reason, field] of cases) {
+      const r = check(input);
+      expect(r.reason).toBe(reason);
+      expect(r.field).toBe(field);
+      expect(r.detail.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("every reason code is distinct and named after itself", () => {
+    expect(new Set(REJECT_REASONS).size).toBe(REJECT_REASONS.length);
+    for (const r of REJECT_REASONS) expect(RejectReason[r]).toBe(r);
+  });
+
+  it("recognises card numbers by the Luhn check, not by length alone", () => {
+    expect(looksLikeCardNumber("4111111111111111")).toBe(true);
+    expect(looksLikeCardNumber("4111-1111-1111-1111")).toBe(true);
+    expect(looksLikeCardNumber("4111111111111112")).toBe(false);
+    expect(looksLikeCardNumber("123456789012")).toBe(false);
+    expect(looksLikeCardNumber("hash_xyz789")).toBe(false);
+  });
+
+  it("never throws, whatever the input", () => {
+    const anyValue = fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true });
+    const mutated = fc.record({ field: fc.constantFrom(...Object.keys(rawSwipe())), value: anyValue }).map(({ field, value }) => ({ ...rawSwipe(), [field]: value }));
+    fc.assert(
+      fc.property(fc.oneof(anyValue, mutated), (input) => {
+        const r = check(input);
+        expect(typeof r.ok).toBe("boolean");
+        if (!r.ok) expect(REJECT_REASONS).toContain(r.reason);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

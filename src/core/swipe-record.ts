@@ -1,0 +1,19 @@
+/** A raw swipe as it arrives from a reader, a console line or a JSONL file (payment schema names). */
+export interface SwipeRecord {
+  transaction_id: string;
+  card_hash: string;
+  terminal_id: string;
+  merchant_id: string;
+  amount_cents: number;
+  currency: string;
+  location: { lat: number; lon: number };
+  timestamp: number | string;
+  terminal_time: number | string;
+}
+
+export function createSwipeRecord(): SwipeRecord {
+  return {
+    transaction_id: "", card_hash: "", terminal_id: "", merchant_id: "", amount_cents: 0, currency: "USD",
+    location: { lat: 0, lon: 0 }, timestamp: 0, terminal_time: 0,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * A validated card swipe, in the payment schema's field names.
+ * Times are milliseconds since the Unix epoch (UTC).
+ * There is never a card number here: only `card_hash`.
+ */
+export interface Swipe {
+  transaction_id: string;
+  card_hash: string;
+  terminal_id: string;
+  merchant_id: string;
+  amount_cents: number;
+  currency: string;
+  lat: number;
+  lon: number;
+  /** Event time: when the card was swiped. */
+  timestamp: number;
+  /** Processing time: when the terminal handled or sent it. */
+  terminal_time: number;
+}
+
+export function createEmptySwipe(): Swipe {
+  return {
+    transaction_id: "",
+    card_hash: "",
+    terminal_id: "",
+    merchant_id: "",
+    amount_cents: 0,
+    currency: "",
+    lat: 0,
+    lon: 0,
+    timestamp: 0,
+    terminal_time: 0,
+  };
+}
+
+export function copySwipe(from: Swipe, to: Swipe): Swipe {
+  to.transaction_id = from.transaction_id;
+  to.card_hash = from.card_hash;
+  to.terminal_id = from.terminal_id;
+  to.merchant_id = from.merchant_id;
+  to.amount_cents = from.amount_cents;
+  to.currency = from.currency;
+  to.lat = from.lat;
+  to.lon = from.lon;
+  to.timestamp = from.timestamp;
+  to.terminal_time = from.terminal_time;
+  return to;
+}

@@ -1,0 +1,26 @@
+/** One firing of one keyed window, with its incremental aggregates. */
+export interface WindowResult {
+  /** Name of the window definition ("burst", "velocity", ...). */
+  window: string;
+  /** Which swipe field keys it ("card_hash", "merchant_id", "terminal_id"). */
+  keyField: string;
+  key: string;
+  start: number;
+  end: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** Swipes below the definition's small-amount threshold. */
+  small: number;
+  /** A late element changed a window that had already fired. */
+  update: boolean;
+  /** Fired early because its key was evicted or expired (LRU or TTL). */
+  evicted: boolean;
+}
+
+export function createWindowResult(window: string, keyField: string): WindowResult {
+  return { window, keyField, key: "", start: 0, end: 0, count: 0, sum: 0, min: 0, max: 0, small: 0, update: false, evicted: false };
+}
+
+export type WindowListener = (r: WindowResult) => void;
