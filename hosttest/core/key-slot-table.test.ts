@@ -17,7 +17,7 @@ describe("key slot table", () => {
     expect(t.evictions).toBe(1);
   });
 
-  it("expires keys idle for the TTL, oldest first, O(1) when none is due", () => {
+  it("expires keys idle for the TTL, and only those", () => {
     const t = new KeySlotTable(4, 100);
     const removed: string[] = [];
     t.onRemove = (slot, why) => removed.push(t.keys[slot] + ":" + why);
@@ -27,9 +27,14 @@ describe("key slot table", () => {
     expect(removed).toEqual([]);
     t.expireIdle(100);
     expect(removed).toEqual(["a:expired"]);
-    t.expireIdle(1_000);
+    t.acquire("c", 120);
+    t.expireIdle(149);
+    expect(removed).toEqual(["a:expired"]);
+    t.expireIdle(150);
     expect(removed).toEqual(["a:expired", "b:expired"]);
-    expect(t.expirations).toBe(2);
+    t.expireIdle(1_000);
+    expect(removed).toEqual(["a:expired", "b:expired", "c:expired"]);
+    expect(t.expirations).toBe(3);
     expect(t.size).toBe(0);
   });
 
@@ -41,6 +46,28 @@ describe("key slot table", () => {
     expect(t.size).toBe(2);
     t.expireIdle(1_100);
     expect(t.size).toBe(0);
+  });
+
+  it("evicts by true recency: the key used longest ago goes first", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 100 }), (cap, seq) => {
+        const t = new KeySlotTable(cap, 1e9);
+        const order: string[] = []; // model: least recent first
+        const evicted: string[] = [];
+        const expected: string[] = [];
+        t.onRemove = (slot) => evicted.push(t.keys[slot]);
+        seq.forEach((k, now) => {
+          const key = "k" + k;
+          const at = order.indexOf(key);
+          if (at >= 0) order.splice(at, 1);
+          else if (order.length === cap) expected.push(order.shift() as string);
+          order.push(key);
+          t.acquire(key, now);
+        });
+        expect(evicted).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("never holds more than its capacity and keeps its index consistent", () => {
@@ -55,12 +82,13 @@ describe("key slot table", () => {
           if (release) t.release(slot);
           expect(t.size).toBeLessThanOrEqual(cap);
         }
-        let n = 0;
-        for (let s = t.first(); s >= 0; s = t.after(s)) {
+        const seen = new Set<number>();
+        for (let i = 0; i < t.size; i++) {
+          const s = t.slotAt(i);
           expect(t.find(t.keys[s])).toBe(s);
-          n++;
+          seen.add(s);
         }
-        expect(n).toBe(t.size);
+        expect(seen.size).toBe(t.size);
       }),
       { numRuns: 200 },
     );

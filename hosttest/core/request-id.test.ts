@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { RequestIdAllocator } from "../../src/core/request-id";
-import { BoundedIdSet } from "../../src/core/bounded-id-set";
+import { RecentIdSet } from "../../src/core/recent-id-set";
+import { hashString } from "../../src/core/string-hash";
 
 const rnd = (v: number) => ({ nextUint32: () => v });
 
@@ -33,9 +34,9 @@ describe("request ids", () => {
   });
 });
 
-describe("bounded id set", () => {
+describe("recent id set", () => {
   it("remembers the last N ids and forgets the oldest", () => {
-    const s = new BoundedIdSet(2);
+    const s = new RecentIdSet(2);
     expect(s.add("a")).toBe(true);
     expect(s.add("a")).toBe(false);
     s.add("b");
@@ -48,17 +49,19 @@ describe("bounded id set", () => {
 
   it("agrees with an unbounded model over the last N distinct ids", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 }), fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 200 }), (cap, xs) => {
-        const s = new BoundedIdSet(cap);
+      fc.property(fc.integer({ min: 1, max: 10 }), fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 200 }), fc.boolean(), (cap, xs, collide) => {
+        const s = new RecentIdSet(cap);
         const window: string[] = [];
         for (const x of xs) {
           const id = "i" + x;
           const fresh = !window.includes(id);
-          expect(s.add(id)).toBe(fresh);
+          // With `collide`, every id gets one of two hashes: long probe runs and shifts.
+          expect(s.add(id, collide ? x % 2 : hashString(id))).toBe(fresh);
           if (fresh) {
             window.push(id);
             if (window.length > cap) window.shift();
           }
+          for (const w of window) expect(s.has(w, collide ? Number(w.slice(1)) % 2 : hashString(w))).toBe(true);
           expect(s.size).toBe(window.length);
         }
       }),

@@ -1,15 +1,16 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createEmptySwipe } from "../../src/core/swipe";
-import { createRejectInfo, DEFAULT_VALIDATION_LIMITS, validateSwipe } from "../../src/core/swipe-validator";
+import { createRejectInfo, DEFAULT_VALIDATION_LIMITS, SwipeValidator } from "../../src/core/swipe-validator";
 import { REJECT_REASONS, RejectReason } from "../../src/core/reject-reason";
 import { looksLikeCardNumber } from "../../src/core/card-number-check";
+import { hashString } from "../../src/core/string-hash";
 import { rawSwipe, T0 } from "./support/swipes";
 
 function check(input: unknown) {
   const s = createEmptySwipe();
   const info = createRejectInfo();
-  const ok = validateSwipe(input, DEFAULT_VALIDATION_LIMITS, s, info);
+  const ok = new SwipeValidator(DEFAULT_VALIDATION_LIMITS).validate(input, s, info);
   return { ok, s, reason: ok ? null : info.reason, field: ok ? null : info.field, detail: info.detail };
 }
 
@@ -76,12 +77,47 @@ describe("swipe validation", () => {
     for (const r of REJECT_REASONS) expect(RejectReason[r]).toBe(r);
   });
 
+  it("caches the last terminal, merchant and currency by identity, never accepting a bad one", () => {
+    const v = new SwipeValidator(DEFAULT_VALIDATION_LIMITS);
+    const s = createEmptySwipe();
+    const info = createRejectInfo();
+    expect(v.validate(rawSwipe(), s, info)).toBe(true);
+    expect(v.validate(rawSwipe({ terminal_id: "" }), s, info)).toBe(false);
+    expect(info.reason).toBe(RejectReason.EMPTY_STRING);
+    expect(v.validate(rawSwipe({ merchant_id: "m/1" }), s, info)).toBe(false);
+    expect(info.reason).toBe(RejectReason.BAD_CHARACTERS);
+    expect(v.validate(rawSwipe({ currency: "EU" }), s, info)).toBe(false);
+    expect(info.reason).toBe(RejectReason.BAD_CURRENCY);
+    const fresh = new SwipeValidator(DEFAULT_VALIDATION_LIMITS);
+    expect(fresh.validate(rawSwipe({ terminal_id: "" }), s, info)).toBe(false);
+    expect(fresh.validate(rawSwipe({ currency: "" }), s, info)).toBe(false);
+    expect(info.reason).toBe(RejectReason.BAD_CURRENCY);
+  });
+
+  it("leaves the hashes of the transaction id and keys for dedup and keyed state, equal to hashString", () => {
+    const v = new SwipeValidator(DEFAULT_VALIDATION_LIMITS);
+    for (const id of ["txn-a1b2c3d4", "t", "term_1-tx-123456789", "A.b:c_d-e"]) {
+      expect(v.validate(rawSwipe({ transaction_id: id }), createEmptySwipe(), createRejectInfo())).toBe(true);
+      expect(v.transactionHash).toBe(hashString(id));
+    }
+    const r = rawSwipe({ card_hash: "card_77", merchant_id: "m.9", terminal_id: "t:1" });
+    for (let i = 0; i < 2; i++) {
+      // The second time, merchant and terminal come from the identity cache.
+      expect(v.validate({ ...r, transaction_id: "x" + i }, createEmptySwipe(), createRejectInfo())).toBe(true);
+      expect(v.keyHashes).toEqual({ card_hash: hashString("card_77"), merchant_id: hashString("m.9"), terminal_id: hashString("t:1") });
+    }
+  });
+
   it("recognises card numbers by the Luhn check, not by length alone", () => {
     expect(looksLikeCardNumber("4111111111111111")).toBe(true);
     expect(looksLikeCardNumber("4111-1111-1111-1111")).toBe(true);
     expect(looksLikeCardNumber("4111111111111112")).toBe(false);
     expect(looksLikeCardNumber("123456789012")).toBe(false);
     expect(looksLikeCardNumber("hash_xyz789")).toBe(false);
+    expect(looksLikeCardNumber("378282246310005")).toBe(true); // 15 digits (odd length)
+    expect(looksLikeCardNumber("378282246310006")).toBe(false);
+    expect(looksLikeCardNumber("4111111111111111111")).toBe(false); // 19 digits, bad check digit
+    expect(looksLikeCardNumber("41111111111111111111")).toBe(false); // 20 digits
   });
 
   it("never throws, whatever the input", () => {

@@ -74,10 +74,10 @@ export class AmountAnomalyDetector {
   }
 
   /** Scores and then learns one swipe; returns an alert when it is anomalous. */
-  check(merchantId: string, transactionId: string, eventTime: number, amountCents: number, now: number): Alert | null {
+  check(merchantId: string, transactionId: string, eventTime: number, amountCents: number, now: number, merchantHash = -1): Alert | null {
     this.checked++;
     this.merchants.expireIdle(now);
-    const slot = this.merchants.acquire(merchantId, now);
+    const slot = this.merchants.acquire(merchantId, now, merchantHash);
     const x = Math.log(amountCents);
     const n = this.n[slot];
     let result: Alert | null = null;

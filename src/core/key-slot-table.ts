@@ -4,29 +4,44 @@
  *
  * - At most `capacity` keys; a new key when full evicts the least recently
  *   used one (counted).
- * - Keys idle longer than the TTL (processing time) are expired (counted).
+ * - Keys idle for the TTL (processing time) are expired (counted).
  * - Owners release a slot themselves when its state is empty (counted apart).
  *
  * Before a slot is taken away by eviction or expiry, `onRemove` lets the owner
  * flush what the slot holds, so nothing is dropped unseen.
+ *
+ * Recency is a timestamp per slot, not a linked list: a use is one store, and
+ * the O(n) searches happen only when the table is full (eviction) or when
+ * some key has really been idle for the TTL (expiry). The key index is a
+ * preallocated StringSlotIndex, so keys coming and going never allocate.
  */
+import { hashString } from "./string-hash";
+import { StringSlotIndex } from "./string-slot-index";
+
 export type SlotRemoval = "evicted" | "expired";
+
+const RECENT = 8; // entries of the lookup cache (a power of two)
 
 export class KeySlotTable {
   readonly capacity: number;
   readonly ttlMs: number;
   /** Key held by each slot ("" when free). */
   readonly keys: string[];
-  private readonly index = new Map<string, number>();
+  private readonly index: StringSlotIndex;
   private readonly lastSeen: Float64Array;
-  // LRU list over used slots: `lruHead` is least recently used.
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
-  private lruHead = -1;
-  private lruTail = -1;
+  // Dense list of used slots (order of `slotAt`), and each slot's place in it.
+  private readonly used: Int32Array;
+  private readonly place: Int32Array;
+  private count = 0;
   private readonly freeSlots: Int32Array;
   private freeCount: number;
   private clock = -Infinity;
+  /** No key can expire before this processing time. */
+  private nextExpiry = Infinity;
+  // A small direct-mapped cache in front of the index, by the low hash bits:
+  // a terminal's few merchants, or a card's run of swipes, skip the probe.
+  private readonly recentKey: string[] = new Array<string>(RECENT).fill("");
+  private readonly recentSlot = new Int32Array(RECENT).fill(-1);
 
   evictions = 0;
   expirations = 0;
@@ -38,57 +53,71 @@ export class KeySlotTable {
     if (!(ttlMs > 0)) throw new RangeError(`key TTL must be positive ms, got ${ttlMs}`);
     this.capacity = capacity;
     this.ttlMs = ttlMs;
-    this.keys = new Array<string>(capacity).fill("");
+    this.index = new StringSlotIndex(capacity);
+    this.keys = this.index.keys;
     this.lastSeen = new Float64Array(capacity);
-    this.prev = new Int32Array(capacity).fill(-1);
-    this.next = new Int32Array(capacity).fill(-1);
+    this.used = new Int32Array(capacity);
+    this.place = new Int32Array(capacity).fill(-1);
     this.freeSlots = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.freeSlots[i] = capacity - 1 - i;
     this.freeCount = capacity;
   }
 
+  /** Keys held. */
   get size(): number {
-    return this.capacity - this.freeCount;
+    return this.count;
+  }
+
+  /** The i-th used slot (0 <= i < size). Releasing slotAt(i) only moves
+   *  entries from beyond i, so iterate from size - 1 down when releasing. */
+  slotAt(i: number): number {
+    return this.used[i];
   }
 
   /** Slot of `key`, or -1. Does not count as a use. */
-  find(key: string): number {
-    const s = this.index.get(key);
-    return s === undefined ? -1 : s;
+  find(key: string, hash = hashString(key)): number {
+    return this.index.find(key, hash);
   }
 
   /**
    * Slot for `key`, creating it if needed, and marks it used at processing
-   * time `now`. `keep` is a slot that must not be evicted to make room (or -1).
+   * time `now` (a clock that never goes backwards: earlier values count as
+   * the latest seen). `hash` is hashString(key), or -1 to have it computed.
    */
-  acquire(key: string, now: number, keep = -1): number {
+  acquire(key: string, now: number, hash = -1): number {
     if (now > this.clock) this.clock = now;
-    let slot = this.index.get(key);
-    if (slot === undefined) {
-      if (this.freeCount === 0) {
-        let victim = this.lruHead;
-        if (victim === keep) victim = this.next[victim];
-        if (victim < 0) return -1;
-        this.evictions++;
-        this.onRemove(victim, "evicted");
-        this.drop(victim);
+    const h = hash === -1 ? hashString(key) : hash;
+    const c = h & (RECENT - 1);
+    let slot = this.recentSlot[c];
+    if (slot < 0 || this.recentKey[c] !== key) {
+      slot = this.index.find(key, h);
+      if (slot < 0) {
+        if (this.freeCount === 0) this.evict(this.leastRecentlyUsed());
+        slot = this.freeSlots[--this.freeCount];
+        this.index.insert(key, h, slot);
+        this.place[slot] = this.count;
+        this.used[this.count++] = slot;
+        if (this.clock + this.ttlMs < this.nextExpiry) this.nextExpiry = this.clock + this.ttlMs;
       }
-      slot = this.freeSlots[--this.freeCount];
-      this.keys[slot] = key;
-      this.index.set(key, slot);
-      this.append(slot);
-    } else if (slot !== this.lruTail) {
-      this.unlink(slot);
-      this.append(slot);
+      this.recentKey[c] = key;
+      this.recentSlot[c] = slot;
     }
     this.lastSeen[slot] = this.clock;
     return slot;
   }
 
-  /** The least recently used slot other than `keep`, or -1. */
+  /** The least recently used slot other than `keep`, or -1. O(n). */
   leastRecentlyUsed(keep = -1): number {
-    const s = this.lruHead;
-    return s === keep ? this.next[s] : s;
+    let best = -1;
+    let bestSeen = Infinity;
+    for (let i = 0; i < this.count; i++) {
+      const s = this.used[i];
+      if (s !== keep && this.lastSeen[s] < bestSeen) {
+        bestSeen = this.lastSeen[s];
+        best = s;
+      }
+    }
+    return best;
   }
 
   /** Evicts `slot` (flushing through onRemove) to make room elsewhere. */
@@ -104,50 +133,33 @@ export class KeySlotTable {
     this.drop(slot);
   }
 
-  /** Expires keys idle for at least the TTL at processing time `now`. O(1) when none is due. */
+  /** Expires keys idle for at least the TTL at processing time `now`. O(1) unless one is due. */
   expireIdle(now: number): void {
     if (now > this.clock) this.clock = now;
-    while (this.lruHead >= 0 && this.clock - this.lastSeen[this.lruHead] >= this.ttlMs) {
-      const slot = this.lruHead;
-      this.expirations++;
-      this.onRemove(slot, "expired");
-      this.drop(slot);
+    if (this.clock < this.nextExpiry) return;
+    let earliest = Infinity;
+    for (let i = this.count - 1; i >= 0; i--) {
+      const s = this.used[i];
+      if (this.clock - this.lastSeen[s] >= this.ttlMs) {
+        this.expirations++;
+        this.onRemove(s, "expired");
+        this.drop(s);
+      } else if (this.lastSeen[s] < earliest) {
+        earliest = this.lastSeen[s];
+      }
     }
-  }
-
-  /** First used slot in LRU order (least recent first), or -1. */
-  first(): number {
-    return this.lruHead;
-  }
-
-  /** Used slot after `slot` in LRU order, or -1. */
-  after(slot: number): number {
-    return this.next[slot];
+    this.nextExpiry = earliest + this.ttlMs;
   }
 
   private drop(slot: number): void {
-    this.index.delete(this.keys[slot]);
-    this.keys[slot] = "";
-    this.unlink(slot);
+    const c = this.index.hashOf(slot) & (RECENT - 1);
+    if (this.recentSlot[c] === slot) this.recentSlot[c] = -1;
+    this.index.remove(slot);
+    const i = this.place[slot];
+    const moved = this.used[--this.count];
+    this.used[i] = moved;
+    this.place[moved] = i;
+    this.place[slot] = -1;
     this.freeSlots[this.freeCount++] = slot;
-  }
-
-  private append(slot: number): void {
-    this.prev[slot] = this.lruTail;
-    this.next[slot] = -1;
-    if (this.lruTail >= 0) this.next[this.lruTail] = slot;
-    else this.lruHead = slot;
-    this.lruTail = slot;
-  }
-
-  private unlink(slot: number): void {
-    const p = this.prev[slot];
-    const n = this.next[slot];
-    if (p >= 0) this.next[p] = n;
-    else this.lruHead = n;
-    if (n >= 0) this.prev[n] = p;
-    else this.lruTail = p;
-    this.prev[slot] = -1;
-    this.next[slot] = -1;
   }
 }

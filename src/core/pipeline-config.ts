@@ -13,12 +13,17 @@ export interface WindowDefinition {
   slide: number;
   offset: number;
   allowedLateness: number;
-  smallAmountCents: number;
-  maxKeys: number;
-  keyTtlMs: number;
-  maxPanes: number;
   /** Send every firing to the `windows` output (detectors see them either way). */
   emit: boolean;
+}
+
+/** Bounds of the keyed state shared by all windows on one key field. */
+export interface KeyedStateLimits {
+  maxKeys: number;
+  /** Keys idle this long (processing time) are flushed and freed. */
+  keyTtlMs: number;
+  /** Slices shared by all keys and windows on this key field. */
+  maxPanes: number;
 }
 
 export interface PipelineConfig {
@@ -28,6 +33,9 @@ export interface PipelineConfig {
   watermarkDelayMs: number;
   validation: ValidationLimits;
   windows: WindowDefinition[];
+  keyedState: Record<KeyField, KeyedStateLimits>;
+  /** Amounts below this count as "small" in window aggregates. */
+  smallAmountCents: number;
   burst: BurstThresholds & { enabled: boolean; window: string };
   anomaly: AmountAnomalyOptions & { enabled: boolean };
   clockDrift: { enabled: boolean; maxDriftMs: number; bucketMs: number };
@@ -46,13 +54,16 @@ export function defaultPipelineConfig(): PipelineConfig {
     watermarkDelayMs: 30_000,
     validation: { ...DEFAULT_VALIDATION_LIMITS },
     windows: [
-      { name: "burst", keyField: "card_hash", size: 2 * MINUTE, slide: 15_000, offset: 0, allowedLateness: 2 * MINUTE,
-        smallAmountCents: 500, maxKeys: 128, keyTtlMs: 10 * MINUTE, maxPanes: 384, emit: true },
-      { name: "card_5m", keyField: "card_hash", size: 5 * MINUTE, slide: 30_000, offset: 0, allowedLateness: 2 * MINUTE,
-        smallAmountCents: 500, maxKeys: 128, keyTtlMs: 10 * MINUTE, maxPanes: 384, emit: true },
-      { name: "merchant_1m", keyField: "merchant_id", size: MINUTE, slide: MINUTE, offset: 0, allowedLateness: 2 * MINUTE,
-        smallAmountCents: 500, maxKeys: 16, keyTtlMs: 30 * MINUTE, maxPanes: 64, emit: true },
+      { name: "burst", keyField: "card_hash", size: 2 * MINUTE, slide: 15_000, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
+      { name: "card_5m", keyField: "card_hash", size: 5 * MINUTE, slide: 30_000, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
+      { name: "merchant_1m", keyField: "merchant_id", size: MINUTE, slide: MINUTE, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
     ],
+    keyedState: {
+      card_hash: { maxKeys: 128, keyTtlMs: 10 * MINUTE, maxPanes: 384 },
+      merchant_id: { maxKeys: 16, keyTtlMs: 30 * MINUTE, maxPanes: 64 },
+      terminal_id: { maxKeys: 4, keyTtlMs: 30 * MINUTE, maxPanes: 32 },
+    },
+    smallAmountCents: 500,
     burst: { ...DEFAULT_BURST_THRESHOLDS, enabled: true, window: "burst" },
     anomaly: { ...DEFAULT_AMOUNT_ANOMALY, enabled: true },
     clockDrift: { enabled: true, maxDriftMs: MINUTE, bucketMs: MINUTE },
@@ -140,10 +151,14 @@ export function checkPipelineConfig(cfg: PipelineConfig): void {
     } catch (e) {
       throw new ConfigError((e as Error).message);
     }
-    positiveInt(w.maxKeys, `window ${w.name}: maxKeys`);
-    positiveInt(w.maxPanes, `window ${w.name}: maxPanes`);
-    if (!(w.keyTtlMs > 0)) throw new ConfigError(`window ${w.name}: keyTtlMs must be positive`);
   }
+  for (const k of KEY_FIELDS) {
+    const l = cfg.keyedState[k];
+    positiveInt(l.maxKeys, `keyedState.${k}.maxKeys`);
+    positiveInt(l.maxPanes, `keyedState.${k}.maxPanes`);
+    if (!(l.keyTtlMs > 0)) throw new ConfigError(`keyedState.${k}.keyTtlMs must be positive`);
+  }
+  if (!(cfg.smallAmountCents >= 0)) throw new ConfigError("smallAmountCents must be >= 0");
   if (cfg.burst.enabled) {
     const w = cfg.windows.find((d) => d.name === cfg.burst.window);
     if (!w) throw new ConfigError(`burst.window names no window: ${cfg.burst.window}`);

@@ -1,16 +1,16 @@
 import { AmountAnomalyDetector } from "./amount-anomaly-detector";
 import type { Alert, AlertType } from "./alert";
-import { BoundedIdSet } from "./bounded-id-set";
 import { BurstDetector } from "./burst-detector";
 import { ClockDriftDetector } from "./clock-drift-detector";
-import type { PipelineConfig } from "./pipeline-config";
+import { KEY_FIELDS, type KeyField, type PipelineConfig } from "./pipeline-config";
 import type { BootCounterPort, RandomPort } from "./ports";
 import { createRejectCounts, RejectReason, type RejectCounts } from "./reject-reason";
 import { RequestIdAllocator } from "./request-id";
-import { AddOutcome, SlicedWindowOperator } from "./sliced-window-operator";
+import { SlicedWindowOperator, STATE_FULL } from "./sliced-window-operator";
 import { createEmptySwipe, type Swipe } from "./swipe";
 import { SwipeRing } from "./swipe-ring";
-import { createRejectInfo, validateSwipe, type RejectInfo } from "./swipe-validator";
+import { RecentIdSet } from "./recent-id-set";
+import { createRejectInfo, SwipeValidator, type RejectInfo } from "./swipe-validator";
 import { BoundedOutOfOrdernessWatermark } from "./watermark";
 import type { WindowResult } from "./window-result";
 
@@ -67,12 +67,13 @@ export class Pipeline {
   readonly watermark: BoundedOutOfOrdernessWatermark;
   readonly operators: SlicedWindowOperator[];
   readonly requestIds: RequestIdAllocator;
-  private readonly operatorKeyField: (keyof Swipe)[];
+  private readonly operatorKeyField: KeyField[];
   private readonly burst: BurstDetector;
   private readonly anomaly: AmountAnomalyDetector | null;
   private readonly drift: ClockDriftDetector | null;
-  private readonly alertIds: BoundedIdSet;
-  private readonly transactionIds: BoundedIdSet;
+  private readonly validator: SwipeValidator;
+  private readonly alertIds: RecentIdSet;
+  private readonly transactionIds: RecentIdSet;
   private readonly swipe = createEmptySwipe();
   private readonly rejectRecord: RejectRecord = { ...createRejectInfo(), transaction_id: "" };
   private readonly lateRecord: LateRecord = {
@@ -94,21 +95,32 @@ export class Pipeline {
     this.ring = new SwipeRing(config.ringCapacity);
     this.watermark = new BoundedOutOfOrdernessWatermark(config.watermarkDelayMs);
     this.requestIds = new RequestIdAllocator(terminalId, ports.bootCounter, ports.random);
-    this.alertIds = new BoundedIdSet(config.alertDedupCapacity);
-    this.transactionIds = new BoundedIdSet(config.transactionDedupCapacity);
+    this.validator = new SwipeValidator(config.validation);
+    this.alertIds = new RecentIdSet(config.alertDedupCapacity);
+    this.transactionIds = new RecentIdSet(config.transactionDedupCapacity);
     this.burst = new BurstDetector(config.burst, "card_hash");
     this.anomaly = config.anomaly.enabled ? new AmountAnomalyDetector(config.anomaly) : null;
     this.drift = config.clockDrift.enabled ? new ClockDriftDetector(config.clockDrift.maxDriftMs, config.clockDrift.bucketMs) : null;
     this.operators = [];
     this.operatorKeyField = [];
-    for (const def of config.windows) {
-      const op = new SlicedWindowOperator(def);
-      const isBurst = config.burst.enabled && def.name === config.burst.window;
-      const emits = def.emit;
-      op.onWindow((r) => this.onWindow(r, emits, isBurst));
+    // One operator per key field: all windows on that key share its slices.
+    for (const keyField of KEY_FIELDS) {
+      const defs = config.windows.filter((d) => d.keyField === keyField);
+      if (defs.length === 0) continue;
+      const op = new SlicedWindowOperator(
+        { keyField, windows: defs, smallAmountCents: config.smallAmountCents, ...config.keyedState[keyField] },
+        this.watermark,
+      );
+      const emits = defs.map((d) => d.emit);
+      const isBurst = defs.map((d) => config.burst.enabled && d.name === config.burst.window);
+      const queryIndex = new Map(defs.map((d, i) => [d.name, i]));
+      op.onWindow((r) => {
+        const i = queryIndex.get(r.window) as number;
+        this.onWindow(r, emits[i], isBurst[i]);
+      });
       this.operators.push(op);
-      this.operatorKeyField.push(def.keyField);
-      this.lateByWindow[def.name] = 0;
+      this.operatorKeyField.push(keyField);
+      for (const d of defs) this.lateByWindow[d.name] = 0;
     }
   }
 
@@ -116,8 +128,8 @@ export class Pipeline {
   process(input: unknown): ProcessOutcome {
     const s = this.swipe;
     const info = this.rejectRecord;
-    if (!validateSwipe(input, this.config.validation, s, info)) return this.reject(input);
-    if (!this.transactionIds.add(s.transaction_id)) {
+    if (!this.validator.validate(input, s, info)) return this.reject(input);
+    if (!this.transactionIds.add(s.transaction_id, this.validator.transactionHash)) {
       info.reason = RejectReason.DUPLICATE_TRANSACTION;
       info.field = "transaction_id";
       info.detail = "this transaction_id was already accepted";
@@ -135,20 +147,21 @@ export class Pipeline {
       if (a) this.emitAlert(a);
     }
     if (this.anomaly) {
-      const a = this.anomaly.check(s.merchant_id, s.transaction_id, s.timestamp, s.amount_cents, now);
+      const a = this.anomaly.check(s.merchant_id, s.transaction_id, s.timestamp, s.amount_cents, now, this.validator.keyHashes.merchant_id);
       if (a) this.emitAlert(a);
     }
     const ops = this.operators;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
       op.expireIdle(now);
-      const key = s[this.operatorKeyField[i]] as string;
-      const outcome = op.add(key, s.timestamp, s.amount_cents, now);
-      if (outcome !== AddOutcome.ACCEPTED) this.emitLate(op, key, outcome);
+      const field = this.operatorKeyField[i];
+      const key = s[field] as string;
+      const outcome = op.add(key, s.timestamp, s.amount_cents, now, this.validator.keyHashes[field]);
+      if (outcome !== 0) this.emitLate(op, key, outcome);
     }
     if (this.watermark.observe(s.timestamp)) {
       const wm = this.watermark.current;
-      for (let i = 0; i < ops.length; i++) ops[i].advanceWatermark(wm);
+      for (let i = 0; i < ops.length; i++) if (wm >= ops[i].dueAt) ops[i].catchUp();
     }
     return ProcessOutcome.ACCEPTED;
   }
@@ -164,7 +177,8 @@ export class Pipeline {
 
   /** End of input: the watermark goes to +infinity, so every pending window fires. */
   finish(): void {
-    for (let i = 0; i < this.operators.length; i++) this.operators[i].advanceWatermark(Infinity);
+    this.watermark.finish();
+    for (let i = 0; i < this.operators.length; i++) this.operators[i].catchUp();
   }
 
   private reject(input: unknown): ProcessOutcome {
@@ -181,18 +195,23 @@ export class Pipeline {
     return ProcessOutcome.REJECTED;
   }
 
-  private emitLate(op: SlicedWindowOperator, key: string, outcome: AddOutcome): void {
+  /** Sends the current swipe to the late output once per window that refused it. */
+  private emitLate(op: SlicedWindowOperator, key: string, outcome: number): void {
     const l = this.lateRecord;
-    this.lateByWindow[op.name]++;
-    l.window = op.name;
     l.key = key;
     l.transaction_id = this.swipe.transaction_id;
     l.request_id = this.requestIds.format(this.currentRequestSeq);
     l.timestamp = this.swipe.timestamp;
     l.watermark = this.watermark.current;
-    l.allowedLateness = op.lateness;
-    l.reason = outcome === AddOutcome.LATE ? "BEYOND_ALLOWED_LATENESS" : "STATE_FULL";
-    this.deliver(2, l, 0);
+    for (let i = 0; i < op.queries.length; i++) {
+      if (outcome !== STATE_FULL && !(outcome & (1 << i))) continue;
+      const q = op.queries[i];
+      this.lateByWindow[q.name]++;
+      l.window = q.name;
+      l.allowedLateness = q.allowedLateness;
+      l.reason = outcome === STATE_FULL ? "STATE_FULL" : "BEYOND_ALLOWED_LATENESS";
+      this.deliver(2, l, 0);
+    }
   }
 
   private onWindow(r: WindowResult, emits: boolean, isBurst: boolean): void {
@@ -231,18 +250,21 @@ export class Pipeline {
   stats(): PipelineStats {
     const windows: PipelineStats["windows"] = {};
     for (const op of this.operators) {
-      windows[op.name] = {
-        fired: op.windowsFired,
-        updated: op.windowsUpdated,
-        flushed_on_eviction: op.windowsFlushed,
-        late: this.lateByWindow[op.name],
-        state_full: op.stateFull,
-        live_keys: op.liveKeys,
-        live_panes: op.livePanes,
-        keys_evicted: op.keys.evictions,
-        keys_expired: op.keys.expirations,
-        keys_released: op.keys.releases,
-      };
+      for (let i = 0; i < op.queries.length; i++) {
+        const c = op.counters(i);
+        windows[op.queries[i].name] = {
+          fired: c.fired,
+          updated: c.updated,
+          flushed_on_eviction: c.flushed,
+          late: this.lateByWindow[op.queries[i].name],
+          state_full: op.stateFull,
+          live_keys: op.liveKeys,
+          live_panes: op.livePanes,
+          keys_evicted: op.keys.evictions,
+          keys_expired: op.keys.expirations,
+          keys_released: op.keys.releases,
+        };
+      }
     }
     return {
       accepted: this.accepted,

@@ -1,18 +1,21 @@
+/** What window operators read: the current event-time watermark. */
+export interface WatermarkView {
+  readonly current: number;
+}
+
 /**
  * Bounded-out-of-orderness watermark (Flink's forBoundedOutOfOrderness):
  * watermark = max event time seen - delay - 1. It never goes backwards, and
- * before the first event it is -Infinity.
+ * before the first event it is -Infinity; `finish` (end of input) takes it to
+ * +Infinity so that every window fires.
  */
-export class BoundedOutOfOrdernessWatermark {
+export class BoundedOutOfOrdernessWatermark implements WatermarkView {
+  /** The watermark (read-only for everyone but this class; a field, not a getter, for XS's sake). */
+  current = -Infinity;
   private maxEventTime = -Infinity;
-  private wm = -Infinity;
 
   constructor(readonly delayMs: number) {
     if (!Number.isInteger(delayMs) || delayMs < 0) throw new RangeError(`watermark delay must be a non-negative integer of ms, got ${delayMs}`);
-  }
-
-  get current(): number {
-    return this.wm;
   }
 
   get maxSeen(): number {
@@ -24,8 +27,13 @@ export class BoundedOutOfOrdernessWatermark {
     if (eventTime <= this.maxEventTime) return false;
     this.maxEventTime = eventTime;
     const next = eventTime - this.delayMs - 1;
-    if (next <= this.wm) return false;
-    this.wm = next;
+    if (next <= this.current) return false;
+    this.current = next;
     return true;
+  }
+
+  /** End of input. */
+  finish(): void {
+    this.current = Infinity;
   }
 }

@@ -1,0 +1,82 @@
+import { hashString } from "./string-hash";
+
+/** Fibonacci hashing: the top bits of hash × 2^32/φ, so that keys that differ
+ *  only in their last characters do not land in neighbouring buckets. */
+function bucketOf(hash: number, shift: number): number {
+  return Math.imul(hash, 0x9e3779b1) >>> shift;
+}
+
+/**
+ * A fixed-capacity map from string keys to small integer slots (0..capacity-1)
+ * chosen by the owner, in preallocated typed arrays: open addressing with
+ * linear probing and backward-shift deletion (no tombstones). Nothing is
+ * allocated by find, insert or remove, so keyed state never grows the heap.
+ * Keys come with their hash (see string-hash.ts), which the validator has
+ * already computed while scanning them.
+ */
+export class StringSlotIndex {
+  readonly capacity: number;
+  /** Key held by each slot ("" when free). */
+  readonly keys: string[];
+  private readonly hashes: Uint32Array;
+  /** slot + 1 per bucket, or 0 for an empty bucket */
+  private readonly table: Int32Array;
+  private readonly mask: number;
+  private readonly shift: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.keys = new Array<string>(capacity).fill("");
+    this.hashes = new Uint32Array(capacity);
+    let bits = 2;
+    while (1 << bits < capacity * 2) bits++;
+    this.table = new Int32Array(1 << bits);
+    this.mask = (1 << bits) - 1;
+    this.shift = 32 - bits;
+  }
+
+  /** Slot of `key`, or -1. (Hot path: bucketOf is inlined.) */
+  find(key: string, hash = hashString(key)): number {
+    const h = hash >>> 0;
+    const table = this.table;
+    for (let b = Math.imul(h, 0x9e3779b1) >>> this.shift; ; b = (b + 1) & this.mask) {
+      const e = table[b];
+      if (e === 0) return -1;
+      if (this.hashes[e - 1] === h && this.keys[e - 1] === key) return e - 1;
+    }
+  }
+
+  /** Hash of the key in `slot`. */
+  hashOf(slot: number): number {
+    return this.hashes[slot];
+  }
+
+  /** Maps `key` to the free `slot`; the key must not be present. */
+  insert(key: string, hash: number, slot: number): void {
+    const h = hash >>> 0;
+    this.keys[slot] = key;
+    this.hashes[slot] = h;
+    let b = bucketOf(h, this.shift);
+    while (this.table[b] !== 0) b = (b + 1) & this.mask;
+    this.table[b] = slot + 1;
+  }
+
+  /** Frees `slot`, shifting later entries of its probe run back. */
+  remove(slot: number): void {
+    const mask = this.mask;
+    const shift = this.shift;
+    let hole = bucketOf(this.hashes[slot], shift);
+    while (this.table[hole] !== slot + 1) hole = (hole + 1) & mask;
+    for (let j = (hole + 1) & mask; this.table[j] !== 0; j = (j + 1) & mask) {
+      const home = bucketOf(this.hashes[this.table[j] - 1], shift);
+      // Entry j may move into the hole unless its home bucket lies cyclically in (hole, j].
+      const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!stays) {
+        this.table[hole] = this.table[j];
+        hole = j;
+      }
+    }
+    this.table[hole] = 0;
+    this.keys[slot] = "";
+  }
+}
