@@ -12,6 +12,6 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    reporters: ["default"],
+    reporters: ["default", path.join(root, "hosttest", "plain-summary-reporter.ts")],
   },
 });

@@ -1,0 +1,78 @@
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { ConfigError, resolvePipelineConfig, type PipelineConfig } from "../core/pipeline-config";
+import { intOption, parseArgs, stringOption, UsageError } from "./cli-args";
+import { LineWriter } from "./line-writer";
+import { replay } from "./replay";
+
+const USAGE = `paycard — ESP32 payment terminal firmware, host tools
+
+Usage:
+  paycard replay [--config cfg.json] [--terminal ID] [--boot N] [--events] [file.jsonl]
+      Run JSONL swipes (stdin when no file) through the core pipeline and
+      print windows, alerts, late data, rejects and a summary as JSON lines.
+  paycard run [--seed N] [--rate R] [--duration S] [--config cfg.json] [--json]
+      Feed seeded synthetic traffic with injected card-testing bursts and
+      big tickets through the pipeline and report detection quality.
+  paycard bench-core [--json] [--swipes N]
+      Window-engine benchmark under the XS engine (see README).
+  paycard help`;
+
+export function loadConfig(path: string | undefined): PipelineConfig {
+  if (path === undefined) return resolvePipelineConfig({});
+  if (!existsSync(path)) throw new UsageError(`config file not found: ${path}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return resolvePipelineConfig(raw);
+}
+
+async function runReplay(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { config: "value", terminal: "value", boot: "value", events: "flag" });
+  if (args.positional.length > 1) throw new UsageError("replay takes at most one input file");
+  const config = loadConfig(args.options.get("config") as string | undefined);
+  const file = args.positional[0];
+  if (file !== undefined && file !== "-" && !existsSync(file)) throw new UsageError(`input file not found: ${file}`);
+  const input = file === undefined || file === "-" ? process.stdin : createReadStream(file);
+  await replay(input, new LineWriter(process.stdout), {
+    config,
+    terminalId: stringOption(args, "terminal", "replay"),
+    boot: intOption(args, "boot", 1, 0, 2 ** 31 - 1),
+    events: args.options.has("events"),
+  });
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case "replay":
+        return await runReplay(rest);
+      case "run": {
+        const { runSimulation } = await import("./simulate");
+        return await runSimulation(rest);
+      }
+      case "bench-core": {
+        const { runCoreBench } = await import("../../bench/core-bench");
+        return await runCoreBench(rest);
+      }
+      case undefined:
+      case "help":
+      case "--help":
+        process.stdout.write(USAGE + "\n");
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${cmd}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof RangeError) {
+      process.stderr.write(`paycard: ${e.message}\n`);
+      if (e instanceof UsageError) process.stderr.write(`run "paycard help" for usage\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
