@@ -68,7 +68,6 @@ export class TrafficGenerator {
   private burstCard = "";
   private burstLeft = 0;
   private burstNext = Infinity;
-  private burstFirst = 0;
   private seq = 0;
 
   constructor(private readonly o: TrafficOptions, private readonly truth: TrafficTruth | null = null) {
@@ -100,8 +99,11 @@ export class TrafficGenerator {
       this.burstCard = "card_test_" + this.rnd.nextUint32().toString(16).padStart(8, "0");
       this.burstLeft = o.burstLength;
       this.burstNext = this.nextBurstStart;
-      this.burstFirst = this.nextBurstStart;
       this.nextBurstStart = Infinity;
+      // Reported when it starts, so that a run ending mid-burst still knows it.
+      if (this.truth) {
+        this.truth.onBurst({ card: this.burstCard, firstEventTime: this.burstNext, lastEventTime: this.burstNext + (o.burstLength - 1) * o.burstGapMs });
+      }
     }
     const m = this.rnd.below(o.merchantIds.length);
     let card: string;
@@ -113,7 +115,6 @@ export class TrafficGenerator {
       amount = 100 + this.rnd.below(300);
       this.burstLeft--;
       if (this.burstLeft === 0) {
-        if (this.truth) this.truth.onBurst({ card, firstEventTime: this.burstFirst, lastEventTime: this.clock });
         this.burstNext = Infinity;
         this.nextBurstStart = o.burstEveryMs > 0 ? this.clock + this.exp(o.burstEveryMs) : Infinity;
       } else {

@@ -1,21 +1,11 @@
 /** Builders of raw swipe records for the core suites (plain objects, as parsed from JSON). */
-export const T0 = Date.UTC(2026, 0, 10, 14, 0, 0);
+import type { SwipeRecord } from "../../../src/core/swipe-record";
 
-export interface RawSwipe {
-  transaction_id: string;
-  card_hash: string;
-  terminal_id: string;
-  merchant_id: string;
-  amount_cents: number;
-  currency: string;
-  location: { lat: number; lon: number };
-  timestamp: number | string;
-  terminal_time: number | string;
-}
+export const T0 = Date.UTC(2026, 0, 10, 14, 0, 0);
 
 let counter = 0;
 
-export function rawSwipe(over: Partial<RawSwipe> = {}): RawSwipe {
+export function rawSwipe(over: Partial<SwipeRecord> = {}): SwipeRecord {
   counter++;
   const ts = typeof over.timestamp === "number" ? over.timestamp : T0;
   return {

@@ -1,0 +1,145 @@
+/**
+ * Black-box tests of `paycard replay` and `paycard run`: the CLI a user runs,
+ * spawned as a process, on a JSONL file this test writes.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { createSwipeRecord, type SwipeRecord } from "../../src/core/swipe-record";
+import { DEFAULT_TRAFFIC, TrafficGenerator } from "../../src/core/traffic-generator";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const cli = path.join(root, "src", "host", "paycard.mjs");
+const dir = mkdtempSync(path.join(tmpdir(), "paycard-replay-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function paycard(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [cli, ...args], { input, encoding: "utf8", timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
+  const lines = r.stdout.split("\n").filter((l) => l.trim() !== "");
+  return { status: r.status, stderr: r.stderr, stdout: r.stdout, lines };
+}
+
+function parse(lines: string[]): Record<string, unknown>[] {
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** 600 swipes from the seeded generator (with bursts), then a few bad and late lines. */
+function writeInput(): { file: string; total: number; truth: { bursts: string[] } } {
+  const bursts: string[] = [];
+  const gen = new TrafficGenerator(
+    { ...DEFAULT_TRAFFIC, seed: 5, ratePerSec: 2, burstEveryMs: 60_000, lateFraction: 0 },
+    { onBurst: (b) => bursts.push(b.card), onAnomaly: () => {} },
+  );
+  const out: string[] = [];
+  let last: SwipeRecord = createSwipeRecord();
+  for (let i = 0; i < 600; i++) {
+    const r = gen.next(createSwipeRecord());
+    out.push(JSON.stringify({ ...r, timestamp: new Date(r.timestamp as number).toISOString() }));
+    last = r;
+  }
+  out.push("{not json");
+  out.push(JSON.stringify({ ...last, transaction_id: "bad-amount", amount_cents: -1 }));
+  out.push(JSON.stringify({ ...last, transaction_id: "pan", card_hash: "4111111111111111" }));
+  out.push("");
+  // An hour late: beyond every window's allowed lateness.
+  out.push(JSON.stringify({ ...last, transaction_id: "very-late", timestamp: (last.timestamp as number) - 3_600_000 }));
+  const file = path.join(dir, "swipes.jsonl");
+  writeFileSync(file, out.join("\n") + "\n");
+  return { file, total: out.length, truth: { bursts } };
+}
+
+describe("paycard replay", () => {
+  const input = writeInput();
+
+  it("writes windows, alerts, late data, rejects and a closing summary as JSON lines", () => {
+    const r = paycard(["replay", input.file]);
+    expect(r.status).toBe(0);
+    const recs = parse(r.lines);
+    const summary = recs[recs.length - 1];
+    expect(summary.type).toBe("summary");
+    expect(summary.lines).toBe(input.total);
+    expect(summary.blank_lines).toBe(1);
+    expect(summary.accepted).toBe(601);
+    expect(summary.rejected).toBe(3);
+    const rejects = recs.filter((x) => x.type === "reject");
+    expect(rejects.map((x) => [x.reason, x.line])).toEqual([
+      ["MALFORMED_JSON", 601], ["AMOUNT_NOT_POSITIVE", 602], ["CARD_NUMBER_IN_CARD_HASH", 603],
+    ]);
+    expect(r.stdout).not.toContain("4111111111111111");
+    const late = recs.filter((x) => x.type === "late");
+    expect(late.length).toBe(3); // one per window definition
+    for (const l of late) expect(l.transaction_id).toBe("very-late");
+    const windows = recs.filter((x) => x.type === "window");
+    expect(windows.length).toBeGreaterThan(0);
+    for (const w of windows) expect((w.end as number) - (w.start as number)).toBeGreaterThan(0);
+    const alerted = new Set(recs.filter((x) => x.type === "alert" && x.alert_type === "BURST_ATTACK").map((x) => x.key));
+    expect(input.truth.bursts.length).toBeGreaterThan(0);
+    for (const card of input.truth.bursts) expect(alerted.has(card)).toBe(true);
+  });
+
+  it("reads stdin, and a replay of the same input is identical", () => {
+    const a = paycard(["replay", input.file]);
+    const b = paycard(["replay"], readFileSync(input.file, "utf8"));
+    expect(b.status).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it("takes window and detector settings from --config", () => {
+    const cfg = path.join(dir, "cfg.json");
+    writeFileSync(cfg, JSON.stringify({ burst: { maxCount: 1000, smallBurstCount: 1000 }, windows: [{ name: "burst", emit: false }] }));
+    const r = paycard(["replay", "--config", cfg, input.file]);
+    expect(r.status).toBe(0);
+    const recs = parse(r.lines);
+    expect(recs.filter((x) => x.type === "alert" && x.alert_type === "BURST_ATTACK")).toHaveLength(0);
+    expect(recs.filter((x) => x.type === "window")).toHaveLength(0);
+  });
+
+  it("--events prints each accepted swipe with its request id", () => {
+    const r = paycard(["replay", "--events", "--terminal", "t9", "--boot", "36", input.file]);
+    const events = parse(r.lines).filter((x) => x.type === "event");
+    expect(events).toHaveLength(601);
+    expect(events[0].request_id).toBe("t9-10-1");
+    expect(new Set(events.map((e) => e.request_id)).size).toBe(601);
+  });
+
+  it("refuses bad usage and bad configs with a clear message and exit code 2", () => {
+    const bad = path.join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ windows: [{ name: "burst", slide: 0 }] }));
+    const cases: [string[], string][] = [
+      [["replay", path.join(dir, "missing.jsonl")], "input file not found"],
+      [["replay", "--config", bad, input.file], "slide must be a positive integer"],
+      [["replay", "--frobnicate"], "unknown option --frobnicate"],
+      [["nonsense"], "unknown command nonsense"],
+    ];
+    for (const [args, message] of cases) {
+      const r = paycard(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+  });
+});
+
+describe("paycard run (npm start)", () => {
+  it("simulates seeded traffic and scores detection against the injected truth", () => {
+    const r = paycard(["run", "--seed", "3", "--rate", "5", "--duration", "900", "--json"]);
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.lines[r.lines.length - 1]) as {
+      accepted: number; burst: { injected: number; recall: number; precision: number }; anomaly: { injected: number; recall: number };
+    };
+    expect(s.accepted).toBeGreaterThan(4_000);
+    expect(s.burst.injected).toBeGreaterThan(0);
+    expect(s.burst.recall).toBe(1);
+    expect(s.burst.precision).toBeGreaterThanOrEqual(0.9);
+    expect(s.anomaly.recall).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it("prints a readable table by default (what npm start shows)", () => {
+    const r = paycard(["run", "--duration", "120"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("card testing");
+    expect(r.stdout).toContain("precision");
+  });
+});
