@@ -13,6 +13,8 @@ Usage:
   paycard run [--seed N] [--rate R] [--duration S] [--config cfg.json] [--json]
       Feed seeded synthetic traffic with injected card-testing bursts and
       big tickets through the pipeline and report detection quality.
+  paycard build
+      Compile src/core and src/device to build/dist for the Moddable manifest.
   paycard bench-core [--json] [--swipes N]
       Window-engine benchmark under the XS engine (see README).
   paycard help`;
@@ -54,6 +56,10 @@ export async function main(argv: string[]): Promise<number> {
       case "run": {
         const { runSimulation } = await import("./simulate");
         return await runSimulation(rest);
+      }
+      case "build": {
+        const { runBuild } = await import("./build");
+        return await runBuild();
       }
       case "bench-core": {
         const { runCoreBench } = await import("../../bench/core-bench");
