@@ -8,8 +8,8 @@ import { createRejectCounts, RejectReason, type RejectCounts } from "./reject-re
 import { RequestIdAllocator } from "./request-id";
 import { SlicedWindowOperator, STATE_FULL } from "./sliced-window-operator";
 import { createEmptySwipe, type Swipe } from "./swipe";
-import { SwipeRing } from "./swipe-ring";
 import { RecentIdSet } from "./recent-id-set";
+import { SwipeRing } from "./swipe-ring";
 import { createRejectInfo, SwipeValidator, type RejectInfo } from "./swipe-validator";
 import { BoundedOutOfOrdernessWatermark } from "./watermark";
 import type { WindowResult } from "./window-result";
@@ -43,6 +43,13 @@ export interface PipelineSink {
 }
 
 export const ProcessOutcome = { ACCEPTED: 0, REJECTED: 1 } as const;
+
+// Which sink method `deliver` calls (one guarded call site instead of five).
+const TO_ACCEPTED = 0;
+const TO_REJECT = 1;
+const TO_LATE = 2;
+const TO_WINDOW = 3;
+const TO_ALERT = 4;
 export type ProcessOutcome = (typeof ProcessOutcome)[keyof typeof ProcessOutcome];
 
 export interface PipelinePorts {
@@ -139,7 +146,7 @@ export class Pipeline {
     this.currentRequestSeq = seq;
     this.ring.push(s, seq);
     this.accepted++;
-    this.deliver(0, s, seq);
+    this.deliver(TO_ACCEPTED, s, seq);
 
     const now = s.terminal_time;
     if (this.drift) {
@@ -191,7 +198,7 @@ export class Pipeline {
     if (r.reason === RejectReason.DUPLICATE_TRANSACTION) tx = this.swipe.transaction_id;
     else if (r.reason !== RejectReason.NOT_AN_OBJECT && r.reason !== RejectReason.MALFORMED_JSON && r.field !== "transaction_id") tx = (input as Record<string, string>).transaction_id;
     r.transaction_id = tx;
-    this.deliver(1, r, 0);
+    this.deliver(TO_REJECT, r, 0);
     return ProcessOutcome.REJECTED;
   }
 
@@ -210,12 +217,12 @@ export class Pipeline {
       l.window = q.name;
       l.allowedLateness = q.allowedLateness;
       l.reason = outcome === STATE_FULL ? "STATE_FULL" : "BEYOND_ALLOWED_LATENESS";
-      this.deliver(2, l, 0);
+      this.deliver(TO_LATE, l, 0);
     }
   }
 
   private onWindow(r: WindowResult, emits: boolean, isBurst: boolean): void {
-    if (emits) this.deliver(3, r, 0);
+    if (emits) this.deliver(TO_WINDOW, r, 0);
     if (isBurst) {
       const a = this.burst.check(r);
       if (a) this.emitAlert(a);
@@ -228,18 +235,18 @@ export class Pipeline {
       return;
     }
     this.alertsByType[a.type]++;
-    this.deliver(4, a, 0);
+    this.deliver(TO_ALERT, a, 0);
   }
 
   /** Calls the sink; a throwing sink is counted, never allowed to break the pipeline. */
   private deliver(kind: number, rec: unknown, seq: number): void {
     try {
       switch (kind) {
-        case 0: this.sink.onAccepted(rec as Swipe, seq); break;
-        case 1: this.sink.onReject(rec as RejectRecord); break;
-        case 2: this.sink.onLate(rec as LateRecord); break;
-        case 3: this.sink.onWindow(rec as WindowResult); break;
-        default: this.sink.onAlert(rec as Alert); break;
+        case TO_ACCEPTED: this.sink.onAccepted(rec as Swipe, seq); break;
+        case TO_REJECT: this.sink.onReject(rec as RejectRecord); break;
+        case TO_LATE: this.sink.onLate(rec as LateRecord); break;
+        case TO_WINDOW: this.sink.onWindow(rec as WindowResult); break;
+        case TO_ALERT: this.sink.onAlert(rec as Alert); break;
       }
     } catch {
       this.sinkErrors++;
