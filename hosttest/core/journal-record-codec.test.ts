@@ -1,0 +1,240 @@
+// Engine-neutral tests of the journal frame encoding (src/core/outbox) and
+// its CRC-32. Also bundled and run inside XS: only describe/it/expect,
+// fast-check and src/core imports, and only the matchers the XS harness has.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { crc32, crc32Update } from "../../src/core/outbox/crc32";
+import type { JournalRecord } from "../../src/core/outbox/journal-record";
+import {
+  DecodedFrame,
+  decodeFrame,
+  encodeRecordFrame,
+  encodeTombstoneFrame,
+  FRAME_HEADER_BYTES,
+  FrameKind,
+  FrameStatus,
+  JOURNAL_MAGIC,
+  MAX_FRAME_BODY,
+  recordFrameSize,
+  TOMBSTONE_FRAME_BYTES,
+  writeRecordFrame,
+} from "../../src/core/outbox/journal-record-codec";
+import { OutboxClass } from "../../src/core/outbox/outbox-class";
+
+const RUNS = 150;
+
+function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function record(over: Partial<JournalRecord> = {}): JournalRecord {
+  return {
+    id: 42,
+    cls: OutboxClass.TRANSACTION,
+    topic: "paycard/term_1/tx",
+    payload: ascii('{"amount_cents":4523}'),
+    requestId: "term_1-1-a",
+    enqueuedAt: 1767882225123,
+    ...over,
+  };
+}
+
+function plain(r: JournalRecord | null): unknown {
+  return r === null ? null : { ...r, payload: Array.from(r.payload) };
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+const recordArb: fc.Arbitrary<JournalRecord> = fc.record({
+  id: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.maxSafeInteger().filter((n) => n >= 0)),
+  cls: fc.constantFrom(OutboxClass.ALERT, OutboxClass.TRANSACTION, OutboxClass.TELEMETRY),
+  topic: fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }),
+  payload: fc.uint8Array({ maxLength: 200 }),
+  requestId: fc.string({ unit: "grapheme", maxLength: 30 }),
+  enqueuedAt: fc.oneof(fc.integer({ min: 0, max: 4102444800000 }), fc.double({ noNaN: true })),
+});
+
+describe("crc32", () => {
+  it("matches the standard check value and zlib's known vectors", () => {
+    expect(crc32(ascii("123456789"))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+    expect(crc32(ascii("The quick brown fox jumps over the lazy dog"))).toBe(0x414fa339);
+    expect(crc32(ascii("a"))).toBe(0xe8b7be43);
+  });
+
+  it("gives the same result over pieces as over the whole", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), (bytes, cut) => {
+        const c = bytes.length === 0 ? 0 : cut % (bytes.length + 1);
+        expect(crc32Update(crc32(bytes, 0, c), bytes, c, bytes.length)).toBe(crc32(bytes));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe("journal frame encoding", () => {
+  it("lays out a tombstone as magic, kind, length, id, CRC", () => {
+    const f = encodeTombstoneFrame(0x0102030405);
+    expect(f).toHaveLength(TOMBSTONE_FRAME_BYTES);
+    expect(Array.from(f.subarray(0, 14))).toEqual([JOURNAL_MAGIC, FrameKind.TOMBSTONE, 8, 0, 0, 0, 1, 0, 0, 0, 5, 4, 3, 2]);
+    const crc = crc32(f, 0, 14);
+    expect(Array.from(f.subarray(14))).toEqual([crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24]);
+  });
+
+  it("round-trips a record and a tombstone", () => {
+    const r = record();
+    const bytes = concat([encodeRecordFrame(r), encodeTombstoneFrame(42)]);
+    const out = new DecodedFrame();
+    expect(decodeFrame(bytes, 0, bytes.length, out)).toBe(FrameStatus.OK);
+    expect(out.kind).toBe(FrameKind.RECORD);
+    expect(out.size).toBe(recordFrameSize(r));
+    expect(plain(out.record)).toEqual(plain(r));
+    const off = out.size;
+    expect(decodeFrame(bytes, off, bytes.length, out)).toBe(FrameStatus.OK);
+    expect(out.kind).toBe(FrameKind.TOMBSTONE);
+    expect(out.id).toBe(42);
+    expect(out.record).toBeNull();
+    expect(off + out.size).toBe(bytes.length);
+  });
+
+  it("copies the payload out of the buffer it decodes", () => {
+    const bytes = encodeRecordFrame(record());
+    const out = new DecodedFrame();
+    expect(decodeFrame(bytes, 0, bytes.length, out)).toBe(FrameStatus.OK);
+    const before = Array.from(out.record!.payload);
+    bytes.fill(0);
+    expect(Array.from(out.record!.payload)).toEqual(before);
+  });
+
+  it("writes in place at an offset", () => {
+    const r = record({ cls: OutboxClass.ALERT, payload: new Uint8Array(0), requestId: "" });
+    const size = recordFrameSize(r);
+    const buf = new Uint8Array(size + 10);
+    expect(writeRecordFrame(r, buf, 5)).toBe(size);
+    const out = new DecodedFrame();
+    expect(decodeFrame(buf, 5, 5 + size, out)).toBe(FrameStatus.OK);
+    expect(plain(out.record)).toEqual(plain(r));
+    expect(() => writeRecordFrame(r, buf, 11)).toThrow("too short");
+  });
+
+  it("refuses what it cannot encode", () => {
+    expect(recordFrameSize(record({ topic: "a\ud800" }))).toBe(-1);
+    expect(recordFrameSize(record({ requestId: "\udc00" }))).toBe(-1);
+    expect(recordFrameSize(record({ topic: "x".repeat(65536) }))).toBe(-1);
+    expect(recordFrameSize(record({ topic: "x".repeat(65535) }))).toBeGreaterThan(65535);
+    expect(recordFrameSize(record({ payload: new Uint8Array(MAX_FRAME_BODY) }))).toBe(-1);
+    expect(() => encodeRecordFrame(record({ topic: "\ud800" }))).toThrow("cannot be encoded");
+    expect(() => encodeRecordFrame(record({ id: -1 }))).toThrow("safe integer");
+    expect(() => encodeRecordFrame(record({ id: 1.5 }))).toThrow("safe integer");
+    expect(() => encodeTombstoneFrame(2 ** 53)).toThrow("safe integer");
+  });
+
+  it("round-trips any record, alone and in a sequence", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(recordArb, fc.maxSafeInteger().filter((n) => n >= 0)), { minLength: 1, maxLength: 6 }), (items) => {
+        const frames = items.map((it) => (typeof it === "number" ? encodeTombstoneFrame(it) : encodeRecordFrame(it)));
+        const bytes = concat(frames);
+        const out = new DecodedFrame();
+        let off = 0;
+        for (let i = 0; i < items.length; i++) {
+          expect(decodeFrame(bytes, off, bytes.length, out)).toBe(FrameStatus.OK);
+          expect(out.size).toBe(frames[i]!.length);
+          const it = items[i]!;
+          if (typeof it === "number") {
+            expect(out.kind).toBe(FrameKind.TOMBSTONE);
+            expect(out.id).toBe(it);
+          } else {
+            expect(out.kind).toBe(FrameKind.RECORD);
+            expect(out.id).toBe(it.id);
+            expect(plain(out.record)).toEqual(plain(it));
+          }
+          off += out.size;
+        }
+        expect(off).toBe(bytes.length);
+        expect(decodeFrame(bytes, off, bytes.length, out)).toBe(FrameStatus.TRUNCATED);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("reports every strict prefix of a frame as TRUNCATED", () => {
+    fc.assert(
+      fc.property(recordArb, (r) => {
+        const f = encodeRecordFrame(r);
+        const out = new DecodedFrame();
+        for (let cut = 0; cut < f.length; cut++) expect(decodeFrame(f, 0, cut, out)).toBe(FrameStatus.TRUNCATED);
+        expect(decodeFrame(f, 0, f.length, out)).toBe(FrameStatus.OK);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("never decodes a frame with any single byte changed", () => {
+    fc.assert(
+      fc.property(recordArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (r, at, xor) => {
+        const f = encodeRecordFrame(r);
+        const i = at % f.length;
+        f[i] = f[i]! ^ xor;
+        const status = decodeFrame(f, 0, f.length, new DecodedFrame());
+        expect(status).not.toBe(FrameStatus.OK);
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it("names the kind of damage", () => {
+    const out = new DecodedFrame();
+    const f = encodeRecordFrame(record());
+    const bad = (i: number, v: number) => {
+      const g = f.slice();
+      g[i] = v;
+      return decodeFrame(g, 0, g.length, out);
+    };
+    expect(bad(0, 0)).toBe(FrameStatus.BAD_MAGIC);
+    expect(bad(1, 7)).toBe(FrameStatus.BAD_KIND);
+    expect(bad(5, 0x7f)).toBe(FrameStatus.BAD_LENGTH); // body length > MAX_FRAME_BODY
+    expect(bad(2, 3)).toBe(FrameStatus.BAD_LENGTH); // shorter than a record's fixed part
+    expect(bad(f.length - 1, f[f.length - 1]! ^ 1)).toBe(FrameStatus.BAD_CRC);
+    expect(bad(FRAME_HEADER_BYTES + 12, 0)).toBe(FrameStatus.BAD_CRC);
+    expect(decodeFrame(new Uint8Array(0), 0, 0, out)).toBe(FrameStatus.TRUNCATED);
+  });
+
+  it("reports BAD_BODY for a well-checksummed but malformed body", () => {
+    const out = new DecodedFrame();
+    const reseal = (g: Uint8Array) => {
+      const end = g.length - 4;
+      const c = crc32(g, 0, end);
+      g[end] = c & 0xff;
+      g[end + 1] = (c >>> 8) & 0xff;
+      g[end + 2] = (c >>> 16) & 0xff;
+      g[end + 3] = c >>> 24;
+      return decodeFrame(g, 0, g.length, out);
+    };
+    const f = encodeRecordFrame(record());
+    const badClass = f.slice();
+    badClass[FRAME_HEADER_BYTES + 8] = 9;
+    expect(reseal(badClass)).toBe(FrameStatus.BAD_BODY);
+    const badTopicLength = f.slice();
+    badTopicLength[FRAME_HEADER_BYTES + 18] = 0xff; // topic length high byte
+    expect(reseal(badTopicLength)).toBe(FrameStatus.BAD_BODY);
+    const badUtf8 = f.slice();
+    badUtf8[FRAME_HEADER_BYTES + 19] = 0xff; // first topic byte
+    expect(reseal(badUtf8)).toBe(FrameStatus.BAD_BODY);
+    const badId = encodeTombstoneFrame(1);
+    badId[FRAME_HEADER_BYTES + 3] = 0xff; // high word of the id: above 2^53
+    expect(reseal(badId)).toBe(FrameStatus.BAD_BODY);
+  });
+});

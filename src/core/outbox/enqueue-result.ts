@@ -1,0 +1,34 @@
+/**
+ * What `Outbox.enqueue` answered. None of them throws; every one is counted.
+ */
+export const EnqueueResult = {
+  /** Accepted (and, for alerts and transactions, journaled). */
+  ACCEPTED: "ACCEPTED",
+  /**
+   * Accepted after dropping queued telemetry, oldest first, to make room;
+   * `Outbox.lastEvicted` says how many (each counted as dropped telemetry).
+   */
+  ACCEPTED_EVICTED_TELEMETRY: "ACCEPTED_EVICTED_TELEMETRY",
+  /** Alert or transaction refused: the message-count bound is reached. Hold or decline. */
+  BACKPRESSURE_COUNT: "BACKPRESSURE_COUNT",
+  /** Alert or transaction refused: the byte bound is reached. Hold or decline. */
+  BACKPRESSURE_BYTES: "BACKPRESSURE_BYTES",
+  /** Telemetry refused for lack of room (policy drop-newest, or nothing left to drop); counted. */
+  TELEMETRY_DROPPED: "TELEMETRY_DROPPED",
+  /** The message alone is larger than its class may ever hold; retrying cannot help. */
+  REJECTED_TOO_LARGE: "REJECTED_TOO_LARGE",
+  /** The journal could not store the alert or transaction: nothing was accepted. */
+  JOURNAL_FAILED: "JOURNAL_FAILED",
+  /** Bad class, topic (empty, wildcard, lone surrogate, > 65535 bytes) or request id. */
+  INVALID_MESSAGE: "INVALID_MESSAGE",
+} as const;
+
+export type EnqueueResult = (typeof EnqueueResult)[keyof typeof EnqueueResult];
+
+export function isAccepted(r: EnqueueResult): boolean {
+  return r === EnqueueResult.ACCEPTED || r === EnqueueResult.ACCEPTED_EVICTED_TELEMETRY;
+}
+
+export function isBackpressure(r: EnqueueResult): boolean {
+  return r === EnqueueResult.BACKPRESSURE_COUNT || r === EnqueueResult.BACKPRESSURE_BYTES;
+}

@@ -1,0 +1,242 @@
+import { decodeUtf8, utf8ByteLength, writeUtf8 } from "../mqtt/utf8";
+import { crc32 } from "./crc32";
+import type { JournalRecord } from "./journal-record";
+import { isOutboxClass } from "./outbox-class";
+
+/**
+ * Binary encoding of journal entries, shared by the host (file) and device
+ * (littlefs) journals. A journal is a sequence of frames, all integers
+ * little-endian:
+ *
+ * ```
+ * offset  size  field
+ * 0       1     magic 0xB1: paycard journal, format version 1
+ * 1       1     kind: 1 = RECORD, 2 = TOMBSTONE
+ * 2       4     body length L (u32)
+ * 6       L     body
+ * 6+L     4     CRC-32 of bytes [0, 6+L) (header and body)
+ * ```
+ *
+ * RECORD body: id (u32 high, u32 low), class (u8), enqueuedAt (f64),
+ * topic (u16 length + UTF-8), request id (u16 length + UTF-8), then the
+ * payload up to the end of the body. TOMBSTONE body: id (u32 high, u32 low).
+ *
+ * A reader decodes frames one by one and stops at the first that is not OK:
+ * a torn tail (TRUNCATED), or corruption (bad magic, kind, length, CRC or
+ * body). A new format version gets a new magic byte.
+ */
+export const JOURNAL_MAGIC = 0xb1;
+
+export const FrameKind = {
+  RECORD: 1,
+  TOMBSTONE: 2,
+} as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+export const FrameStatus = {
+  OK: "OK",
+  /** The bytes end inside the frame: a torn write. */
+  TRUNCATED: "TRUNCATED",
+  BAD_MAGIC: "BAD_MAGIC",
+  BAD_KIND: "BAD_KIND",
+  /** Body length above MAX_FRAME_BODY or below the kind's minimum. */
+  BAD_LENGTH: "BAD_LENGTH",
+  BAD_CRC: "BAD_CRC",
+  /** CRC matched but the body is malformed (class, string lengths, UTF-8, id). */
+  BAD_BODY: "BAD_BODY",
+} as const;
+export type FrameStatus = (typeof FrameStatus)[keyof typeof FrameStatus];
+
+export const FRAME_HEADER_BYTES = 6;
+export const FRAME_TRAILER_BYTES = 4;
+/** Largest body a frame may declare; anything above is corruption. */
+export const MAX_FRAME_BODY = 1 << 24;
+/** Fixed part of a RECORD body: id 8, class 1, time 8, two u16 lengths. */
+const RECORD_FIXED_BYTES = 8 + 1 + 8 + 2 + 2;
+const TOMBSTONE_BODY_BYTES = 8;
+export const TOMBSTONE_FRAME_BYTES = FRAME_HEADER_BYTES + TOMBSTONE_BODY_BYTES + FRAME_TRAILER_BYTES;
+const MAX_STRING_BYTES = 0xffff;
+const TWO_32 = 4294967296;
+
+// f64 <-> bytes through a scratch buffer (no DataView allocation per call).
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** One decoded frame; reused by the caller across decodeFrame calls. */
+export class DecodedFrame {
+  kind: FrameKind = FrameKind.RECORD;
+  /** Id of the record or of the tombstone. */
+  id = 0;
+  /** Bytes the frame occupies (header, body, CRC). */
+  size = 0;
+  /** The record for a RECORD frame (its payload a copy), else null. */
+  record: JournalRecord | null = null;
+}
+
+function isValidId(id: number): boolean {
+  return Number.isSafeInteger(id) && id >= 0;
+}
+
+/**
+ * Bytes of the RECORD frame for `r`, or -1 if it cannot be encoded: a
+ * string with a lone surrogate or above 65535 bytes, or a body above
+ * MAX_FRAME_BODY.
+ */
+export function recordFrameSize(r: JournalRecord): number {
+  const t = utf8ByteLength(r.topic);
+  const q = utf8ByteLength(r.requestId);
+  if (t < 0 || q < 0 || t > MAX_STRING_BYTES || q > MAX_STRING_BYTES) return -1;
+  const body = RECORD_FIXED_BYTES + t + q + r.payload.byteLength;
+  if (body > MAX_FRAME_BODY) return -1;
+  return FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES;
+}
+
+function writeU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = (v >>> 24) & 0xff;
+}
+
+function readU32(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+function writeU16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+}
+
+function readU16(b: Uint8Array, o: number): number {
+  return b[o]! | (b[o + 1]! << 8);
+}
+
+function writeId(b: Uint8Array, o: number, id: number): void {
+  writeU32(b, o, Math.floor(id / TWO_32));
+  writeU32(b, o + 4, id >>> 0);
+}
+
+function readId(b: Uint8Array, o: number): number {
+  return readU32(b, o) * TWO_32 + readU32(b, o + 4);
+}
+
+function writeF64(b: Uint8Array, o: number, v: number): void {
+  f64[0] = v;
+  for (let i = 0; i < 8; i++) b[o + i] = f64Bytes[LITTLE_ENDIAN ? i : 7 - i]!;
+}
+
+function readF64(b: Uint8Array, o: number): number {
+  for (let i = 0; i < 8; i++) f64Bytes[LITTLE_ENDIAN ? i : 7 - i] = b[o + i]!;
+  return f64[0]!;
+}
+
+function writeHeaderAndCrc(target: Uint8Array, offset: number, kind: FrameKind, body: number): number {
+  target[offset] = JOURNAL_MAGIC;
+  target[offset + 1] = kind;
+  writeU32(target, offset + 2, body);
+  const end = offset + FRAME_HEADER_BYTES + body;
+  writeU32(target, end, crc32(target, offset, end));
+  return FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES;
+}
+
+/**
+ * Writes the RECORD frame of `r` at `offset`; returns the bytes written
+ * (recordFrameSize(r)). Throws RangeError if `r` cannot be encoded (see
+ * recordFrameSize), its id is not a non-negative safe integer, or `target`
+ * is too short.
+ */
+export function writeRecordFrame(r: JournalRecord, target: Uint8Array, offset: number): number {
+  const size = recordFrameSize(r);
+  if (size < 0) throw new RangeError("journal record cannot be encoded (string or payload too long, or lone surrogate)");
+  if (!isValidId(r.id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${r.id}`);
+  if (!isOutboxClass(r.cls)) throw new RangeError(`bad outbox class ${String(r.cls)}`);
+  if (offset + size > target.length) throw new RangeError("journal frame target too short");
+  let p = offset + FRAME_HEADER_BYTES;
+  writeId(target, p, r.id);
+  target[p + 8] = r.cls;
+  writeF64(target, p + 9, r.enqueuedAt);
+  p += 17;
+  const t = writeUtf8(r.topic, target, p + 2);
+  writeU16(target, p, t);
+  p += 2 + t;
+  const q = writeUtf8(r.requestId, target, p + 2);
+  writeU16(target, p, q);
+  p += 2 + q;
+  target.set(r.payload, p);
+  return writeHeaderAndCrc(target, offset, FrameKind.RECORD, size - FRAME_HEADER_BYTES - FRAME_TRAILER_BYTES);
+}
+
+/** Writes the TOMBSTONE frame of `id` at `offset`; returns TOMBSTONE_FRAME_BYTES. */
+export function writeTombstoneFrame(id: number, target: Uint8Array, offset: number): number {
+  if (!isValidId(id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${id}`);
+  if (offset + TOMBSTONE_FRAME_BYTES > target.length) throw new RangeError("journal frame target too short");
+  writeId(target, offset + FRAME_HEADER_BYTES, id);
+  return writeHeaderAndCrc(target, offset, FrameKind.TOMBSTONE, TOMBSTONE_BODY_BYTES);
+}
+
+/** The RECORD frame of `r` in a new array. */
+export function encodeRecordFrame(r: JournalRecord): Uint8Array {
+  const size = recordFrameSize(r);
+  if (size < 0) throw new RangeError("journal record cannot be encoded (string or payload too long, or lone surrogate)");
+  const out = new Uint8Array(size);
+  writeRecordFrame(r, out, 0);
+  return out;
+}
+
+/** The TOMBSTONE frame of `id` in a new array. */
+export function encodeTombstoneFrame(id: number): Uint8Array {
+  const out = new Uint8Array(TOMBSTONE_FRAME_BYTES);
+  writeTombstoneFrame(id, out, 0);
+  return out;
+}
+
+/**
+ * Decodes the frame at bytes[offset..end) into `out`. On OK, `out.size` is
+ * where the next frame starts relative to `offset`; on anything else `out`
+ * is unspecified and the reader must stop there.
+ */
+export function decodeFrame(bytes: Uint8Array, offset: number, end: number, out: DecodedFrame): FrameStatus {
+  const avail = end - offset;
+  if (avail <= 0) return FrameStatus.TRUNCATED;
+  if (bytes[offset] !== JOURNAL_MAGIC) return FrameStatus.BAD_MAGIC;
+  if (avail < 2) return FrameStatus.TRUNCATED;
+  const kind = bytes[offset + 1];
+  if (kind !== FrameKind.RECORD && kind !== FrameKind.TOMBSTONE) return FrameStatus.BAD_KIND;
+  if (avail < FRAME_HEADER_BYTES) return FrameStatus.TRUNCATED;
+  const body = readU32(bytes, offset + 2);
+  if (body > MAX_FRAME_BODY) return FrameStatus.BAD_LENGTH;
+  if (kind === FrameKind.RECORD ? body < RECORD_FIXED_BYTES : body !== TOMBSTONE_BODY_BYTES) return FrameStatus.BAD_LENGTH;
+  const size = FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES;
+  if (avail < size) return FrameStatus.TRUNCATED;
+  const crcAt = offset + FRAME_HEADER_BYTES + body;
+  if (crc32(bytes, offset, crcAt) !== readU32(bytes, crcAt)) return FrameStatus.BAD_CRC;
+
+  let p = offset + FRAME_HEADER_BYTES;
+  const hi = readU32(bytes, p);
+  if (hi > 0x1fffff) return FrameStatus.BAD_BODY; // above 2^53 - 1
+  const id = readId(bytes, p);
+  out.kind = kind;
+  out.id = id;
+  out.size = size;
+  out.record = null;
+  if (kind === FrameKind.TOMBSTONE) return FrameStatus.OK;
+
+  const cls = bytes[p + 8];
+  if (!isOutboxClass(cls)) return FrameStatus.BAD_BODY;
+  const enqueuedAt = readF64(bytes, p + 9);
+  p += 17;
+  const t = readU16(bytes, p);
+  p += 2;
+  if (p + t + 2 > crcAt) return FrameStatus.BAD_BODY;
+  const topic = decodeUtf8(bytes, p, p + t);
+  p += t;
+  const q = readU16(bytes, p);
+  p += 2;
+  if (p + q > crcAt) return FrameStatus.BAD_BODY;
+  const requestId = decodeUtf8(bytes, p, p + q);
+  p += q;
+  if (topic === null || requestId === null) return FrameStatus.BAD_BODY;
+  out.record = { id, cls, topic, payload: bytes.slice(p, crcAt), requestId, enqueuedAt };
+  return FrameStatus.OK;
+}

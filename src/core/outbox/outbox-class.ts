@@ -1,0 +1,32 @@
+/**
+ * The three classes of outgoing message. The numeric value is also the send
+ * priority (lower goes first) and the class's index in per-class counters.
+ *
+ * - ALERT: never dropped; may use capacity reserved for alerts; journaled.
+ * - TRANSACTION: never dropped; when there is no room `enqueue` answers with
+ *   backpressure so the terminal can decline or hold the swipe; journaled.
+ * - TELEMETRY: best effort; dropped (oldest first, or the newest, by policy)
+ *   when there is no room, every drop counted; not journaled.
+ */
+export const OutboxClass = {
+  ALERT: 0,
+  TRANSACTION: 1,
+  TELEMETRY: 2,
+} as const;
+
+export type OutboxClass = (typeof OutboxClass)[keyof typeof OutboxClass];
+
+/** Number of classes: the length of every per-class counter array. */
+export const OUTBOX_CLASS_COUNT = 3;
+
+/** Names by class value, for reports. */
+export const OUTBOX_CLASS_NAMES: readonly string[] = ["alert", "transaction", "telemetry"];
+
+export function isOutboxClass(v: unknown): v is OutboxClass {
+  return v === 0 || v === 1 || v === 2;
+}
+
+/** Alerts and transactions are journaled and never dropped. */
+export function isDurableClass(cls: OutboxClass): boolean {
+  return cls !== OutboxClass.TELEMETRY;
+}

@@ -1,0 +1,543 @@
+import { utf8ByteLength } from "../mqtt/utf8";
+import { topicNameProblem } from "../mqtt/topic-validation";
+import { EnqueueResult } from "./enqueue-result";
+import type { JournalPort } from "./journal-port";
+import type { JournalRecord } from "./journal-record";
+import { checkOutboxConfig, type OutboxConfig } from "./outbox-config";
+import { isDurableClass, isOutboxClass, OUTBOX_CLASS_COUNT, OutboxClass } from "./outbox-class";
+
+const MAX_STRING_BYTES = 0xffff;
+/** List ids: 0..2 the queue of each class, 3 the in-flight list. */
+const IN_FLIGHT = 3;
+const LISTS = 4;
+const FREE = -1;
+
+/** What `restore` found in the journal. */
+export interface RestoreReport {
+  /** Records replayed and now queued. */
+  records: number;
+  messages: number;
+  bytes: number;
+  /**
+   * The journal held more than the bounds (e.g. the bounds were lowered).
+   * Everything is kept; new messages are refused until the outbox drains
+   * below the bounds.
+   */
+  overBound: boolean;
+}
+
+export interface OutboxClassStats {
+  /** enqueue calls for the class. */
+  enqueued: number;
+  accepted: number;
+  acknowledged: number;
+  /** Held now (queued and in flight). */
+  messages: number;
+  bytes: number;
+  highWaterMessages: number;
+  highWaterBytes: number;
+  /** Refused with BACKPRESSURE_* (alerts, transactions) or TELEMETRY_DROPPED. */
+  refused: number;
+  tooLarge: number;
+  journalFailures: number;
+}
+
+export interface OutboxStats {
+  messages: number;
+  bytes: number;
+  inFlight: number;
+  highWaterMessages: number;
+  highWaterBytes: number;
+  alert: OutboxClassStats;
+  transaction: OutboxClassStats;
+  telemetry: OutboxClassStats;
+  backpressureCount: number;
+  backpressureBytes: number;
+  /** Queued telemetry dropped to make room for a newer message. */
+  telemetryEvicted: number;
+  /** Every telemetry message lost: evicted, refused for room, or too large. */
+  telemetryDropped: number;
+  invalid: number;
+  unknownAcks: number;
+  journalRemoveFailures: number;
+  requeued: number;
+  restored: number;
+  restoredOverBound: boolean;
+}
+
+/**
+ * The bounded publish outbox between the pipeline and the MQTT session.
+ *
+ * Bounds (see OutboxConfig) are checked on every enqueue and never exceeded
+ * by a new accept. Classes:
+ * - alerts and transactions are never dropped. They are appended to the
+ *   journal before they are accepted and removed from it at PUBACK. When
+ *   there is no room, queued (not in-flight) telemetry is dropped, oldest
+ *   first and counted, if that makes enough room; otherwise enqueue answers
+ *   BACKPRESSURE_COUNT or BACKPRESSURE_BYTES and changes nothing: the
+ *   terminal declines or holds the swipe (or keeps the alert to retry).
+ * - telemetry is best effort and not journaled: by policy it drops the
+ *   oldest queued telemetry to make room, or refuses the new one. It never
+ *   displaces an alert or a transaction.
+ * A refusal of any kind has no side effect besides its counter.
+ *
+ * Send order (peek/next): strict priority, all queued alerts first, then
+ * transactions, then telemetry; within a class, by id (enqueue order).
+ * Telemetry can starve under sustained alert or transaction load; it is
+ * bounded and dropped, never the others.
+ *
+ * In flight: `next` moves a message to the in-flight list; `acknowledge`
+ * (PUBACK) frees it and removes it from the journal; `requeueInFlight`
+ * (after a disconnect) puts unacknowledged messages back at the front of
+ * their class queues in id order. Restart: build a new Outbox on the same
+ * journal and call `restore` once, before anything else.
+ *
+ * State is a slot pool in typed arrays (doubly linked lists per class and
+ * for in-flight), sized to maxMessages; it grows only when a journal holding
+ * more than the bounds is restored. An enqueue allocates only the message
+ * record itself (which the journal and the session share).
+ */
+export class Outbox {
+  private readonly cfg: OutboxConfig;
+  private readonly journal: JournalPort;
+  private restored = false;
+  private nextId = 1;
+
+  // slot pool
+  private capacity: number;
+  private msg: (JournalRecord | null)[];
+  private size: Float64Array;
+  private attempts: Uint32Array;
+  private nextLink: Int32Array;
+  private prevLink: Int32Array;
+  private listOf: Int8Array;
+  private freeHead = FREE;
+
+  // lists
+  private readonly head = new Int32Array(LISTS).fill(FREE);
+  private readonly tail = new Int32Array(LISTS).fill(FREE);
+  private readonly listLength = new Int32Array(LISTS);
+
+  // accounting
+  private total = 0;
+  private totalBytes = 0;
+  private highWaterMessages = 0;
+  private highWaterBytes = 0;
+  private readonly clsMessages = new Float64Array(OUTBOX_CLASS_COUNT);
+  private readonly clsBytes = new Float64Array(OUTBOX_CLASS_COUNT);
+  private readonly clsHighMessages = new Float64Array(OUTBOX_CLASS_COUNT);
+  private readonly clsHighBytes = new Float64Array(OUTBOX_CLASS_COUNT);
+  private readonly clsEnqueued = new Float64Array(OUTBOX_CLASS_COUNT);
+  private readonly clsAccepted = new Float64Array(OUTBOX_CLASS_COUNT);
+  private readonly clsAcknowledged = new Float64Array(OUTBOX_CLASS_COUNT);
+  private readonly clsRefused = new Float64Array(OUTBOX_CLASS_COUNT);
+  private readonly clsTooLarge = new Float64Array(OUTBOX_CLASS_COUNT);
+  private readonly clsJournalFailures = new Float64Array(OUTBOX_CLASS_COUNT);
+  private backpressureCount = 0;
+  private backpressureBytes = 0;
+  private telemetryEvicted = 0;
+  private invalid = 0;
+  private unknownAcks = 0;
+  private journalRemoveFailures = 0;
+  private requeued = 0;
+  private restoredCount = 0;
+  private restoredOverBound = false;
+
+  /** Id given to the message of the last accepted enqueue (0 if the last enqueue was refused). */
+  lastId = 0;
+  /** Telemetry dropped by the last enqueue to make room. */
+  lastEvicted = 0;
+  /** How many times the message returned by the last `next` has been taken (> 1, or restored: set DUP). */
+  lastAttempts = 0;
+
+  constructor(config: OutboxConfig, journal: JournalPort) {
+    checkOutboxConfig(config);
+    this.cfg = {
+      maxMessages: config.maxMessages,
+      maxBytes: config.maxBytes,
+      reservedForAlerts: { messages: config.reservedForAlerts.messages, bytes: config.reservedForAlerts.bytes },
+      telemetryPolicy: config.telemetryPolicy,
+    };
+    this.journal = journal;
+    this.capacity = 0;
+    this.msg = [];
+    this.size = new Float64Array(0);
+    this.attempts = new Uint32Array(0);
+    this.nextLink = new Int32Array(0);
+    this.prevLink = new Int32Array(0);
+    this.listOf = new Int8Array(0);
+    this.grow(config.maxMessages);
+  }
+
+  get config(): Readonly<OutboxConfig> {
+    return this.cfg;
+  }
+
+  /** Messages held (queued and in flight). */
+  get messages(): number {
+    return this.total;
+  }
+
+  /** Bytes held (queued and in flight). */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  get inFlight(): number {
+    return this.listLength[IN_FLIGHT]!;
+  }
+
+  /** Messages waiting to be sent (not in flight). */
+  get queued(): number {
+    return this.total - this.listLength[IN_FLIGHT]!;
+  }
+
+  /** Messages of one class held (queued and in flight). */
+  depth(cls: OutboxClass): number {
+    return this.clsMessages[cls]!;
+  }
+
+  depthBytes(cls: OutboxClass): number {
+    return this.clsBytes[cls]!;
+  }
+
+  /**
+   * Rebuilds the outbox from the journal at start: every live record is
+   * queued in its class, in id order, counted toward the bounds, and marked
+   * as possibly sent before (set DUP when publishing it). If they exceed the
+   * bounds they are all kept (never dropped), `overBound` is reported, and
+   * new messages are refused until the outbox drains. New ids continue above
+   * the highest id the journal remembers. Call once, before anything else.
+   */
+  restore(): RestoreReport {
+    if (this.restored) throw new Error("Outbox.restore() may be called only once");
+    this.restored = true;
+    const records = this.journal.replay();
+    let sorted = true;
+    for (let i = 1; i < records.length; i++) if (records[i]!.id <= records[i - 1]!.id) sorted = false;
+    if (!sorted) records.sort((a, b) => a.id - b.id);
+    let maxId = this.journal.highestId();
+    for (const r of records) {
+      const slot = this.allocSlot();
+      const size = r.payload.byteLength + Math.max(0, utf8ByteLength(r.topic));
+      this.msg[slot] = r;
+      this.size[slot] = size;
+      this.attempts[slot] = 1;
+      this.pushBack(r.cls, slot);
+      this.account(r.cls, 1, size);
+      if (r.id > maxId) maxId = r.id;
+    }
+    this.nextId = maxId + 1;
+    this.restoredCount = records.length;
+    this.restoredOverBound = this.total > this.cfg.maxMessages || this.totalBytes > this.cfg.maxBytes;
+    return { records: records.length, messages: this.total, bytes: this.totalBytes, overBound: this.restoredOverBound };
+  }
+
+  /**
+   * Offers a message. Alerts and transactions are journaled before they are
+   * accepted. `payload` is kept by reference: do not modify it afterwards.
+   * `now` is the processing time (epoch ms), stored with the message.
+   * On acceptance `lastId` is the message's id and `lastEvicted` the number
+   * of queued telemetry messages dropped to make room.
+   */
+  enqueue(cls: OutboxClass, topic: string, payload: Uint8Array, requestId: string, now: number): EnqueueResult {
+    if (!this.restored) throw new Error("Outbox.restore() must be called once before enqueue");
+    this.lastId = 0;
+    this.lastEvicted = 0;
+    if (!isOutboxClass(cls)) {
+      this.invalid++;
+      return EnqueueResult.INVALID_MESSAGE;
+    }
+    this.clsEnqueued[cls]++;
+    const topicBytes = typeof topic === "string" ? utf8ByteLength(topic) : -1;
+    const idBytes = typeof requestId === "string" ? utf8ByteLength(requestId) : -1;
+    if (
+      topicBytes < 1 ||
+      topicBytes > MAX_STRING_BYTES ||
+      idBytes < 0 ||
+      idBytes > MAX_STRING_BYTES ||
+      !(payload instanceof Uint8Array) ||
+      topicNameProblem(topic) !== null
+    ) {
+      this.invalid++;
+      return EnqueueResult.INVALID_MESSAGE;
+    }
+    const size = payload.byteLength + topicBytes;
+    const alert = cls === OutboxClass.ALERT;
+    const countLimit = alert ? this.cfg.maxMessages : this.cfg.maxMessages - this.cfg.reservedForAlerts.messages;
+    const byteLimit = alert ? this.cfg.maxBytes : this.cfg.maxBytes - this.cfg.reservedForAlerts.bytes;
+    if (size > byteLimit) {
+      this.clsTooLarge[cls]++;
+      return EnqueueResult.REJECTED_TOO_LARGE;
+    }
+
+    // Room: how much queued telemetry (oldest first) must go for it to fit?
+    const needCount = this.total + 1 - countLimit;
+    const needBytes = this.totalBytes + size - byteLimit;
+    let evict = 0;
+    if (needCount > 0 || needBytes > 0) {
+      const telemetry = cls === OutboxClass.TELEMETRY;
+      if (telemetry && this.cfg.telemetryPolicy === "drop-newest") return this.refuse(cls, needCount > 0);
+      let freedCount = 0;
+      let freedBytes = 0;
+      let s = this.head[OutboxClass.TELEMETRY]!;
+      while (s !== FREE && (freedCount < needCount || freedBytes < needBytes)) {
+        freedCount++;
+        freedBytes += this.size[s]!;
+        s = this.nextLink[s]!;
+      }
+      if (freedCount < needCount || freedBytes < needBytes) return this.refuse(cls, freedCount < needCount);
+      evict = freedCount;
+    }
+
+    const record: JournalRecord = { id: this.nextId++, cls, topic, payload, requestId, enqueuedAt: now };
+    if (isDurableClass(cls) && !this.journal.append(record)) {
+      this.clsJournalFailures[cls]++;
+      return EnqueueResult.JOURNAL_FAILED;
+    }
+    for (let i = 0; i < evict; i++) this.evictOldestTelemetry();
+    const slot = this.allocSlot();
+    this.msg[slot] = record;
+    this.size[slot] = size;
+    this.attempts[slot] = 0;
+    this.pushBack(cls, slot);
+    this.account(cls, 1, size);
+    this.clsAccepted[cls]++;
+    this.lastId = record.id;
+    this.lastEvicted = evict;
+    return evict > 0 ? EnqueueResult.ACCEPTED_EVICTED_TELEMETRY : EnqueueResult.ACCEPTED;
+  }
+
+  /** The message `next` would return, without taking it; null when nothing is queued. */
+  peek(): JournalRecord | null {
+    for (let c = 0; c < OUTBOX_CLASS_COUNT; c++) {
+      const s = this.head[c]!;
+      if (s !== FREE) return this.msg[s]!;
+    }
+    return null;
+  }
+
+  /**
+   * Takes the next message to publish (alerts, then transactions, then
+   * telemetry; by id within a class) and marks it in flight until
+   * `acknowledge` or `requeueInFlight`. `lastAttempts` tells whether it was
+   * taken before. Null when nothing is queued.
+   */
+  next(): JournalRecord | null {
+    for (let c = 0; c < OUTBOX_CLASS_COUNT; c++) {
+      const s = this.head[c]!;
+      if (s === FREE) continue;
+      this.unlink(c, s);
+      this.pushBack(IN_FLIGHT, s);
+      this.attempts[s]++;
+      this.lastAttempts = this.attempts[s]!;
+      return this.msg[s]!;
+    }
+    this.lastAttempts = 0;
+    return null;
+  }
+
+  /**
+   * PUBACK for the in-flight message `id`: frees it and removes it from the
+   * journal. False (counted) if no in-flight message has that id.
+   */
+  acknowledge(id: number): boolean {
+    let s = this.head[IN_FLIGHT]!;
+    while (s !== FREE && this.msg[s]!.id !== id) s = this.nextLink[s]!;
+    if (s === FREE) {
+      this.unknownAcks++;
+      return false;
+    }
+    const r = this.msg[s]!;
+    this.unlink(IN_FLIGHT, s);
+    this.account(r.cls, -1, -this.size[s]!);
+    this.freeSlot(s);
+    this.clsAcknowledged[r.cls]++;
+    if (isDurableClass(r.cls) && !this.journal.remove(id)) this.journalRemoveFailures++;
+    return true;
+  }
+
+  /**
+   * After a disconnect: every in-flight message goes back to the front of
+   * its class queue, in id order, to be sent again. Returns how many.
+   */
+  requeueInFlight(): number {
+    let n = 0;
+    // Per class, in-flight order is id order; walking backwards and pushing
+    // each to the front of its queue keeps it.
+    let s = this.tail[IN_FLIGHT]!;
+    while (s !== FREE) {
+      const prev = this.prevLink[s]!;
+      this.unlink(IN_FLIGHT, s);
+      this.pushFront(this.msg[s]!.cls, s);
+      n++;
+      s = prev;
+    }
+    this.requeued += n;
+    return n;
+  }
+
+  /** Whether a message with this id is held (queued or in flight). O(messages). */
+  contains(id: number): boolean {
+    for (let s = 0; s < this.capacity; s++) if (this.listOf[s] !== FREE && this.msg[s]!.id === id) return true;
+    return false;
+  }
+
+  /** Ids queued in one class, in send order (diagnostics and tests; allocates). */
+  queuedIds(cls: OutboxClass): number[] {
+    return this.listIds(cls);
+  }
+
+  /** Ids in flight, in the order they were taken (diagnostics and tests; allocates). */
+  inFlightIds(): number[] {
+    return this.listIds(IN_FLIGHT);
+  }
+
+  /** A snapshot of every counter (allocates: for reports). */
+  stats(): OutboxStats {
+    const cls = (c: number): OutboxClassStats => ({
+      enqueued: this.clsEnqueued[c]!,
+      accepted: this.clsAccepted[c]!,
+      acknowledged: this.clsAcknowledged[c]!,
+      messages: this.clsMessages[c]!,
+      bytes: this.clsBytes[c]!,
+      highWaterMessages: this.clsHighMessages[c]!,
+      highWaterBytes: this.clsHighBytes[c]!,
+      refused: this.clsRefused[c]!,
+      tooLarge: this.clsTooLarge[c]!,
+      journalFailures: this.clsJournalFailures[c]!,
+    });
+    const tel = OutboxClass.TELEMETRY;
+    return {
+      messages: this.total,
+      bytes: this.totalBytes,
+      inFlight: this.listLength[IN_FLIGHT]!,
+      highWaterMessages: this.highWaterMessages,
+      highWaterBytes: this.highWaterBytes,
+      alert: cls(OutboxClass.ALERT),
+      transaction: cls(OutboxClass.TRANSACTION),
+      telemetry: cls(tel),
+      backpressureCount: this.backpressureCount,
+      backpressureBytes: this.backpressureBytes,
+      telemetryEvicted: this.telemetryEvicted,
+      telemetryDropped: this.telemetryEvicted + this.clsRefused[tel]! + this.clsTooLarge[tel]!,
+      invalid: this.invalid,
+      unknownAcks: this.unknownAcks,
+      journalRemoveFailures: this.journalRemoveFailures,
+      requeued: this.requeued,
+      restored: this.restoredCount,
+      restoredOverBound: this.restoredOverBound,
+    };
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private refuse(cls: OutboxClass, byCount: boolean): EnqueueResult {
+    this.clsRefused[cls]++;
+    if (cls === OutboxClass.TELEMETRY) return EnqueueResult.TELEMETRY_DROPPED;
+    if (byCount) {
+      this.backpressureCount++;
+      return EnqueueResult.BACKPRESSURE_COUNT;
+    }
+    this.backpressureBytes++;
+    return EnqueueResult.BACKPRESSURE_BYTES;
+  }
+
+  private evictOldestTelemetry(): void {
+    const s = this.head[OutboxClass.TELEMETRY]!;
+    this.unlink(OutboxClass.TELEMETRY, s);
+    this.account(OutboxClass.TELEMETRY, -1, -this.size[s]!);
+    this.freeSlot(s);
+    this.telemetryEvicted++;
+  }
+
+  private account(cls: number, dm: number, db: number): void {
+    this.total += dm;
+    this.totalBytes += db;
+    this.clsMessages[cls] = this.clsMessages[cls]! + dm;
+    this.clsBytes[cls] = this.clsBytes[cls]! + db;
+    if (this.total > this.highWaterMessages) this.highWaterMessages = this.total;
+    if (this.totalBytes > this.highWaterBytes) this.highWaterBytes = this.totalBytes;
+    if (this.clsMessages[cls]! > this.clsHighMessages[cls]!) this.clsHighMessages[cls] = this.clsMessages[cls]!;
+    if (this.clsBytes[cls]! > this.clsHighBytes[cls]!) this.clsHighBytes[cls] = this.clsBytes[cls]!;
+  }
+
+  private listIds(list: number): number[] {
+    const out: number[] = [];
+    for (let s = this.head[list]!; s !== FREE; s = this.nextLink[s]!) out.push(this.msg[s]!.id);
+    return out;
+  }
+
+  private grow(newCapacity: number): void {
+    const old = this.capacity;
+    const size = new Float64Array(newCapacity);
+    const attempts = new Uint32Array(newCapacity);
+    const nextLink = new Int32Array(newCapacity);
+    const prevLink = new Int32Array(newCapacity);
+    const listOf = new Int8Array(newCapacity);
+    size.set(this.size);
+    attempts.set(this.attempts);
+    nextLink.set(this.nextLink);
+    prevLink.set(this.prevLink);
+    listOf.set(this.listOf);
+    this.size = size;
+    this.attempts = attempts;
+    this.nextLink = nextLink;
+    this.prevLink = prevLink;
+    this.listOf = listOf;
+    for (let s = old; s < newCapacity; s++) this.msg.push(null);
+    // New slots onto the free list, lowest index first.
+    for (let s = newCapacity - 1; s >= old; s--) {
+      listOf[s] = FREE;
+      nextLink[s] = this.freeHead;
+      this.freeHead = s;
+    }
+    this.capacity = newCapacity;
+  }
+
+  private allocSlot(): number {
+    if (this.freeHead === FREE) this.grow(this.capacity * 2);
+    const s = this.freeHead;
+    this.freeHead = this.nextLink[s]!;
+    return s;
+  }
+
+  private freeSlot(s: number): void {
+    this.msg[s] = null;
+    this.listOf[s] = FREE;
+    this.nextLink[s] = this.freeHead;
+    this.freeHead = s;
+  }
+
+  private pushBack(list: number, s: number): void {
+    const t = this.tail[list]!;
+    this.prevLink[s] = t;
+    this.nextLink[s] = FREE;
+    if (t === FREE) this.head[list] = s;
+    else this.nextLink[t] = s;
+    this.tail[list] = s;
+    this.listOf[s] = list;
+    this.listLength[list]++;
+  }
+
+  private pushFront(list: number, s: number): void {
+    const h = this.head[list]!;
+    this.nextLink[s] = h;
+    this.prevLink[s] = FREE;
+    if (h === FREE) this.tail[list] = s;
+    else this.prevLink[h] = s;
+    this.head[list] = s;
+    this.listOf[s] = list;
+    this.listLength[list]++;
+  }
+
+  private unlink(list: number, s: number): void {
+    const p = this.prevLink[s]!;
+    const n = this.nextLink[s]!;
+    if (p === FREE) this.head[list] = n;
+    else this.nextLink[p] = n;
+    if (n === FREE) this.tail[list] = p;
+    else this.prevLink[n] = p;
+    this.listLength[list]--;
+  }
+}
