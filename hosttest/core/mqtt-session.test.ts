@@ -1,0 +1,778 @@
+// Engine-neutral tests of the MQTT session (src/core/mqtt/mqtt-session.ts),
+// also run inside XS. The session is driven through a scripted in-memory
+// transport whose far end plays the broker with the real codec: it decodes
+// what the session writes and answers CONNACK / PUBACK / SUBACK / PINGRESP; it
+// can fragment its bytes, drop the link, refuse with a CONNACK code, forget
+// the session, accept only part of a write, or send garbage.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Backoff } from "../../src/core/mqtt/backoff";
+import type { MqttSessionOptions } from "../../src/core/mqtt/mqtt-session";
+import { MqttSession, MqttSessionState, PUBLISH_INVALID, PUBLISH_NOT_NOW, PUBLISH_SENT_QOS0 } from "../../src/core/mqtt/mqtt-session";
+import { encodePacket } from "../../src/core/mqtt/packet-encoder";
+import { PacketParser } from "../../src/core/mqtt/packet-parser";
+import type { ConnackReturnCode, ConnectPacket, MqttPacket, PublishPacket } from "../../src/core/mqtt/packet-types";
+import type { SessionError } from "../../src/core/mqtt/session-error";
+import type { MqttTransport, TransportHandlers } from "../../src/core/mqtt/transport-port";
+import { SeededRandom } from "../../src/core/seeded-random";
+
+// ---------------------------------------------------------------- helpers
+
+function bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0x7f;
+  return out;
+}
+
+function text(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+/** One end of an in-memory connection; the other end is the FakeBroker. */
+class FakeLink implements MqttTransport {
+  handlers: TransportHandlers | null = null;
+  closed = false;
+  closedBySession = false;
+  readonly parser: PacketParser;
+  constructor(private readonly broker: FakeBroker) {
+    this.parser = new PacketParser({
+      maxPacketSize: 1 << 20,
+      onPacket: (p) => broker.receive(this, p),
+      onError: (code, detail) => broker.parseErrors.push(`${code}: ${detail}`),
+    });
+  }
+  connect(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+    this.broker.links.push(this);
+    if (this.broker.refuseTcp) {
+      this.broker.later(() => this.closeFromBroker("ECONNREFUSED"));
+      return;
+    }
+    if (this.broker.silentTcp) return; // never connects
+    this.broker.later(() => {
+      if (!this.closed) this.handlers!.onConnected();
+    });
+  }
+  write(b: Uint8Array): number {
+    if (this.closed) return 0;
+    let n = b.length;
+    if (this.broker.writeBudget >= 0) {
+      n = Math.min(n, this.broker.writeBudget);
+      // The budget refills at the next pump, like onWritable after an ACK.
+      this.broker.writeBudget -= n;
+      if (n < b.length) this.broker.later(() => {
+        if (!this.closed) {
+          this.broker.writeBudget = this.broker.budgetPerPump;
+          this.handlers!.onWritable();
+        }
+      });
+    }
+    this.broker.bytesFromClient += n;
+    this.parser.feed(b.subarray(0, n));
+    return n;
+  }
+  close(): void {
+    this.closed = true;
+    this.closedBySession = true;
+  }
+  closeFromBroker(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers!.onClosed(reason);
+  }
+}
+
+class FakeBroker {
+  readonly links: FakeLink[] = [];
+  readonly packets: MqttPacket[] = [];
+  readonly publishes: PublishPacket[] = [];
+  readonly connects: ConnectPacket[] = [];
+  readonly parseErrors: string[] = [];
+  private readonly queue: Array<() => void> = [];
+  /** Client ids whose session the broker remembers. */
+  readonly sessions = new Set<string>();
+  connackCode: ConnackReturnCode = 0;
+  keepSessions = true;
+  autoAck = true;
+  answerPings = true;
+  refuseTcp = false;
+  silentTcp = false;
+  /** Largest chunk delivered to the session (0: whole packets). */
+  fragment = 0;
+  /** Bytes the session may write before the next pump (-1: unlimited). */
+  writeBudget = -1;
+  budgetPerPump = -1;
+  bytesFromClient = 0;
+  /** Keep every packet received (off for long runs: a big live heap slows XS's GC). */
+  record = true;
+  /** Ids the broker holds without acknowledging (autoAck off). */
+  readonly unacked: number[] = [];
+  private readonly rnd = new SeededRandom(7);
+
+  get link(): FakeLink | null {
+    const l = this.links[this.links.length - 1];
+    return l !== undefined && !l.closed ? l : null;
+  }
+
+  later(fn: () => void): void {
+    this.queue.push(fn);
+  }
+
+  /** Runs queued deliveries (and what they cause) until none is left. */
+  pump(): void {
+    for (let guard = 0; this.queue.length > 0; guard++) {
+      if (guard > 1_000_000) throw new Error("pump does not settle");
+      this.queue.shift()!();
+    }
+  }
+
+  send(link: FakeLink, packet: MqttPacket): void {
+    this.sendBytes(link, encodePacket(packet));
+  }
+
+  sendBytes(link: FakeLink, b: Uint8Array): void {
+    let i = 0;
+    while (i < b.length) {
+      const n = this.fragment > 0 ? 1 + this.rnd.below(this.fragment) : b.length;
+      const chunk = b.slice(i, i + n);
+      i += n;
+      this.later(() => {
+        if (!link.closed) link.handlers!.onData(chunk);
+      });
+    }
+  }
+
+  receive(link: FakeLink, p: MqttPacket): void {
+    if (this.record) this.packets.push(p);
+    switch (p.type) {
+      case "connect": {
+        this.connects.push(p);
+        if (this.connackCode !== 0) {
+          this.send(link, { type: "connack", sessionPresent: false, returnCode: this.connackCode });
+          return;
+        }
+        const present = !p.cleanSession && this.keepSessions && this.sessions.has(p.clientId);
+        if (p.cleanSession) this.sessions.delete(p.clientId);
+        else this.sessions.add(p.clientId);
+        this.send(link, { type: "connack", sessionPresent: present, returnCode: 0 });
+        return;
+      }
+      case "publish":
+        if (this.record) this.publishes.push(p);
+        if (p.qos === 1) {
+          if (this.autoAck) this.send(link, { type: "puback", packetId: p.packetId! });
+          else this.unacked.push(p.packetId!);
+        }
+        return;
+      case "pingreq":
+        if (this.answerPings) this.send(link, { type: "pingresp" });
+        return;
+      case "subscribe":
+        this.send(link, { type: "suback", packetId: p.packetId, returnCodes: p.subscriptions.map((s) => (s.topicFilter.startsWith("forbidden") ? 0x80 : s.qos)) });
+        return;
+      default:
+        return;
+    }
+  }
+
+  ackAll(): void {
+    const link = this.link;
+    if (link === null) return;
+    for (const id of this.unacked.splice(0)) this.send(link, { type: "puback", packetId: id });
+  }
+
+  /** The network drops the connection: the session hears onClosed. */
+  drop(): void {
+    const l = this.link;
+    if (l !== null) this.later(() => l.closeFromBroker("connection reset"));
+  }
+}
+
+const BASE: MqttSessionOptions = {
+  clientId: "term-1",
+  keepAliveSec: 30,
+  inFlightWindow: 4,
+  maxPacketSize: 4096,
+  backoff: { baseMs: 1000, capMs: 60_000 },
+  pingTimeoutMs: 5000,
+};
+
+interface Rig {
+  session: MqttSession;
+  broker: FakeBroker;
+  errors: SessionError[];
+  acked: number[];
+  connected: boolean[];
+  now: number;
+  /** Advances time in `step` ms ticks, pumping the network after each. */
+  run(ms: number, step?: number): void;
+}
+
+function rig(overrides: Partial<MqttSessionOptions> = {}, seed = 1): Rig {
+  const broker = new FakeBroker();
+  const session = new MqttSession({ ...BASE, ...overrides }, { transport: () => new FakeLink(broker), random: new SeededRandom(seed) });
+  const r: Rig = {
+    session,
+    broker,
+    errors: [],
+    acked: [],
+    connected: [],
+    now: 1000,
+    run(ms: number, step = 100) {
+      const end = r.now + ms;
+      broker.pump();
+      while (r.now < end) {
+        r.now += step;
+        session.tick(r.now);
+        broker.pump();
+      }
+    },
+  };
+  session.onError((e) => r.errors.push(e));
+  session.onPuback((tag) => r.acked.push(tag));
+  session.onConnected((present) => r.connected.push(present));
+  return r;
+}
+
+function started(overrides: Partial<MqttSessionOptions> = {}, seed = 1): Rig {
+  const r = rig(overrides, seed);
+  r.session.start(r.now);
+  r.run(100);
+  return r;
+}
+
+function publishTagged(r: Rig, tag: number): number {
+  return r.session.publish(`paycard/term-1/swipes`, bytes(`seq:${tag}`), 1, false, tag);
+}
+
+// ---------------------------------------------------------------- tests
+
+describe("MqttSession: connecting", () => {
+  it("sends CONNECT with cleanSession=false, keep-alive, credentials and will, then reports the session", () => {
+    const r = started({
+      username: "term-1",
+      password: bytes("secret"),
+      will: { topic: "paycard/term-1/status", payload: bytes("offline"), qos: 1, retain: true },
+    });
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+    expect(r.broker.connects).toHaveLength(1);
+    const c = r.broker.connects[0]!;
+    expect(c.clientId).toBe("term-1");
+    expect(c.cleanSession).toBe(false);
+    expect(c.keepAlive).toBe(30);
+    expect(c.username).toBe("term-1");
+    expect(text(c.password!)).toBe("secret");
+    expect(c.will!.topic).toBe("paycard/term-1/status");
+    expect(text(c.will!.payload)).toBe("offline");
+    expect(c.will!.retain).toBe(true);
+    expect(c.will!.qos).toBe(1);
+    expect(r.connected).toEqual([false]);
+    expect(r.session.counters.connects).toBe(1);
+    expect(r.session.counters.reconnects).toBe(0);
+    expect(r.errors).toEqual([]);
+  });
+
+  it("refuses options that can never work, at construction", () => {
+    const ports = { transport: () => new FakeLink(new FakeBroker()), random: new SeededRandom(1) };
+    expect(() => new MqttSession({ ...BASE, inFlightWindow: 0 }, ports)).toThrow("inFlightWindow");
+    expect(() => new MqttSession({ ...BASE, inFlightWindow: 65536 }, ports)).toThrow("inFlightWindow");
+    expect(() => new MqttSession({ ...BASE, clientId: "", cleanSession: false }, ports)).toThrow("CONNECT");
+    expect(() => new MqttSession({ ...BASE, will: { topic: "a/+", payload: bytes("x"), qos: 0, retain: false } }, ports)).toThrow("CONNECT");
+    expect(() => new MqttSession({ ...BASE, backoff: { baseMs: 10, capMs: 5 } }, ports)).toThrow("capMs");
+  });
+
+  const refusals: Array<[ConnackReturnCode, string]> = [
+    [1, "UNACCEPTABLE_PROTOCOL_VERSION"],
+    [2, "IDENTIFIER_REJECTED"],
+    [3, "SERVER_UNAVAILABLE"],
+    [4, "BAD_USERNAME_OR_PASSWORD"],
+    [5, "NOT_AUTHORIZED"],
+  ];
+  for (const [rc, code] of refusals) {
+    it(`surfaces CONNACK ${rc} as ${code}, counts it, and keeps retrying with backoff`, () => {
+      const r = rig();
+      r.broker.connackCode = rc;
+      r.session.start(r.now);
+      r.run(100);
+      expect(r.session.state).toBe(MqttSessionState.BACKING_OFF);
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]!.code).toBe(code);
+      expect(r.errors[0]!.message).toContain(code);
+      expect(r.session.counters.refusals[code]).toBe(1);
+      expect(r.session.counters.connects).toBe(0);
+      expect(r.connected).toEqual([]);
+      r.run(200_000);
+      expect(r.session.counters.refusals[code]).toBeGreaterThan(3);
+      // Once the broker accepts, the session connects and the backoff resets.
+      r.broker.connackCode = 0;
+      r.run(130_000);
+      expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+      expect(r.connected).toEqual([false]);
+    });
+  }
+
+  it("times out a transport that never connects and tries again", () => {
+    const r = rig({ connectTimeoutMs: 3000 });
+    r.broker.silentTcp = true;
+    r.session.start(r.now);
+    r.run(3500);
+    expect(r.errors[0]!.code).toBe("CONNECT_TIMEOUT");
+    expect(r.session.counters.connectTimeouts).toBe(1);
+    r.broker.silentTcp = false;
+    r.run(5000);
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+  });
+
+  it("reports a refused TCP connection as TRANSPORT_CLOSED and retries", () => {
+    const r = rig();
+    r.broker.refuseTcp = true;
+    r.session.start(r.now);
+    r.run(100);
+    expect(r.errors[0]!.code).toBe("TRANSPORT_CLOSED");
+    expect(r.errors[0]!.message).toContain("ECONNREFUSED");
+    r.broker.refuseTcp = false;
+    r.run(5000);
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+    expect(r.session.counters.transportCloses).toBe(1);
+  });
+
+  it("survives a transport factory or connect that throws", () => {
+    const broker = new FakeBroker();
+    let calls = 0;
+    const session = new MqttSession(BASE, {
+      random: new SeededRandom(3),
+      transport: () => {
+        calls++;
+        if (calls === 1) throw new Error("no sockets left");
+        if (calls === 2) return { connect: () => { throw new Error("boom"); }, write: () => 0, close: () => {} };
+        return new FakeLink(broker);
+      },
+    });
+    const errors: string[] = [];
+    session.onError((e) => errors.push(e.code + " " + e.message));
+    let now = 0;
+    session.start(now);
+    for (let i = 0; i < 100; i++) {
+      now += 100;
+      session.tick(now);
+      broker.pump();
+    }
+    expect(errors[0]).toContain("no sockets left");
+    expect(errors[1]).toContain("boom");
+    expect(session.state).toBe(MqttSessionState.CONNECTED);
+  });
+});
+
+describe("MqttSession: publishing", () => {
+  it("publishes QoS 1 within the in-flight window and reports each PUBACK with its tag", () => {
+    const r = started();
+    r.broker.autoAck = false;
+    const ids: number[] = [];
+    for (let t = 1; t <= 4; t++) {
+      expect(r.session.canSend()).toBe(true);
+      ids.push(publishTagged(r, t));
+    }
+    expect(ids).toEqual([1, 2, 3, 4]);
+    expect(r.session.canSend()).toBe(false);
+    expect(publishTagged(r, 5)).toBe(PUBLISH_NOT_NOW);
+    expect(r.session.inFlightCount).toBe(4);
+    r.broker.pump();
+    expect(r.broker.publishes.map((p) => text(p.payload))).toEqual(["seq:1", "seq:2", "seq:3", "seq:4"]);
+    expect(r.broker.publishes.map((p) => p.dup)).toEqual([false, false, false, false]);
+    r.broker.ackAll();
+    r.broker.pump();
+    expect(r.acked).toEqual([1, 2, 3, 4]);
+    expect(r.session.inFlightCount).toBe(0);
+    expect(r.session.canSend()).toBe(true);
+    expect(r.session.counters.pubacks).toBe(4);
+  });
+
+  it("does not publish before CONNACK, and refuses invalid or oversized messages without throwing", () => {
+    const r = rig({ maxPacketSize: 64 });
+    expect(publishTagged(r, 1)).toBe(PUBLISH_NOT_NOW);
+    r.session.start(r.now);
+    expect(publishTagged(r, 1)).toBe(PUBLISH_NOT_NOW);
+    r.run(100);
+    expect(r.session.publish("a/+/b", bytes("x"), 1, false)).toBe(PUBLISH_INVALID);
+    expect(r.session.publish("", bytes("x"), 1, false)).toBe(PUBLISH_INVALID);
+    expect(r.session.publish("a", new Uint8Array(100), 1, false)).toBe(PUBLISH_INVALID);
+    expect(r.session.publish("a", bytes("x"), 2 as 1, false)).toBe(PUBLISH_INVALID);
+    expect(r.errors.map((e) => e.code)).toEqual(["INVALID_MESSAGE", "INVALID_MESSAGE", "INVALID_MESSAGE", "INVALID_MESSAGE"]);
+    expect(r.errors[2]!.message).toContain("maxPacketSize");
+    expect(r.session.inFlightCount).toBe(0);
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+  });
+
+  it("publishes QoS 0 without a packet id or tracking", () => {
+    const r = started();
+    expect(r.session.publish("paycard/term-1/status", bytes("online"), 0, true)).toBe(PUBLISH_SENT_QOS0);
+    r.broker.pump();
+    expect(r.broker.publishes).toHaveLength(1);
+    expect(r.broker.publishes[0]!.qos).toBe(0);
+    expect(r.broker.publishes[0]!.retain).toBe(true);
+    expect(r.session.inFlightCount).toBe(0);
+  });
+
+  it("copies the payload: changing the caller's buffer later changes nothing", () => {
+    const r = started();
+    r.broker.autoAck = false;
+    const buf = bytes("seq:1");
+    r.session.publish("t", buf, 1, false, 1);
+    buf[4] = 57;
+    r.broker.drop();
+    r.run(5000);
+    expect(r.broker.publishes.map((p) => text(p.payload))).toEqual(["seq:1", "seq:1"]);
+  });
+
+  it("works when every byte from the broker arrives in its own chunk or in random fragments", () => {
+    for (const fragment of [1, 3, 7]) {
+      const r = rig();
+      r.broker.fragment = fragment;
+      r.session.start(r.now);
+      r.run(100);
+      for (let t = 1; t <= 200; t++) {
+        while (!r.session.canSend()) r.run(100);
+        publishTagged(r, t);
+      }
+      r.run(1000);
+      expect(r.acked).toHaveLength(200);
+      expect(r.session.inFlightCount).toBe(0);
+      expect(r.errors).toEqual([]);
+    }
+  });
+
+  it("waits for onWritable after a short write and delivers every byte intact", () => {
+    const r = rig({ inFlightWindow: 8 });
+    r.broker.writeBudget = 5;
+    r.broker.budgetPerPump = 5;
+    r.session.start(r.now);
+    r.run(1000);
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+    let next = 1;
+    for (let i = 0; i < 400 && next <= 40; i++) {
+      while (r.session.canSend() && next <= 40) publishTagged(r, next++);
+      r.run(100);
+    }
+    r.run(1000);
+    expect(r.broker.parseErrors).toEqual([]);
+    expect(r.broker.publishes.map((p) => text(p.payload))).toHaveLength(40);
+    expect(r.broker.publishes[39]!.payload).toEqual(bytes("seq:40"));
+    expect(r.acked).toHaveLength(40);
+    expect(r.session.counters.writeStalls).toBeGreaterThan(0);
+  });
+});
+
+describe("MqttSession: reconnecting", () => {
+  it("with session present: resends unacknowledged PUBLISH with DUP=1, the same ids, in order", () => {
+    const r = started();
+    r.broker.autoAck = false;
+    for (let t = 1; t <= 3; t++) publishTagged(r, t);
+    r.broker.pump();
+    r.broker.unacked.length = 0; // the PUBACKs are lost with the link
+    r.broker.drop();
+    r.run(100);
+    expect(r.session.state).toBe(MqttSessionState.BACKING_OFF);
+    expect(r.errors[0]!.code).toBe("TRANSPORT_CLOSED");
+    expect(r.session.inFlightIds()).toEqual([1, 2, 3]);
+    r.broker.autoAck = true;
+    r.run(2000); // first retry waits at most baseMs
+    expect(r.connected).toEqual([false, true]);
+    const resent = r.broker.publishes.slice(3);
+    expect(resent.map((p) => p.packetId)).toEqual([1, 2, 3]);
+    expect(resent.map((p) => p.dup)).toEqual([true, true, true]);
+    expect(resent.map((p) => text(p.payload))).toEqual(["seq:1", "seq:2", "seq:3"]);
+    expect(r.session.counters.retransmits).toBe(3);
+    expect(r.session.counters.republished).toBe(0);
+    expect(r.session.counters.reconnects).toBe(1);
+    expect(r.acked).toEqual([1, 2, 3]);
+    expect(r.session.inFlightCount).toBe(0);
+  });
+
+  it("without session: publishes them again as new packets with new ids, DUP=0, and reports the original tags", () => {
+    const r = started();
+    r.broker.autoAck = false;
+    for (let t = 1; t <= 3; t++) publishTagged(r, t);
+    r.broker.pump();
+    r.broker.unacked.length = 0;
+    r.broker.keepSessions = false;
+    r.broker.drop();
+    r.broker.autoAck = true;
+    r.run(2000);
+    expect(r.connected).toEqual([false, false]);
+    const again = r.broker.publishes.slice(3);
+    expect(again.map((p) => p.dup)).toEqual([false, false, false]);
+    expect(again.map((p) => text(p.payload))).toEqual(["seq:1", "seq:2", "seq:3"]);
+    expect(again.map((p) => p.packetId)).toEqual([4, 5, 6]);
+    expect(r.session.counters.republished).toBe(3);
+    expect(r.session.counters.retransmits).toBe(0);
+    expect(r.acked).toEqual([1, 2, 3]);
+  });
+
+  it("resends before anything new and counts a reconnect after a mid-packet cut", () => {
+    const r = started({ inFlightWindow: 2 });
+    r.broker.autoAck = false;
+    publishTagged(r, 1);
+    publishTagged(r, 2);
+    r.broker.pump();
+    r.broker.unacked.length = 0;
+    // The broker's PUBACK for 1 is cut after its first byte.
+    r.broker.sendBytes(r.broker.link!, encodePacket({ type: "puback", packetId: 1 }).subarray(0, 1));
+    r.broker.drop();
+    r.broker.autoAck = true;
+    r.run(2000);
+    expect(r.session.counters.protocolErrors).toBe(0);
+    expect(r.acked).toEqual([1, 2]);
+    publishTagged(r, 3);
+    r.broker.pump();
+    expect(r.broker.publishes.map((p) => text(p.payload))).toEqual(["seq:1", "seq:2", "seq:1", "seq:2", "seq:3"]);
+  });
+
+  it("resubscribes after a reconnect without session, not with one", () => {
+    const r = started();
+    const subacks: string[] = [];
+    const messages: string[] = [];
+    r.session.onSuback((f, q) => subacks.push(`${f}:${q}`));
+    r.session.onMessage((topic, payload, qos) => messages.push(`${topic} ${text(payload)} ${qos}`));
+    expect(r.session.subscribe("paycard/term-1/cmd/#", 1)).toBeGreaterThan(0);
+    expect(r.session.subscribe("forbidden/x", 0)).toBeGreaterThan(0);
+    expect(r.session.subscribe("bad/#/x", 0)).toBe(PUBLISH_INVALID);
+    r.run(100);
+    expect(subacks).toEqual(["paycard/term-1/cmd/#:1", "forbidden/x:128"]);
+    expect(r.errors.map((e) => e.code)).toEqual(["INVALID_MESSAGE", "SUBSCRIBE_REFUSED"]);
+    r.broker.drop();
+    r.run(2000);
+    expect(subacks).toHaveLength(2); // session present: nothing to redo
+    r.broker.keepSessions = false;
+    r.broker.drop();
+    r.run(5000);
+    expect(subacks).toHaveLength(4);
+    // Incoming QoS 1 message: delivered and acknowledged.
+    r.broker.send(r.broker.link!, { type: "publish", topic: "paycard/term-1/cmd/reboot", payload: bytes("now"), qos: 1, retain: false, dup: false, packetId: 77 });
+    r.run(100);
+    expect(messages).toEqual(["paycard/term-1/cmd/reboot now 1"]);
+    const acks = r.broker.packets.filter((p) => p.type === "puback");
+    expect(acks).toEqual([{ type: "puback", packetId: 77 }]);
+  });
+
+  it("stop() sends DISCONNECT, closes, keeps unacknowledged messages for the next start()", () => {
+    const r = started();
+    r.broker.autoAck = false;
+    publishTagged(r, 1);
+    r.broker.pump();
+    const link = r.broker.link!;
+    r.session.stop(r.now);
+    expect(r.broker.packets[r.broker.packets.length - 1]).toEqual({ type: "disconnect" });
+    expect(link.closedBySession).toBe(true);
+    expect(r.session.state).toBe(MqttSessionState.IDLE);
+    r.run(100_000);
+    expect(r.broker.connects).toHaveLength(1); // idle: no reconnect
+    r.broker.autoAck = true;
+    r.session.start(r.now);
+    r.run(100);
+    expect(r.acked).toEqual([1]);
+    expect(r.session.counters.retransmits).toBe(1);
+  });
+});
+
+describe("MqttSession: keep-alive and dead links", () => {
+  it("sends PINGREQ after keepAlive of silence and stays up while PINGRESP comes", () => {
+    const r = started({ keepAliveSec: 10 });
+    r.run(9000);
+    expect(r.session.counters.pingsSent).toBe(0);
+    r.run(61_000);
+    expect(r.session.counters.pingsSent).toBe(7);
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+    expect(r.errors).toEqual([]);
+  });
+
+  it("detects a dead link: no PINGRESP within pingTimeoutMs closes and reconnects", () => {
+    const r = started({ keepAliveSec: 10, pingTimeoutMs: 3000 });
+    r.broker.answerPings = false;
+    r.run(10_000);
+    expect(r.session.counters.pingsSent).toBe(1);
+    r.run(2700); // the PINGREQ went out 100 ms before the previous run ended
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+    r.run(300);
+    expect(r.errors.map((e) => e.code)).toEqual(["KEEPALIVE_TIMEOUT"]);
+    expect(r.session.counters.keepaliveTimeouts).toBe(1);
+    r.broker.answerPings = true;
+    r.run(2000);
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+    expect(r.session.counters.reconnects).toBe(1);
+  });
+
+  it("pings a broker that swallows publishes without acknowledging, and gives up on it", () => {
+    const r = started({ keepAliveSec: 5, pingTimeoutMs: 2000, inFlightWindow: 1000 });
+    r.broker.autoAck = false;
+    r.broker.answerPings = false;
+    for (let i = 0; i < 100; i++) {
+      publishTagged(r, i); // we keep sending, so "quiet sender" alone would never ping
+      r.run(100);
+    }
+    expect(r.session.counters.keepaliveTimeouts).toBeGreaterThan(0);
+  });
+
+  it("a protocol error from the broker closes the link, is counted, and the session reconnects", () => {
+    const r = started();
+    r.broker.sendBytes(r.broker.link!, new Uint8Array([0xf0, 0x00])); // reserved packet type 15
+    r.run(100);
+    expect(r.errors[0]!.code).toBe("PROTOCOL_ERROR");
+    expect(r.errors[0]!.message).toContain("RESERVED_PACKET_TYPE");
+    expect(r.session.counters.protocolErrors).toBe(1);
+    r.run(2000);
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+    // A second CONNACK is nonsense too.
+    r.broker.send(r.broker.link!, { type: "connack", sessionPresent: false, returnCode: 0 });
+    r.run(100);
+    expect(r.session.counters.protocolErrors).toBe(2);
+  });
+
+  it("callbacks that throw are counted and reported; nothing escapes", () => {
+    const r = started();
+    let errorCalls = 0;
+    r.session.onPuback(() => {
+      throw new Error("outbox bug");
+    });
+    r.session.onError(() => {
+      errorCalls++;
+      throw new Error("logger bug");
+    });
+    publishTagged(r, 1);
+    r.run(100);
+    expect(r.session.counters.callbackErrors).toBe(2);
+    expect(errorCalls).toBe(1);
+    expect(r.session.counters.errors["CALLBACK_ERROR"]).toBe(1);
+    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+    expect(r.session.inFlightCount).toBe(0);
+  });
+});
+
+describe("Backoff (full jitter)", () => {
+  it("draws each delay in [0, min(cap, base * 2^attempt)] and resets", () => {
+    const b = new Backoff(new SeededRandom(11), 1000, 60_000);
+    const maxSeen: number[] = [];
+    for (let run = 0; run < 200; run++) {
+      b.reset();
+      for (let n = 0; n < 12; n++) {
+        const d = b.nextDelay();
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThanOrEqual(Math.min(60_000, 1000 * Math.pow(2, n)));
+        maxSeen[n] = Math.max(maxSeen[n] ?? 0, d);
+      }
+    }
+    // Jitter spans the range: the largest of 200 draws comes close to each ceiling.
+    expect(maxSeen[0]).toBeGreaterThan(900);
+    expect(maxSeen[5]).toBeGreaterThan(28_000);
+    expect(maxSeen[11]).toBeGreaterThan(54_000);
+    expect(b.ceiling(1000)).toBe(60_000);
+  });
+
+  it("is reproducible from the seed", () => {
+    const a = new Backoff(new SeededRandom(5), 100, 10_000);
+    const b = new Backoff(new SeededRandom(5), 100, 10_000);
+    const da: number[] = [];
+    const db: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      da.push(a.nextDelay());
+      db.push(b.nextDelay());
+    }
+    expect(da).toEqual(db);
+  });
+
+  it("the session waits out the backoff between failed attempts", () => {
+    const r = rig({ backoff: { baseMs: 1000, capMs: 8000 } }, 99);
+    r.broker.refuseTcp = true;
+    r.session.start(r.now);
+    const attemptsAt: number[] = [];
+    let seen = 0;
+    for (let i = 0; i < 2000; i++) {
+      r.run(10, 10);
+      if (r.broker.links.length > seen) {
+        seen = r.broker.links.length;
+        attemptsAt.push(r.now);
+      }
+    }
+    expect(attemptsAt.length).toBeGreaterThan(5);
+    for (let n = 1; n < attemptsAt.length; n++) {
+      const gap = attemptsAt[n]! - attemptsAt[n - 1]!;
+      expect(gap).toBeLessThanOrEqual(Math.min(8000, 1000 * Math.pow(2, n - 1)) + 20);
+    }
+  });
+});
+
+describe("MqttSession: properties", () => {
+  it("under random drops, lost acks and lost sessions, every message is acknowledged exactly once and the window holds", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0x7fffffff }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.constantFrom("drop", "forget", "lose-acks", "fragment", "calm"), { minLength: 5, maxLength: 30 }),
+        (seed, window, script) => {
+          const r = rig({ inFlightWindow: window }, seed);
+          const rnd = new SeededRandom(seed ^ 0x5a5a);
+          r.session.start(r.now);
+          const total = 150;
+          let next = 1;
+          let maxInFlight = 0;
+          for (const step of script) {
+            r.broker.fragment = step === "fragment" ? 4 : 0;
+            r.broker.autoAck = step !== "lose-acks";
+            for (let i = 0; i < 10; i++) {
+              while (r.session.canSend() && next <= total && rnd.below(3) !== 0) publishTagged(r, next++);
+              maxInFlight = Math.max(maxInFlight, r.session.inFlightCount);
+              r.run(100);
+            }
+            if (step === "lose-acks") r.broker.unacked.length = 0;
+            if (step === "forget") r.broker.keepSessions = false;
+            if (step === "drop" || step === "forget" || step === "lose-acks") r.broker.drop();
+            r.run(100);
+            r.broker.keepSessions = true;
+          }
+          r.broker.fragment = 0;
+          r.broker.autoAck = true;
+          for (let i = 0; i < 2000 && (next <= total || r.session.inFlightCount > 0); i++) {
+            while (r.session.canSend() && next <= total) publishTagged(r, next++);
+            r.run(100);
+          }
+          const sorted = r.acked.slice().sort((a, b) => a - b);
+          for (let t = 1; t <= total; t++) if (sorted[t - 1] !== t) return false;
+          const seen = new Set(r.broker.publishes.map((p) => text(p.payload)));
+          return sorted.length === total && seen.size === total && maxInFlight <= window && r.session.counters.internalErrors === 0;
+        },
+      ),
+      { numRuns: 25, seed: 3 },
+    );
+  });
+
+  it("packet ids wrap past 65535 through the session and never collide with ids in flight", () => {
+    const r = started({ inFlightWindow: 16 });
+    r.broker.autoAck = false;
+    r.broker.record = false;
+    let acks = 0;
+    r.session.onPuback(() => acks++);
+    // One message stays unacknowledged for the whole run.
+    publishTagged(r, 0);
+    r.broker.pump();
+    const stuck = r.broker.unacked.splice(0);
+    expect(stuck).toEqual([1]);
+    let tag = 1;
+    let wrapped = false;
+    let last = 1;
+    const n = 66_000;
+    while (tag <= n) {
+      while (r.session.canSend() && tag <= n) {
+        const id = publishTagged(r, tag++);
+        if (id === 1) expect(id).not.toBe(1);
+        if (id < last) wrapped = true;
+        last = id;
+      }
+      r.broker.ackAll();
+      r.broker.pump();
+    }
+    expect(wrapped).toBe(true);
+    expect(r.session.inFlightIds()).toEqual([1]);
+    expect(acks).toBe(n);
+  });
+});

@@ -1,0 +1,134 @@
+// Engine-neutral tests of the MQTT packet id allocator (also run inside XS).
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { MAX_PACKET_ID, PacketIdAllocator } from "../../src/core/mqtt/packet-id-allocator";
+import { SeededRandom } from "../../src/core/seeded-random";
+
+describe("PacketIdAllocator", () => {
+  it("hands out 1, 2, 3 ... 65535, then wraps to 1", () => {
+    const a = new PacketIdAllocator();
+    for (let i = 1; i <= MAX_PACKET_ID; i++) {
+      const id = a.allocate();
+      if (id !== i) expect(id).toBe(i);
+      a.release(id);
+    }
+    expect(a.allocate()).toBe(1);
+    expect(a.allocate()).toBe(2);
+    expect(a.inFlight).toBe(2);
+  });
+
+  it("skips ids still in flight when it wraps", () => {
+    const a = new PacketIdAllocator();
+    expect(a.allocate()).toBe(1);
+    expect(a.allocate()).toBe(2);
+    expect(a.allocate()).toBe(3);
+    a.release(2);
+    for (let i = 4; i <= MAX_PACKET_ID; i++) a.release(a.allocate());
+    // 1 and 3 are still in flight: the wrap lands on 2, then 4.
+    expect(a.allocate()).toBe(2);
+    expect(a.allocate()).toBe(4);
+    expect(a.isInFlight(1)).toBe(true);
+    expect(a.isInFlight(3)).toBe(true);
+  });
+
+  it("skips whole words of ids in flight", () => {
+    const a = new PacketIdAllocator();
+    for (let i = 1; i <= 200; i++) expect(a.allocate()).toBe(i);
+    for (let i = 201; i <= MAX_PACKET_ID; i++) a.release(a.allocate());
+    a.release(150);
+    expect(a.allocate()).toBe(150);
+    expect(a.allocate()).toBe(201);
+  });
+
+  it("returns 0 when all 65535 ids are in flight, and the released id after", () => {
+    const a = new PacketIdAllocator();
+    for (let i = 1; i <= MAX_PACKET_ID; i++) a.allocate();
+    expect(a.inFlight).toBe(MAX_PACKET_ID);
+    expect(a.allocate()).toBe(0);
+    expect(a.allocate()).toBe(0);
+    expect(a.release(40000)).toBe(true);
+    expect(a.allocate()).toBe(40000);
+    expect(a.allocate()).toBe(0);
+  });
+
+  it("release and reserve refuse ids outside 1..65535 or in the wrong state", () => {
+    const a = new PacketIdAllocator();
+    expect(a.release(0)).toBe(false);
+    expect(a.release(1)).toBe(false);
+    expect(a.release(65536)).toBe(false);
+    expect(a.reserve(0)).toBe(false);
+    expect(a.reserve(65536)).toBe(false);
+    expect(a.reserve(1.5)).toBe(false);
+    expect(a.reserve(7)).toBe(true);
+    expect(a.reserve(7)).toBe(false);
+    expect(a.isInFlight(7)).toBe(true);
+    for (let i = 1; i <= 6; i++) a.allocate();
+    expect(a.allocate()).toBe(8);
+    a.releaseAll();
+    expect(a.inFlight).toBe(0);
+    expect(a.isInFlight(7)).toBe(false);
+    expect(a.allocate()).toBe(9);
+  });
+
+  it("over >= 200k publishes with random acks: never 0, never an id in flight, always the next free id, and it wraps", () => {
+    let total = 0;
+    let wraps = 0;
+    let skips = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 4 }), (seed, window, ackBias) => {
+        const rnd = new SeededRandom(seed);
+        const a = new PacketIdAllocator();
+        const flag = new Uint8Array(MAX_PACKET_ID + 1);
+        const live: number[] = [];
+        const stuck: number[] = [];
+        const stuckUntil: number[] = [];
+        let last = 0;
+        const n = 70_000;
+        for (let k = 0; k < n; k++) {
+          // Random acks, in random order: long-lived ids make the allocator skip at the wrap.
+          while (live.length > 0 && (live.length >= window || rnd.below(ackBias + 1) === 0)) {
+            const j = rnd.below(live.length);
+            const id = live[j]!;
+            live[j] = live[live.length - 1]!;
+            live.pop();
+            flag[id] = 0;
+            if (!a.release(id)) return false;
+          }
+          // A few ids stay unacknowledged for a long time (lost PUBACKs, slow broker).
+          for (let j = stuck.length - 1; j >= 0; j--) {
+            if (stuckUntil[j]! <= k) {
+              flag[stuck[j]!] = 0;
+              if (!a.release(stuck[j]!)) return false;
+              stuck.splice(j, 1);
+              stuckUntil.splice(j, 1);
+            }
+          }
+          if (live.length > 0 && stuck.length < 64 && rnd.below(2000) === 0) {
+            stuck.push(live.pop()!);
+            stuckUntil.push(k + rnd.below(150_000));
+          }
+          const id = a.allocate();
+          if (id < 1 || id > MAX_PACKET_ID || flag[id] === 1) return false;
+          // Model: the first id after the last one, cyclically, not in flight.
+          let expected = last;
+          do {
+            expected = expected >= MAX_PACKET_ID ? 1 : expected + 1;
+            if (flag[expected] === 1) skips++;
+          } while (flag[expected] === 1);
+          if (id !== expected) return false;
+          if (id < last) wraps++;
+          last = id;
+          flag[id] = 1;
+          live.push(id);
+          if (a.inFlight !== live.length + stuck.length) return false;
+        }
+        total += n;
+        return true;
+      }),
+      { numRuns: 3, seed: 419 },
+    );
+    expect(total).toBeGreaterThanOrEqual(200_000);
+    expect(wraps).toBeGreaterThanOrEqual(3);
+    expect(skips).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The MQTT transport port over Node's `net` (or `tls` when TLS options are
+ * given). One instance per connection attempt; use `nodeTcpTransportFactory`
+ * as the session's `transport` port.
+ *
+ * Backpressure: `write` hands the whole chunk to `socket.write`; once that
+ * returns false the transport reports 0 bytes accepted until 'drain', which
+ * becomes `onWritable()`. Nothing throws out: connection failures, socket
+ * errors and ends all become one `onClosed(reason)`.
+ */
+import net from "node:net";
+import tls from "node:tls";
+import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/transport-port";
+
+export interface NodeTcpTlsOptions {
+  ca?: string | Buffer | Array<string | Buffer>;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  servername?: string;
+  /** Default true. */
+  rejectUnauthorized?: boolean;
+}
+
+export interface NodeTcpTransportOptions {
+  host: string;
+  port: number;
+  /** When present, connect with TLS. */
+  tls?: NodeTcpTlsOptions;
+}
+
+export class NodeTcpTransport implements MqttTransport {
+  private readonly options: NodeTcpTransportOptions;
+  private socket: net.Socket | null = null;
+  private handlers: TransportHandlers | null = null;
+  private open = false;
+  private blocked = false;
+  private closed = false;
+  private lastError = "";
+
+  constructor(options: NodeTcpTransportOptions) {
+    this.options = options;
+  }
+
+  connect(handlers: TransportHandlers): void {
+    if (this.socket !== null || this.closed) {
+      queueMicrotask(() => this.finish("transport already used"));
+      this.handlers = handlers;
+      return;
+    }
+    this.handlers = handlers;
+    const { host, port } = this.options;
+    let socket: net.Socket;
+    try {
+      if (this.options.tls !== undefined) {
+        const t = this.options.tls;
+        const o: tls.ConnectionOptions = { host, port, rejectUnauthorized: t.rejectUnauthorized ?? true };
+        if (t.ca !== undefined) o.ca = t.ca;
+        if (t.cert !== undefined) o.cert = t.cert;
+        if (t.key !== undefined) o.key = t.key;
+        o.servername = t.servername ?? (net.isIP(host) === 0 ? host : undefined);
+        socket = tls.connect(o, () => this.opened());
+      } else {
+        socket = net.connect({ host, port }, () => this.opened());
+      }
+    } catch (e) {
+      queueMicrotask(() => this.finish(`connect failed: ${(e as Error).message}`));
+      return;
+    }
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on("data", (buf: Buffer) => {
+      if (this.closed) return;
+      this.safe(() => this.handlers!.onData(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)));
+    });
+    socket.on("drain", () => {
+      if (this.closed || !this.blocked) return;
+      this.blocked = false;
+      this.safe(() => this.handlers!.onWritable());
+    });
+    socket.on("error", (e: Error) => {
+      this.lastError = e.message;
+    });
+    socket.on("end", () => {
+      // The peer closed its side: MQTT has no half-close, so end ours.
+      socket.destroy();
+    });
+    socket.on("close", () => this.finish(this.lastError !== "" ? this.lastError : "closed by peer"));
+  }
+
+  write(bytes: Uint8Array): number {
+    const s = this.socket;
+    if (s === null || !this.open || this.closed || this.blocked) return 0;
+    try {
+      if (!s.write(bytes)) this.blocked = true;
+      return bytes.length;
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      s.destroy();
+      return 0;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const s = this.socket;
+    if (s !== null) s.destroy();
+  }
+
+  private opened(): void {
+    if (this.closed) return;
+    this.open = true;
+    this.safe(() => this.handlers!.onConnected());
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.open = false;
+    this.safe(() => this.handlers!.onClosed(reason));
+  }
+
+  /** A throwing handler must not become an uncaught exception in a socket event. */
+  private safe(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.socket?.destroy();
+    }
+  }
+}
+
+export function nodeTcpTransportFactory(options: NodeTcpTransportOptions): TransportFactory {
+  return () => new NodeTcpTransport(options);
+}
