@@ -30,6 +30,7 @@ describe("swipe validation", () => {
     expect(r.s.lon).toBe(-74.006);
     expect(r.s.timestamp).toBe(Date.UTC(2026, 0, 10, 14, 23, 45, 123));
     expect(r.s.terminal_time - r.s.timestamp).toBe(333);
+    expect(check(rawSwipe({ timestamp: 1_768_053_600_000.75, terminal_time: 1_768_053_600_001 })).s.timestamp).toBe(1_768_053_600_000);
   });
 
   it("gives a specific reason for each kind of bad input", () => {
