@@ -1,0 +1,296 @@
+// Node-only, no broker mocks: a terminal (FileJournal + Outbox + MqttSession
+// + OutboxPublisher, in a child process) publishes 10 000 transaction events
+// through a fault proxy (random cuts, fragments, delays) to a real mosquitto
+// with persistence, while the test SIGKILLs and restarts mosquitto, cuts the
+// proxy, and SIGKILLs the terminal once (restarted on the same journal). An
+// MQTT.js subscriber (QoS 1, cleanSession=false, fixed id) records what
+// arrives. Every accepted event must arrive, exactly once after dedup on
+// its request id; the outbox bounds must hold; the counters must add up.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import mqtt from "mqtt";
+import type { MqttClient } from "mqtt";
+import { describe, expect, it } from "vitest";
+import { SeededRandom } from "../../src/core/seeded-random";
+import { FileJournal } from "../../src/host/file-journal";
+import { FaultProxy } from "./support/fault-proxy";
+import { findMosquitto, Mosquitto, MOSQUITTO_MISSING } from "./support/mosquitto";
+import { CHILD_BOUNDS, requestIdFor } from "./support/terminal-child";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CHILD = path.join(here, "support", "terminal-child.ts");
+const N = 10_000;
+const TERMINAL = "term_f";
+const SEED = 20260110;
+const BROKER_KILLS_AT = [1200, 3200, 5600, 8200]; // distinct arrivals
+const PROXY_CUTS_AT = [600, 2500, 4400, 7000, 9300];
+const CLIENT_KILL_AT = 4800; // events accepted by the first terminal process
+
+const binary = findMosquitto(); // throws under CI=true when missing
+if (binary === null) console.log(`skipped mosquitto fault suite: ${MOSQUITTO_MISSING}`);
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Progress {
+  accepted: number;
+  refused: number;
+  seq: number;
+  restored: number;
+  acknowledged: number;
+  held: number;
+  journal: number;
+  maxMessages: number;
+  maxBytes: number;
+  highWaterMessages: number;
+  highWaterBytes: number;
+  backpressureCount: number;
+  backpressureBytes: number;
+  boundViolations: number;
+  inconsistent: number;
+  publisher: { published: number; acknowledged: number; disconnects: number; republishedFromOutbox: number; unknownAcks: number };
+  session: { connects: number; retransmits: number; republished: number; pubacks: number; errors: Record<string, number> };
+}
+
+class Terminal {
+  readonly proc: ChildProcess;
+  ready: { restored: number; resume: number; discardedBytes: number } | null = null;
+  last: Progress | null = null;
+  done: Progress | null = null;
+  error = "";
+  stderr = "";
+  exitCode: number | null = null;
+  signal: string | null = null;
+  readonly exited: Promise<void>;
+
+  constructor(journal: string, port: number, seed: number) {
+    this.proc = spawn(process.execPath, ["--import", "tsx", CHILD, journal, String(port), TERMINAL, String(N), String(seed)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.exited = new Promise((resolve) =>
+      this.proc.once("exit", (code, signal) => {
+        this.exitCode = code;
+        this.signal = signal;
+        resolve();
+      }),
+    );
+    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
+      const sp = line.indexOf(" ");
+      const kind = line.slice(0, sp);
+      const body = line.slice(sp + 1);
+      if (kind === "READY") this.ready = JSON.parse(body);
+      else if (kind === "P") this.last = JSON.parse(body);
+      else if (kind === "DONE") this.done = this.last = JSON.parse(body);
+      else if (kind === "ERR") this.error = body;
+    });
+    this.proc.stderr!.on("data", (b: Buffer) => {
+      this.stderr = (this.stderr + b.toString()).slice(-4000);
+    });
+  }
+
+  get alive(): boolean {
+    return this.exitCode === null && this.signal === null;
+  }
+
+  async kill9(): Promise<void> {
+    if (this.alive) this.proc.kill("SIGKILL");
+    await this.exited;
+  }
+}
+
+interface Subscriber {
+  client: MqttClient;
+  arrivals: Map<string, number>;
+  total: number;
+  unknown: string[];
+  /** sessionPresent of each reconnect (the first CONNACK is not recorded). */
+  sessionPresent: boolean[];
+}
+
+async function subscriber(port: number): Promise<Subscriber> {
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    clientId: `paycard-observer-${TERMINAL}`,
+    clean: false,
+    reconnectPeriod: 100,
+    connectTimeout: 2000,
+  });
+  const s: Subscriber = { client, arrivals: new Map(), total: 0, unknown: [], sessionPresent: [] };
+  client.on("error", () => {});
+  client.on("connect", (ck) => s.sessionPresent.push(ck.sessionPresent));
+  client.on("message", (_topic, payload) => {
+    s.total++;
+    let id = "?";
+    try {
+      id = (JSON.parse(payload.toString()) as { request_id: string }).request_id;
+    } catch {
+      s.unknown.push(payload.toString().slice(0, 80));
+      return;
+    }
+    s.arrivals.set(id, (s.arrivals.get(id) ?? 0) + 1);
+  });
+  await client.subscribeAsync(`paycard/${TERMINAL}/tx`, { qos: 1 });
+  return s;
+}
+
+async function waitFor(cond: () => boolean, ms: number, what: () => string): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
+    await sleep(10);
+  }
+}
+
+describe.skipIf(binary === null)("terminal against mosquitto under faults", () => {
+  it(`delivers ${N} events exactly once after dedup through broker kills, proxy cuts and a client kill -9`, async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "paycard-faults-"));
+    const journalFile = path.join(dir, "outbox.journal");
+    const rnd = new SeededRandom(SEED);
+    let broker: Mosquitto | null = null;
+    let proxy: FaultProxy | null = null;
+    let sub: Subscriber | null = null;
+    const terminals: Terminal[] = [];
+    const deadline = Date.now() + 75_000;
+    try {
+      // Unlimited in-flight and queue towards subscribers: mosquitto then writes every
+      // message to an online subscriber at once instead of holding it in memory, where
+      // a SIGKILL would lose it after it was PUBACKed to the terminal.
+      broker = await Mosquitto.start({ binary: binary!, extra: ["max_inflight_messages 0", "max_queued_messages 0"] });
+      const b = broker;
+      sub = await subscriber(b.port);
+      const s = sub;
+      // A graceful restart writes the subscriber's session (and its subscription) to the
+      // persistence file, so every SIGKILL restart below brings it back.
+      await b.restart();
+      await waitFor(() => s.client.connected, 10_000, () => "the subscriber to reconnect after a graceful restart");
+
+      proxy = new FaultProxy(b.port, { seed: SEED, fragmentMax: 200, delayProbability: 0.02, delayMaxMs: 3, cutEveryBytes: { min: 60_000, max: 300_000 } });
+      await proxy.listen();
+      const p = proxy;
+
+      terminals.push(new Terminal(journalFile, p.port, SEED));
+      const brokerKills = BROKER_KILLS_AT.slice();
+      const proxyCuts = PROXY_CUTS_AT.slice();
+      let clientKilled = false;
+      const events: string[] = [];
+      let doneAt: number | null = null;
+      for (;;) {
+        const t = terminals[terminals.length - 1]!;
+        if (t.error !== "") throw new Error(`terminal: ${t.error}\n${t.stderr}`);
+        if (!t.alive && t.done === null && !(terminals.length === 1 && clientKilled)) {
+          throw new Error(`terminal exited (${t.exitCode ?? t.signal}) before DONE\n${t.stderr}`);
+        }
+        if (t.done !== null && s.arrivals.size >= N) break;
+        if (t.done !== null) doneAt ??= Date.now();
+        // Bounded: the whole run, and 15 s for the last deliveries once the terminal is done.
+        if (Date.now() > deadline || (doneAt !== null && Date.now() - doneAt > 15_000)) {
+          const miss: number[] = [];
+          for (let q = 0; q < N; q++) if (!s.arrivals.has(requestIdFor(TERMINAL, q))) miss.push(q);
+          throw new Error(
+            `run did not finish: arrivals ${s.arrivals.size}/${N}, missing ${miss.length} (first ${miss.slice(0, 10).join(",")}), ` +
+              `faults ${JSON.stringify(events)}, subscriber sessionPresent ${JSON.stringify(s.sessionPresent)}, terminal ${JSON.stringify(t.last)}\n${b.logTail()}`,
+          );
+        }
+        await sleep(10);
+        if (!clientKilled && (t.last?.accepted ?? 0) >= CLIENT_KILL_AT) {
+          clientKilled = true;
+          events.push(`client@${s.arrivals.size}`);
+          // Hold the link so the terminal surely dies with unacknowledged messages in its journal.
+          p.accepting = false;
+          p.killAll();
+          const heldFrom = t.last!.seq;
+          await waitFor(() => t.last!.seq > heldFrom && t.last!.held > 0, 5000, () => "the terminal to hold messages while the link is down");
+          await t.kill9();
+          p.accepting = true;
+          terminals.push(new Terminal(journalFile, p.port, SEED + 1));
+          continue;
+        }
+        const distinct = s.arrivals.size;
+        if (brokerKills.length > 0 && distinct >= brokerKills[0]! && s.client.connected) {
+          brokerKills.shift();
+          events.push(`kill@${distinct}/${s.total}`);
+          await b.kill();
+          await sleep(100 + rnd.below(400));
+          await b.restart();
+        }
+        if (proxyCuts.length > 0 && distinct >= proxyCuts[0]!) {
+          proxyCuts.shift();
+          events.push(`cut@${distinct}`);
+          p.killAll();
+        }
+      }
+
+      // ---- what the subscriber saw
+      const missing: number[] = [];
+      let duplicates = 0;
+      for (let seq = 0; seq < N; seq++) {
+        const n = s.arrivals.get(requestIdFor(TERMINAL, seq)) ?? 0;
+        if (n === 0) missing.push(seq);
+        else duplicates += n - 1;
+      }
+      expect(missing).toEqual([]);
+      expect(s.arrivals.size).toBe(N); // nothing but the accepted events, each exactly once after dedup
+      expect(s.unknown).toEqual([]);
+      expect(s.total).toBe(N + duplicates);
+      // The subscriber's session survived every broker restart (from the persistence file):
+      // otherwise what the terminal published before the subscriber came back would be lost.
+      expect(s.sessionPresent.length).toBeGreaterThanOrEqual(b.kills + 1);
+      expect(s.sessionPresent).not.toContain(false);
+
+      // ---- the two terminal processes
+      expect(terminals).toHaveLength(2);
+      const [first, second] = terminals as [Terminal, Terminal];
+      expect(first.signal).toBe("SIGKILL");
+      const before = first.last!;
+      const ready = second.ready!;
+      const done = second.done!;
+      expect(before.accepted).toBeGreaterThanOrEqual(CLIENT_KILL_AT);
+      expect(ready.resume).toBeGreaterThanOrEqual(before.accepted); // nothing accepted was forgotten
+      expect(ready.restored).toBeGreaterThan(0); // it was killed with messages unacknowledged
+      expect(ready.resume + done.accepted).toBe(N); // accepted across both lives
+      expect(done.restored).toBe(ready.restored);
+      expect(done.acknowledged).toBe(done.restored + done.accepted); // counters add up
+      expect(done.held).toBe(0);
+      expect(done.journal).toBe(0);
+      expect(done.publisher.unknownAcks).toBe(0);
+      expect(done.publisher.republishedFromOutbox).toBe(ready.restored);
+      for (const x of [before, done]) {
+        expect(x.boundViolations).toBe(0);
+        expect(x.inconsistent).toBe(0);
+        expect(x.maxMessages).toBeLessThanOrEqual(CHILD_BOUNDS.maxMessages);
+        expect(x.maxBytes).toBeLessThanOrEqual(CHILD_BOUNDS.maxBytes);
+        expect(x.highWaterMessages).toBeLessThanOrEqual(CHILD_BOUNDS.maxMessages);
+        expect(x.highWaterBytes).toBeLessThanOrEqual(CHILD_BOUNDS.maxBytes);
+      }
+      const refused = before.refused + done.refused;
+      expect(refused).toBeGreaterThan(0); // backpressure happened and was retried
+      expect(before.backpressureCount + before.backpressureBytes).toBe(before.refused);
+      expect(done.backpressureCount + done.backpressureBytes).toBe(done.refused);
+      // The journal on disk is empty too.
+      const j = new FileJournal(journalFile);
+      expect(j.replay()).toHaveLength(0);
+      expect(j.highestId()).toBe(N);
+      j.close();
+
+      // ---- the faults really happened
+      expect(b.kills).toBeGreaterThanOrEqual(3);
+      expect(p.cuts).toBeGreaterThanOrEqual(3);
+      const reconnects = before.session.connects + done.session.connects;
+      expect(reconnects).toBeGreaterThan(b.kills + PROXY_CUTS_AT.length);
+      console.log(
+        `mosquitto faults: ${N} events, ${s.total} deliveries (${duplicates} duplicates), ${b.kills} broker SIGKILLs, ` +
+          `${p.cuts} proxy cuts (${p.randomCuts} random), 1 client SIGKILL (restored ${ready.restored}), ${refused} enqueues refused by backpressure, ` +
+          `retransmits ${before.session.retransmits + done.session.retransmits}, republished ${before.session.republished + done.session.republished}, ` +
+          `connects ${reconnects}, outbox high water ${Math.max(before.highWaterMessages, done.highWaterMessages)} msgs / ${Math.max(before.highWaterBytes, done.highWaterBytes)} B`,
+      );
+    } finally {
+      for (const t of terminals) await t.kill9();
+      await sub?.client.endAsync(true).catch(() => {});
+      await proxy?.close();
+      await broker?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 100_000);
+});

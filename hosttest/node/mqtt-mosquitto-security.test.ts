@@ -1,0 +1,202 @@
+// Node-only, no broker mocks: the MQTT session against a real mosquitto
+// with a password file and an ACL confining each terminal to
+// paycard/<its user name>/#, and over TLS with a test CA generated at test
+// time with openssl.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import mqtt from "mqtt";
+import type { MqttClient } from "mqtt";
+import { describe, expect, it } from "vitest";
+import type { MqttSessionOptions } from "../../src/core/mqtt/mqtt-session";
+import { MqttSession, MqttSessionState } from "../../src/core/mqtt/mqtt-session";
+import type { SessionError } from "../../src/core/mqtt/session-error";
+import { SeededRandom } from "../../src/core/seeded-random";
+import type { NodeTcpTransportOptions } from "../../src/host/node-tcp-transport";
+import { nodeTcpTransportFactory } from "../../src/host/node-tcp-transport";
+import { findMosquitto, findMosquittoTool, Mosquitto, MOSQUITTO_MISSING } from "./support/mosquitto";
+
+const binary = findMosquitto(); // throws under CI=true when missing
+const passwd = findMosquittoTool("mosquitto_passwd");
+if (binary === null) console.log(`skipped mosquitto security suite: ${MOSQUITTO_MISSING}`);
+const openssl = spawnSync("sh", ["-c", "command -v openssl"], { encoding: "utf8" }).stdout.trim();
+if (binary !== null && openssl === "") console.log("skipped the TLS test: openssl not found (Debian package `openssl`)");
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function waitFor(cond: () => boolean, ms: number, what: () => string): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
+    await sleep(10);
+  }
+}
+
+interface Driven {
+  session: MqttSession;
+  errors: SessionError[];
+  acked: number[];
+  stop(): void;
+}
+
+function drive(transport: NodeTcpTransportOptions, options: Partial<MqttSessionOptions>): Driven {
+  const session = new MqttSession(
+    {
+      clientId: "term",
+      keepAliveSec: 10,
+      pingTimeoutMs: 2000,
+      inFlightWindow: 8,
+      maxPacketSize: 65536,
+      backoff: { baseMs: 200, capMs: 1000 },
+      connectTimeoutMs: 3000,
+      ...options,
+    },
+    { transport: nodeTcpTransportFactory(transport), random: new SeededRandom(5) },
+  );
+  const d: Driven = { session, errors: [], acked: [], stop: () => {} };
+  session.onError((e) => d.errors.push(e));
+  session.onPuback((tag) => d.acked.push(tag));
+  const timer = setInterval(() => session.tick(Date.now()), 5);
+  d.stop = () => {
+    clearInterval(timer);
+    session.stop(Date.now());
+  };
+  session.start(Date.now());
+  return d;
+}
+
+function run(cmd: string, args: string[], cwd: string): void {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+}
+
+describe.skipIf(binary === null)("mosquitto with passwords and an ACL", () => {
+  it("refuses a wrong password with a clear error, and confines each terminal to paycard/<its id>/#", async () => {
+    if (passwd === null) throw new Error("mosquitto_passwd not found: install the Debian package `mosquitto` (it ships mosquitto_passwd)");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "paycard-auth-"));
+    const pwFile = path.join(dir, "passwd");
+    const aclFile = path.join(dir, "acl");
+    run(passwd, ["-c", "-b", pwFile, "term_a", "secret-a"], dir);
+    run(passwd, ["-b", pwFile, "term_b", "secret-b"], dir);
+    writeFileSync(aclFile, "pattern readwrite paycard/%u/#\n");
+    let broker: Mosquitto | null = null;
+    const sessions: Driven[] = [];
+    let sub: MqttClient | null = null;
+    try {
+      broker = await Mosquitto.start({ binary: binary!, passwordFile: pwFile, aclFile });
+      const plain = { host: "127.0.0.1", port: broker.port };
+
+      // (a) wrong password: refused at CONNACK, reported once per attempt with a clear code, never connected.
+      const wrong = drive(plain, { clientId: "term_a-wrong", username: "term_a", password: enc("not-the-password") });
+      sessions.push(wrong);
+      await waitFor(() => wrong.errors.length > 0, 10_000, () => "a CONNACK refusal");
+      const code = wrong.errors[0]!.code;
+      expect(["BAD_USERNAME_OR_PASSWORD", "NOT_AUTHORIZED"]).toContain(code);
+      expect(code).toBe("NOT_AUTHORIZED"); // mosquitto 2.0 answers 5 (FACTS)
+      expect(wrong.errors[0]!.message).toContain("CONNACK return code 5");
+      expect(wrong.session.counters.refusals[code]).toBe(1);
+      expect(wrong.session.counters.connects).toBe(0);
+      expect(wrong.session.state).not.toBe(MqttSessionState.CONNECTED);
+      // Anonymous is refused too.
+      const anon = drive(plain, { clientId: "anon" });
+      sessions.push(anon);
+      await waitFor(() => anon.errors.length > 0, 10_000, () => "an anonymous refusal");
+      expect(["BAD_USERNAME_OR_PASSWORD", "NOT_AUTHORIZED"]).toContain(anon.errors[0]!.code);
+
+      // (b) term_b's subscriber sees term_b's own message, never term_a's.
+      const got: Array<{ topic: string; payload: string }> = [];
+      sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+        clientId: "term_b-observer",
+        username: "term_b",
+        password: "secret-b",
+        clean: true,
+        reconnectPeriod: 0,
+      });
+      sub.on("message", (topic, payload) => got.push({ topic, payload: payload.toString() }));
+      const granted = await sub.subscribeAsync("paycard/term_b/#", { qos: 1 });
+      expect(granted[0]!.qos).toBe(1);
+
+      const a = drive(plain, { clientId: "term_a", username: "term_a", password: enc("secret-a") });
+      const b = drive(plain, { clientId: "term_b", username: "term_b", password: enc("secret-b") });
+      sessions.push(a, b);
+      await waitFor(() => a.session.connected && b.session.connected, 10_000, () => `both terminals connected (errors ${JSON.stringify([...a.errors, ...b.errors])})`);
+      expect(a.errors).toEqual([]);
+      // term_a writes into term_b's topics: mosquitto PUBACKs (MQTT 3.1.1 has no way to say no) and drops it.
+      expect(a.session.publish("paycard/term_b/tx", enc(`{"request_id":"from-a"}`), 1, false, 1)).toBeGreaterThan(0);
+      await waitFor(() => a.acked.includes(1), 5000, () => "PUBACK for term_a's forbidden publish");
+      // Only after that PUBACK does term_b publish its own message: had the broker routed
+      // term_a's message, the subscriber would have received it first.
+      expect(b.session.publish("paycard/term_b/tx", enc(`{"request_id":"from-b"}`), 1, false, 2)).toBeGreaterThan(0);
+      await waitFor(() => got.length > 0, 5000, () => "term_b's own message at the subscriber");
+      await waitFor(() => b.acked.includes(2), 5000, () => "PUBACK for term_b's publish");
+      // term_a may still write to its own topics (the ACL is not simply closed).
+      expect(a.session.publish("paycard/term_a/tx", enc(`{"request_id":"a-own"}`), 1, false, 3)).toBeGreaterThan(0);
+      await waitFor(() => a.acked.includes(3), 5000, () => "PUBACK for term_a's own publish");
+      await sleep(100);
+      expect(got).toEqual([{ topic: "paycard/term_b/tx", payload: `{"request_id":"from-b"}` }]);
+      expect(a.session.counters.connects).toBe(1); // the denied publish did not cost the link
+      expect(a.errors).toEqual([]);
+    } finally {
+      for (const d of sessions) d.stop();
+      await sub?.endAsync(true).catch(() => {});
+      await broker?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe.skipIf(binary === null || openssl === "")("mosquitto over TLS", () => {
+  it("publishes through nodeTcpTransportFactory({tls}) with a test CA made by openssl; an unknown CA is refused", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "paycard-tls-"));
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    run(openssl, ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=paycard test CA",
+      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
+    run(openssl, ["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"], dir);
+    writeFileSync(path.join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n");
+    run(openssl, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf"], dir);
+    // A second, unrelated CA the client must not accept.
+    run(openssl, ["req", "-x509", ...ec, "-keyout", "other.key", "-out", "other.crt", "-days", "2", "-subj", "/CN=someone else"], dir);
+    let broker: Mosquitto | null = null;
+    const sessions: Driven[] = [];
+    let sub: MqttClient | null = null;
+    try {
+      broker = await Mosquitto.start({
+        binary: binary!,
+        tls: { certfile: path.join(dir, "server.crt"), keyfile: path.join(dir, "server.key") },
+      });
+      const got: string[] = [];
+      sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: "tls-observer", clean: true, reconnectPeriod: 0 });
+      sub.on("message", (_t, p) => got.push(p.toString()));
+      await sub.subscribeAsync("paycard/term_t/#", { qos: 1 });
+
+      const ca = readFileSync(path.join(dir, "ca.crt"));
+      const t = drive({ host: "127.0.0.1", port: broker.tlsPort, tls: { ca } }, { clientId: "term_t" });
+      sessions.push(t);
+      await waitFor(() => t.session.connected, 10_000, () => `a TLS connection (errors ${JSON.stringify(t.errors)})`);
+      for (let i = 1; i <= 5; i++) expect(t.session.publish("paycard/term_t/tx", enc(`tls-${i}`), 1, false, i)).toBeGreaterThan(0);
+      await waitFor(() => t.acked.length === 5 && got.length === 5, 10_000, () => `5 PUBACKs and deliveries over TLS (${t.acked.length}, ${got.length})`);
+      expect(got).toEqual(["tls-1", "tls-2", "tls-3", "tls-4", "tls-5"]);
+      expect(t.errors).toEqual([]);
+
+      // Same broker, a client trusting another CA: the handshake fails, reported as a transport error.
+      const bad = drive({ host: "127.0.0.1", port: broker.tlsPort, tls: { ca: readFileSync(path.join(dir, "other.crt")) } }, { clientId: "term_x" });
+      sessions.push(bad);
+      await waitFor(() => bad.errors.length > 0, 10_000, () => "a TLS verification failure");
+      expect(bad.errors[0]!.code).toBe("TRANSPORT_CLOSED");
+      expect(bad.errors[0]!.message.toLowerCase()).toContain("certificate");
+      expect(bad.session.counters.connects).toBe(0);
+      // Plain MQTT to the TLS port does not get through either.
+      const plainToTls = drive({ host: "127.0.0.1", port: broker.tlsPort }, { clientId: "term_p", connectTimeoutMs: 1500 });
+      sessions.push(plainToTls);
+      await waitFor(() => plainToTls.errors.length > 0, 10_000, () => "plain MQTT on the TLS port to fail");
+      expect(plainToTls.session.counters.connects).toBe(0);
+    } finally {
+      for (const d of sessions) d.stop();
+      await sub?.endAsync(true).catch(() => {});
+      await broker?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
