@@ -15,7 +15,3 @@ export function parseTimeMs(value: unknown): number {
   if (typeof value !== "string" || !ISO_8601.test(value)) return NaN;
   return Date.parse(value);
 }
-
-export function formatTimeMs(ms: number): string {
-  return new Date(ms).toISOString();
-}

@@ -32,17 +32,3 @@ export function createEmptySwipe(): Swipe {
     terminal_time: 0,
   };
 }
-
-export function copySwipe(from: Swipe, to: Swipe): Swipe {
-  to.transaction_id = from.transaction_id;
-  to.card_hash = from.card_hash;
-  to.terminal_id = from.terminal_id;
-  to.merchant_id = from.merchant_id;
-  to.amount_cents = from.amount_cents;
-  to.currency = from.currency;
-  to.lat = from.lat;
-  to.lon = from.lon;
-  to.timestamp = from.timestamp;
-  to.terminal_time = from.terminal_time;
-  return to;
-}

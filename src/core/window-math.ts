@@ -24,11 +24,6 @@ export function windowStartFor(ts: number, offset: number, slide: number): numbe
   return ts - floorMod(ts - offset + slide, slide);
 }
 
-/** A window's largest timestamp; it fires when the watermark reaches it. */
-export function maxTimestamp(end: number): number {
-  return end - 1;
-}
-
 export interface WindowSpec {
   /** Window length in ms. */
   size: number;
