@@ -17,6 +17,8 @@ Usage:
       Compile src/core and src/device to build/dist for the Moddable manifest.
   paycard bench-core [--json] [--swipes N]
       Window-engine benchmark under the XS engine (see README).
+  paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R]
+      MQTT codec vs mqtt-packet; QoS 1 to mosquitto vs MQTT.js and mosquitto_pub.
   paycard help`;
 
 export function loadConfig(path: string | undefined): PipelineConfig {
@@ -64,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
       case "bench-core": {
         const { runCoreBench } = await import("../../bench/core-bench");
         return await runCoreBench(rest);
+      }
+      case "bench-mqtt": {
+        const { runMqttBench } = await import("../../bench/mqtt-bench");
+        return await runMqttBench(rest);
       }
       case undefined:
       case "help":
