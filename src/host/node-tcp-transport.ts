@@ -87,10 +87,23 @@ export class NodeTcpTransport implements MqttTransport {
     socket.on("close", () => this.finish(this.lastError !== "" ? this.lastError : "closed by peer"));
   }
 
+  private corked = false;
+
   write(bytes: Uint8Array): number {
     const s = this.socket;
     if (s === null || !this.open || this.closed || this.blocked) return 0;
     try {
+      // Coalesce the packets written in one turn of the event loop (a burst of
+      // PUBLISHes after a PUBACK) into one segment, as MQTT.js does: cork now,
+      // uncork once the current turn is done.
+      if (!this.corked) {
+        this.corked = true;
+        s.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          s.uncork();
+        });
+      }
       if (!s.write(bytes)) this.blocked = true;
       return bytes.length;
     } catch (e) {

@@ -393,22 +393,27 @@ export class MqttSession {
   publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, tag = 0): number {
     try {
       if (qos === 1 ? !this.canSend() : !this.connected || this.pending.length > 0) return PUBLISH_NOT_NOW;
-      const problem = this.publishProblem(topic, payload, qos, retain);
-      if (problem !== null) {
-        this.report(SessionErrorCode.INVALID_MESSAGE, problem);
+      if (qos !== 0 && qos !== 1) {
+        this.report(SessionErrorCode.INVALID_MESSAGE, `QoS must be 0 or 1, got ${String(qos)}`);
+        return PUBLISH_INVALID;
+      }
+      const id = qos === 1 ? this.ids.allocate() : 0;
+      if (qos === 1 && id === 0) return PUBLISH_NOT_NOW;
+      // Encoded once: the encoder validates topic and sizes, and its bytes go out as they are.
+      const bytes = this.encodePublish(topic, payload, qos, retain, id);
+      if (bytes === null) {
+        if (id !== 0) this.ids.release(id);
         return PUBLISH_INVALID;
       }
       if (qos === 0) {
         this.counters.publishedQos0++;
-        this.send(encodePacket({ type: "publish", topic, payload, qos: 0, retain, dup: false }));
+        this.send(bytes);
         return PUBLISH_SENT_QOS0;
       }
-      const id = this.ids.allocate();
-      if (id === 0) return PUBLISH_NOT_NOW;
       const m: InFlightMessage = { id, topic, payload: payload.slice(), retain, tag };
       this.inFlight.push(m);
       this.counters.published++;
-      this.send(this.encodeInFlight(m, false));
+      this.send(bytes);
       return id;
     } catch (e) {
       this.internalError(e);
@@ -654,16 +659,22 @@ export class MqttSession {
     return encodePacket({ type: "publish", topic: m.topic, payload: m.payload, qos: 1, retain: m.retain, dup, packetId: m.id });
   }
 
-  private publishProblem(topic: string, payload: Uint8Array, qos: number, retain: boolean): string | null {
-    if (qos !== 0 && qos !== 1) return `QoS must be 0 or 1, got ${String(qos)}`;
-    let size: number;
+  /** The PUBLISH packet, or null (reported as INVALID_MESSAGE) when it cannot be sent. */
+  private encodePublish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, packetId: number): Uint8Array | null {
+    let bytes: Uint8Array;
     try {
-      size = encodedLength({ type: "publish", topic, payload, qos, retain, dup: false, packetId: qos === 1 ? 1 : undefined } as PublishPacket);
+      bytes = encodePacket(qos === 1
+        ? { type: "publish", topic, payload, qos: 1, retain, dup: false, packetId }
+        : { type: "publish", topic, payload, qos: 0, retain, dup: false });
     } catch (e) {
-      return `publish to ${String(topic)}: ${describe(e)}`;
+      this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: ${describe(e)}`);
+      return null;
     }
-    if (size > this.maxPacketSize) return `publish to ${topic} is ${size} bytes, above maxPacketSize ${this.maxPacketSize}`;
-    return null;
+    if (bytes.length > this.maxPacketSize) {
+      this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${topic} is ${bytes.length} bytes, above maxPacketSize ${this.maxPacketSize}`);
+      return null;
+    }
+    return bytes;
   }
 
   /** Writes `bytes` after anything already waiting; keeps what the transport does not take. */
