@@ -20,6 +20,7 @@ import {
   writeRecordFrame,
 } from "../../src/core/outbox/journal-record-codec";
 import { OutboxClass } from "../../src/core/outbox/outbox-class";
+import { concat } from "./support/bytes";
 
 const RUNS = 150;
 
@@ -43,18 +44,6 @@ function record(over: Partial<JournalRecord> = {}): JournalRecord {
 
 function plain(r: JournalRecord | null): unknown {
   return r === null ? null : { ...r, payload: Array.from(r.payload) };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 const recordArb: fc.Arbitrary<JournalRecord> = fc.record({

@@ -17,6 +17,7 @@ import {
 } from "../../src/core/mqtt/remaining-length";
 import { topicFilterProblem, topicNameProblem } from "../../src/core/mqtt/topic-validation";
 import { decodeUtf8, utf8ByteLength, writeUtf8 } from "../../src/core/mqtt/utf8";
+import { concat } from "./support/bytes";
 
 const RUNS = 300;
 
@@ -32,18 +33,6 @@ function plain(v: unknown): unknown {
     return out;
   }
   return v;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Splits `bytes` at the given cut positions (taken modulo length+1). */

@@ -22,6 +22,7 @@ import { encodedLength, encodePacket } from "../../src/core/mqtt/packet-encoder"
 import { PacketParser } from "../../src/core/mqtt/packet-parser";
 import type { MqttPacket, QoS, SubackReturnCode } from "../../src/core/mqtt/packet-types";
 import { PROTOCOL_ERROR_CODES, ProtocolErrorCode } from "../../src/core/mqtt/protocol-error";
+import { concat } from "../core/support/bytes";
 
 const RUNS = Number(process.env.PAYCARD_FUZZ_RUNS ?? 100000);
 const SEED = Number(process.env.PAYCARD_FUZZ_SEED ?? 20261125) >>> 0;
@@ -138,18 +139,6 @@ function randomPacket(rng: Rng): MqttPacket {
     default:
       return { type: "publish", topic: "t", payload: new Uint8Array(0), qos: 0, retain: false, dup: false };
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** One random mutation of `s` (may return a new array). */
