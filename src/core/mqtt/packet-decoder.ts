@@ -12,6 +12,15 @@ import { PacketTypeCode, PROTOCOL_LEVEL_3_1_1, SUBACK_FAILURE } from "./packet-t
 import { ProtocolErrorCode, ProtocolViolation } from "./protocol-error";
 import { topicFilterProblem, topicNameProblem } from "./topic-validation";
 import { decodeUtf8 } from "./utf8";
+import {
+  CONNECT_FLAG_CLEAN_SESSION,
+  CONNECT_FLAG_PASSWORD,
+  CONNECT_FLAG_RESERVED,
+  CONNECT_FLAG_USERNAME,
+  CONNECT_FLAG_WILL,
+  CONNECT_FLAG_WILL_QOS_SHIFT,
+  CONNECT_FLAG_WILL_RETAIN,
+} from "./connect-flags";
 
 /**
  * Decodes one complete packet whose fixed-header first byte is `header` and
@@ -82,13 +91,6 @@ export function decodePacket(header: number, bytes: Uint8Array, start: number, e
   return packet;
 }
 
-const CONNECT_FLAG_USERNAME = 0x80;
-const CONNECT_FLAG_PASSWORD = 0x40;
-const CONNECT_FLAG_WILL_RETAIN = 0x20;
-const CONNECT_FLAG_WILL_QOS_SHIFT = 3;
-const CONNECT_FLAG_WILL = 0x04;
-const CONNECT_FLAG_CLEAN_SESSION = 0x02;
-const CONNECT_FLAG_RESERVED = 0x01;
 
 function decodeConnect(r: BodyReader): ConnectPacket {
   const nameLength = r.u16("protocol name length");

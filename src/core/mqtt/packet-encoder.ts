@@ -5,6 +5,14 @@ import { PacketTypeCode, PROTOCOL_LEVEL_3_1_1, SUBACK_FAILURE } from "./packet-t
 import { MAX_REMAINING_LENGTH, remainingLengthSize, writeRemainingLength } from "./remaining-length";
 import { topicFilterProblem, topicNameProblem } from "./topic-validation";
 import { utf8ByteLength, writeUtf8 } from "./utf8";
+import {
+  CONNECT_FLAG_CLEAN_SESSION,
+  CONNECT_FLAG_PASSWORD,
+  CONNECT_FLAG_USERNAME,
+  CONNECT_FLAG_WILL,
+  CONNECT_FLAG_WILL_QOS_SHIFT,
+  CONNECT_FLAG_WILL_RETAIN,
+} from "./connect-flags";
 
 /**
  * MQTT 3.1.1 packet generator. Each packet is validated and measured first,
@@ -64,12 +72,6 @@ export function encodePacket(packet: MqttPacket): Uint8Array {
 }
 
 const PROTOCOL_NAME = "MQTT";
-const CONNECT_FLAG_USERNAME = 0x80;
-const CONNECT_FLAG_PASSWORD = 0x40;
-const CONNECT_FLAG_WILL_RETAIN = 0x20;
-const CONNECT_FLAG_WILL_QOS_SHIFT = 3;
-const CONNECT_FLAG_WILL = 0x04;
-const CONNECT_FLAG_CLEAN_SESSION = 0x02;
 const MAX_FIELD_LENGTH = 0xffff;
 
 function fail(code: EncodeErrorCode, message: string): never {
