@@ -13,7 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** XS slot size on the ESP32 (32-bit): 16 bytes. The host build's slots are 32 bytes. */
 const ESP32_SLOT_BYTES = 16;
 
-type Strategy = "sliced" | "buckets" | "naive";
+type Strategy = "sliced" | "buckets" | "naive" | "none";
 type Scenario = "merchant" | "card";
 
 async function newWorker(code: string): Promise<XsWorker> {
@@ -120,6 +120,9 @@ export async function runCoreBench(argv: string[]): Promise<number> {
       throw new Error(`bench: strategies disagree on the ${scenario} windows: ${JSON.stringify(rs)}`);
     }
   }
+  // The same driver loop with no operator: reading pregenerated events and
+  // advancing the watermark, shared by every strategy.
+  const driver = await measureWindows(code, "none", "merchant", warm, measured);
   const pipe = await measurePipeline(code, total);
   const get = (s: Strategy, sc: Scenario) => runs.find((r) => r.strategy === s && r.scenario === sc) as WindowRun;
   const sliced = get("sliced", "merchant");
@@ -136,6 +139,8 @@ export async function runCoreBench(argv: string[]): Promise<number> {
     card_keyed_ratio: round(get("naive", "card").computePerSwipe / get("sliced", "card").computePerSwipe, 2),
     card_keyed_ratio_vs_buckets: round(get("buckets", "card").computePerSwipe / get("sliced", "card").computePerSwipe, 2),
     swipes_total: pipe.total,
+    driver_compute_per_swipe: round(driver.computePerSwipe),
+    ratio_operators_only: round((get("naive", "merchant").computePerSwipe - driver.computePerSwipe) / (sliced.computePerSwipe - driver.computePerSwipe), 2),
   };
 
   const lines = [
@@ -146,6 +151,8 @@ export async function runCoreBench(argv: string[]): Promise<number> {
     ...runs.map((r) =>
       `${(r.scenario === "merchant" ? "merchant (4 keys)" : "card (5000 keys)").padEnd(19)} ${r.strategy.padEnd(9)} ${round(r.computePerSwipe).toFixed(1).padStart(12)} ` +
       `${(round(r.computePerSwipe / get("sliced", r.scenario).computePerSwipe, 2).toFixed(2) + "x").padStart(11)} ${String(r.firings).padStart(9)}   ${r.checksum}`),
+    `${"merchant (4 keys)".padEnd(19)} ${"driver".padEnd(9)} ${round(driver.computePerSwipe).toFixed(1).padStart(12)}   (event loop and watermark, no operator; included in every row above)`,
+    `operators alone (driver taken out): naive / sliced = ${result.ratio_operators_only}x`,
     "",
     `whole pipeline (validation, ring, burst + 2 merchant windows, detectors): ${result.pipeline_compute_per_swipe} steps/swipe ` +
       `(traffic generator's ${round(pipe.generatorPerSwipe)} subtracted)`,

@@ -101,7 +101,7 @@ export class SlicedWindowOperator {
    * caller may skip `catchUp` while watermark.current < dueAt. (A field,
    * not a getter: it is read on every event.)
    */
-  dueAt = -Infinity;
+  dueAt = -Number.MAX_VALUE;
   private listener: WindowListener = () => {};
 
   stateFull = 0;
@@ -168,33 +168,17 @@ export class SlicedWindowOperator {
     const wm = this.watermark.current;
     // Windows due at a watermark this operator has not caught up with would
     // fire out of order with this element's late firings: catch up first.
-    if (wm > this.firedTo && wm >= this.dueAt) this.catchUp();
-    let lateMask = 0;
+    // (After a catch-up dueAt lies beyond the watermark, so one test does.)
+    if (wm >= this.dueAt) this.catchUp();
     // An element ahead of the watermark cannot be late: its last window ends after it.
-    if (ts <= wm) {
-      for (let i = 0; i < this.qs.length; i++) {
-        const q = this.qs[i];
-        if (q.lastEndContaining(ts) - 1 + q.q.allowedLateness <= wm) {
-          lateMask |= 1 << i;
-          q.late++;
-        }
-      }
-      if (lateMask === (1 << this.qs.length) - 1) return lateMask;
-    }
+    if (ts <= wm) return this.addBehindWatermark(key, ts, amount, now, keyHash, wm);
     const slot = this.keys.acquire(key, now, keyHash);
-    const paneLength = this.paneLength;
-    let r = ts % paneLength;
-    if (r < 0) r += paneLength;
-    const ps = ts - r;
-    // Common case: the key's newest slice.
+    // Inline on purpose: on XS a call costs as much as the update itself.
     let pane = this.keyTail[slot];
-    if (pane < 0 || this.paneStart[pane] !== ps) {
-      pane = this.paneFor(slot, ps);
-      if (pane < 0) {
-        this.stateFull++;
-        if (this.keyHead[slot] < 0) this.keys.release(slot);
-        return STATE_FULL;
-      }
+    const starts = this.paneStart;
+    if (pane < 0 || ts < starts[pane] || ts - starts[pane] >= this.paneLength) {
+      pane = this.paneOf(slot, ts);
+      if (pane < 0) return STATE_FULL;
     }
     this.paneCount[pane]++;
     this.paneSum[pane] += amount;
@@ -203,11 +187,56 @@ export class SlicedWindowOperator {
     const max = this.paneMax;
     if (amount > max[pane]) max[pane] = amount;
     if (amount < this.smallAmount) this.paneSmall[pane]++;
+    return 0;
+  }
 
+  /** An element at or behind the watermark: late for some queries, maybe re-firing windows of others. */
+  private addBehindWatermark(key: string, ts: number, amount: number, now: number, keyHash: number, wm: number): number {
+    let lateMask = 0;
+    for (let i = 0; i < this.qs.length; i++) {
+      const q = this.qs[i];
+      if (q.lastEndContaining(ts) - 1 + q.q.allowedLateness <= wm) {
+        lateMask |= 1 << i;
+        q.late++;
+      }
+    }
+    if (lateMask === (1 << this.qs.length) - 1) return lateMask;
+    const slot = this.keys.acquire(key, now, keyHash);
+    const pane = this.paneOf(slot, ts);
+    if (pane < 0) return STATE_FULL;
+    this.aggregate(pane, amount);
     // Late but within allowed lateness: re-fire every window of this element
     // whose end has passed and that is not purged yet.
-    if (ts <= wm) this.fireLate(slot, ts, wm, lateMask);
+    this.fireLate(slot, ts, wm, lateMask);
     return lateMask;
+  }
+
+  /** The slice of `slot` that holds time `ts` (the key's newest one, usually); -1 when none can be had. */
+  private paneOf(slot: number, ts: number): number {
+    const pane = this.keyTail[slot];
+    if (pane >= 0) {
+      const d = ts - this.paneStart[pane];
+      if (d >= 0 && d < this.paneLength) return pane;
+    }
+    const paneLength = this.paneLength;
+    let r = ts % paneLength;
+    if (r < 0) r += paneLength;
+    const p = this.paneFor(slot, ts - r);
+    if (p < 0) {
+      this.stateFull++;
+      if (this.keyHead[slot] < 0) this.keys.release(slot);
+    }
+    return p;
+  }
+
+  private aggregate(pane: number, amount: number): void {
+    this.paneCount[pane]++;
+    this.paneSum[pane] += amount;
+    const min = this.paneMin;
+    if (amount < min[pane]) min[pane] = amount;
+    const max = this.paneMax;
+    if (amount > max[pane]) max[pane] = amount;
+    if (amount < this.smallAmount) this.paneSmall[pane]++;
   }
 
   private fireLate(slot: number, ts: number, wm: number, lateMask: number): void {
