@@ -225,6 +225,27 @@ describe("Outbox bounds and backpressure", () => {
   });
 });
 
+describe("Outbox.hasRoom", () => {
+  it("predicts exactly what enqueue accepts, and changes nothing", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ cls: fc.constantFrom(ALERT, TRANSACTION, TELEMETRY), size: fc.integer({ min: 0, max: 400 }) }), { maxLength: 30 }),
+        fc.constantFrom("drop-oldest" as const, "drop-newest" as const),
+        (offers, policy) => {
+          const { ob } = fresh({ maxMessages: 6, maxBytes: 1200, reservedForAlerts: { messages: 2, bytes: 200 }, telemetryPolicy: policy });
+          for (const o of offers) {
+            const before = JSON.stringify(ob.stats());
+            const predicted = ob.hasRoom(o.cls, o.size + 1); // + the one-byte topic
+            expect(JSON.stringify(ob.stats())).toBe(before);
+            expect(put(ob, o.cls, o.size) > 0).toBe(predicted);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe("Outbox in flight", () => {
   it("acknowledges only in-flight ids", () => {
     const { ob } = fresh();

@@ -97,6 +97,9 @@ export interface OutboxStats {
  * more than the bounds is restored. An enqueue allocates only the message
  * record itself (which the journal and the session share).
  */
+const NO_ROOM_COUNT = -1;
+const NO_ROOM_BYTES = -2;
+
 export class Outbox {
   private readonly cfg: OutboxConfig;
   private readonly journal: JournalPort;
@@ -263,32 +266,12 @@ export class Outbox {
       return EnqueueResult.INVALID_MESSAGE;
     }
     const size = payload.byteLength + topicBytes;
-    const alert = cls === OutboxClass.ALERT;
-    const countLimit = alert ? this.cfg.maxMessages : this.cfg.maxMessages - this.cfg.reservedForAlerts.messages;
-    const byteLimit = alert ? this.cfg.maxBytes : this.cfg.maxBytes - this.cfg.reservedForAlerts.bytes;
-    if (size > byteLimit) {
+    if (size > this.byteLimit(cls)) {
       this.clsTooLarge[cls]++;
       return EnqueueResult.REJECTED_TOO_LARGE;
     }
-
-    // Room: how much queued telemetry (oldest first) must go for it to fit?
-    const needCount = this.total + 1 - countLimit;
-    const needBytes = this.totalBytes + size - byteLimit;
-    let evict = 0;
-    if (needCount > 0 || needBytes > 0) {
-      const telemetry = cls === OutboxClass.TELEMETRY;
-      if (telemetry && this.cfg.telemetryPolicy === "drop-newest") return this.refuse(cls, needCount > 0);
-      let freedCount = 0;
-      let freedBytes = 0;
-      let s = this.head[OutboxClass.TELEMETRY]!;
-      while (s !== FREE && (freedCount < needCount || freedBytes < needBytes)) {
-        freedCount++;
-        freedBytes += this.size[s]!;
-        s = this.nextLink[s]!;
-      }
-      if (freedCount < needCount || freedBytes < needBytes) return this.refuse(cls, freedCount < needCount);
-      evict = freedCount;
-    }
+    const evict = this.telemetryToDrop(cls, size);
+    if (evict < 0) return this.refuse(cls, evict === NO_ROOM_COUNT);
 
     const record: JournalRecord = { id: this.nextId++, cls, topic, payload, requestId, enqueuedAt: now };
     if (isDurableClass(cls) && !this.journal.append(record)) {
@@ -306,6 +289,45 @@ export class Outbox {
     this.lastId = record.id;
     this.lastEvicted = evict;
     return evict > 0 ? EnqueueResult.ACCEPTED_EVICTED_TELEMETRY : EnqueueResult.ACCEPTED;
+  }
+
+  /**
+   * Whether a message of class `cls` taking `size` bytes (payload plus topic)
+   * would be accepted now, counting queued telemetry that it may displace.
+   * Changes nothing: lets a caller decline work before doing it.
+   */
+  hasRoom(cls: OutboxClass, size: number): boolean {
+    if (!isOutboxClass(cls) || size > this.byteLimit(cls)) return false;
+    return this.telemetryToDrop(cls, size) >= 0;
+  }
+
+  private byteLimit(cls: OutboxClass): number {
+    return cls === OutboxClass.ALERT ? this.cfg.maxBytes : this.cfg.maxBytes - this.cfg.reservedForAlerts.bytes;
+  }
+
+  /**
+   * How many queued telemetry messages (oldest first) must go for a message of
+   * `size` bytes of class `cls` to fit: 0 or more, or NO_ROOM_COUNT /
+   * NO_ROOM_BYTES when it cannot fit.
+   */
+  private telemetryToDrop(cls: OutboxClass, size: number): number {
+    const alert = cls === OutboxClass.ALERT;
+    const countLimit = alert ? this.cfg.maxMessages : this.cfg.maxMessages - this.cfg.reservedForAlerts.messages;
+    const needCount = this.total + 1 - countLimit;
+    const needBytes = this.totalBytes + size - this.byteLimit(cls);
+    if (needCount <= 0 && needBytes <= 0) return 0;
+    if (cls === OutboxClass.TELEMETRY && this.cfg.telemetryPolicy === "drop-newest") return needCount > 0 ? NO_ROOM_COUNT : NO_ROOM_BYTES;
+    let freedCount = 0;
+    let freedBytes = 0;
+    let s = this.head[OutboxClass.TELEMETRY]!;
+    while (s !== FREE && (freedCount < needCount || freedBytes < needBytes)) {
+      freedCount++;
+      freedBytes += this.size[s]!;
+      s = this.nextLink[s]!;
+    }
+    if (freedCount < needCount) return NO_ROOM_COUNT;
+    if (freedBytes < needBytes) return NO_ROOM_BYTES;
+    return freedCount;
   }
 
   /** The message `next` would return, without taking it; null when nothing is queued. */
