@@ -79,12 +79,16 @@ export class ConfigError extends Error {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Copies known keys of `src` onto `dst`, checking each value's type against the default's. */
-function mergeInto(dst: Record<string, unknown>, src: unknown, path: string): void {
+/**
+ * Copies known keys of `src` onto `dst`, checking each value's type against
+ * the default's; throws ConfigError naming the setting (`path` prefixes it).
+ * Array settings are the owner's to handle.
+ */
+export function mergeSettings(dst: Record<string, unknown>, src: unknown, path: string): void {
   if (!isObject(src)) throw new ConfigError(`${path || "config"} must be an object`);
   for (const k of Object.keys(src)) {
     const here = path ? path + "." + k : k;
@@ -94,7 +98,7 @@ function mergeInto(dst: Record<string, unknown>, src: unknown, path: string): vo
     if (Array.isArray(d)) {
       throw new ConfigError(`internal: array setting ${here} must be handled by its owner`);
     } else if (isObject(d)) {
-      mergeInto(d, v, here);
+      mergeSettings(d, v, here);
     } else if (typeof v !== typeof d) {
       throw new ConfigError(`${here} must be a ${typeof d}, got ${Array.isArray(v) ? "array" : typeof v}`);
     } else {
@@ -117,14 +121,14 @@ export function resolvePipelineConfig(overrides: unknown = {}): PipelineConfig {
   const cfg = defaultPipelineConfig();
   if (!isObject(overrides)) throw new ConfigError("config must be a JSON object");
   const { windows, ...rest } = overrides;
-  mergeInto(cfg as unknown as Record<string, unknown>, rest, "");
+  mergeSettings(cfg as unknown as Record<string, unknown>, rest, "");
   if (windows !== undefined) {
     if (!Array.isArray(windows) || windows.length === 0) throw new ConfigError("windows must be a non-empty array");
     const defaults = cfg.windows;
     cfg.windows = windows.map((w, i) => {
       if (!isObject(w) || typeof w.name !== "string" || w.name === "") throw new ConfigError(`windows[${i}].name must be a non-empty string`);
       const base = { ...(defaults.find((d) => d.name === w.name) ?? defaults[0]), name: w.name };
-      mergeInto(base as unknown as Record<string, unknown>, w, `windows[${i}]`);
+      mergeSettings(base as unknown as Record<string, unknown>, w, `windows[${i}]`);
       return base;
     });
   }

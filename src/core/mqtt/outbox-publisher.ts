@@ -34,6 +34,10 @@ export interface OutboxPublisherOptions {
   onError?: (error: SessionError) => void;
   /** Called after each acknowledged message with the record (optional). */
   onAcknowledged?: (record: JournalRecord) => void;
+  /** Called on every CONNACK, before the outbox is pumped (optional): e.g. to publish a retained status first. */
+  onConnected?: () => void;
+  /** Called when the link is lost (optional). */
+  onDisconnected?: () => void;
 }
 
 /**
@@ -92,6 +96,8 @@ export class OutboxPublisher {
   private readonly retain: boolean;
   private readonly errorCb: ((error: SessionError) => void) | undefined;
   private readonly ackCb: ((record: JournalRecord) => void) | undefined;
+  private readonly connectedCb: (() => void) | undefined;
+  private readonly disconnectedCb: (() => void) | undefined;
   /** Outbox ids the session refused for good; in flight in the outbox, not in the session. */
   private readonly parked: number[] = [];
   /** Records in flight, by outbox id, for onAcknowledged. */
@@ -108,6 +114,8 @@ export class OutboxPublisher {
     this.retain = options.retain ?? false;
     this.errorCb = options.onError;
     this.ackCb = options.onAcknowledged;
+    this.connectedCb = options.onConnected;
+    this.disconnectedCb = options.onDisconnected;
     this.adoptOrphans();
     this.attach(session);
   }
@@ -202,12 +210,14 @@ export class OutboxPublisher {
     session.onConnected(() => {
       if (session !== this.session) return;
       this.counters.connects++;
+      if (this.connectedCb !== undefined) this.connectedCb();
       this.pump();
     });
     session.onDisconnected(() => {
       if (session !== this.session) return;
       // Not requeueInFlight(): the session keeps and resends its copies (see the class comment).
       this.counters.disconnects++;
+      if (this.disconnectedCb !== undefined) this.disconnectedCb();
     });
     session.onError((e) => {
       this.counters.sessionErrors[e.code] = (this.counters.sessionErrors[e.code] ?? 0) + 1;

@@ -130,3 +130,12 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   if (units.length > 0) out += String.fromCharCode.apply(null, units);
   return out;
 }
+
+/** `s` as a new UTF-8 byte array, or null if it holds a lone surrogate. */
+export function encodeUtf8(s: string): Uint8Array | null {
+  const n = utf8ByteLength(s);
+  if (n < 0) return null;
+  const out = new Uint8Array(n);
+  writeUtf8(s, out, 0);
+  return out;
+}

@@ -1,0 +1,322 @@
+// Engine-neutral tests of the terminal app (src/core/app): the whole chain
+// swipe → pipeline → outbox → MQTT session against the scripted in-memory
+// broker (real codec on the far end), with a controllable event clock.
+// Also bundled and run inside XS.
+import { describe, expect, it } from "vitest";
+import type { ClockState, ClockTelemetry, EventClockPort, TimeReading } from "../../src/core/app/event-clock";
+import { SwipeDecision } from "../../src/core/app/swipe-decision";
+import { TerminalApp } from "../../src/core/app/terminal-app";
+import { defaultTerminalConfig, resolveTerminalConfig, type TerminalConfig } from "../../src/core/app/terminal-config";
+import { MemoryJournal } from "../../src/core/outbox/memory-journal";
+import { ConfigError } from "../../src/core/pipeline-config";
+import { Broker, Link } from "./support/scripted-broker";
+import { T0 } from "./support/swipes";
+
+class FakeClock implements EventClockPort {
+  mono = 5_000;
+  /** utc = mono + offset once synced. */
+  offset = T0 - 5_000;
+  state: ClockState = "synced";
+  bound = 3;
+  monotonicMs(): number {
+    return this.mono;
+  }
+  read(out: TimeReading): TimeReading {
+    out.utcMs = this.state === "unsynced" ? NaN : this.mono + this.offset;
+    out.errorBoundMs = this.bound;
+    out.state = this.state;
+    return out;
+  }
+  utcAt(m: number): number {
+    return this.state === "unsynced" ? NaN : m + this.offset;
+  }
+  telemetry(): ClockTelemetry {
+    return { state: this.state, offsetMs: 1.5, frequencyPpm: -12, errorBoundMs: this.bound };
+  }
+}
+
+interface Rig {
+  app: TerminalApp;
+  broker: Broker;
+  clock: FakeClock;
+  journal: MemoryJournal;
+  alerts: string[];
+  /** Advance time by `ms` in 10 ms ticks, delivering broker traffic. */
+  run(ms: number): void;
+}
+
+function rig(over: (c: TerminalConfig) => void = () => {}, clock = new FakeClock(), journal = new MemoryJournal()): Rig {
+  const cfg = defaultTerminalConfig();
+  cfg.broker.backoffBaseMs = 50;
+  cfg.broker.backoffCapMs = 200;
+  cfg.metricsIntervalMs = 0;
+  over(cfg);
+  const broker = new Broker(1);
+  const alerts: string[] = [];
+  const app = new TerminalApp(
+    cfg,
+    {
+      clock,
+      transport: () => new Link(broker),
+      journal,
+      bootCounter: { nextBoot: () => 3 },
+      random: { nextUint32: () => 0x9e3779b9 },
+    },
+    { onAlert: (a) => alerts.push(a.id) },
+  );
+  const r: Rig = {
+    app, broker, clock, journal, alerts,
+    run(ms: number) {
+      for (let t = 0; t < ms; t += 10) {
+        clock.mono += 10;
+        app.tick();
+        broker.pump();
+      }
+    },
+  };
+  app.start();
+  r.run(50);
+  return r;
+}
+
+let txCounter = 0;
+function reading(over: Record<string, unknown> = {}): Record<string, unknown> {
+  txCounter++;
+  return { transaction_id: "txn-app-" + txCounter, card_hash: "hash_" + (txCounter % 50), amount_cents: 2_000 + (txCounter % 7) * 100, ...over };
+}
+
+function published(b: Broker, leaf: string): Record<string, unknown>[] {
+  return b.publishes.filter((p) => p.topic.endsWith("/" + leaf)).map((p) => JSON.parse(p.payload) as Record<string, unknown>);
+}
+
+describe("TerminalApp: accepted swipes", () => {
+  it("publishes each transaction once, QoS 1, in the payment schema with a request id", () => {
+    const r = rig();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const a = r.app.swipe(reading({ card_number: "4111111111111111" }));
+      expect(a.decision).toBe(SwipeDecision.ACCEPTED);
+      ids.push(a.requestId);
+      r.run(20);
+    }
+    r.run(200);
+    const tx = published(r.broker, "tx");
+    expect(tx.map((t) => t.request_id)).toEqual(ids);
+    expect(ids[0]).toBe("term_1-3-1");
+    const t = tx[0]!;
+    expect(Object.keys(t).sort()).toEqual(
+      ["amount_cents", "card_hash", "currency", "location", "merchant_id", "request_id", "terminal_id", "terminal_time", "time_quality", "timestamp", "transaction_id", "v"].sort(),
+    );
+    expect(t.v).toBe(1);
+    expect(t.terminal_id).toBe("term_1");
+    expect(t.merchant_id).toBe("merch_demo_001");
+    expect(t.currency).toBe("USD");
+    expect(t.location).toEqual({ lat: 40.7128, lon: -74.006 });
+    expect(t.timestamp).toBe(new Date(T0 + 50).toISOString());
+    expect(t.time_quality).toEqual({ clock: "synced", error_bound_ms: 3, backdated: false });
+    // The reader's extra field (a card number!) is never stored or published.
+    for (const p of r.broker.publishes) expect(p.payload.includes("4111111111111111")).toBe(false);
+    expect(r.broker.publishes.filter((p) => p.topic.endsWith("/tx")).every((p) => p.qos === 1)).toBe(true);
+    expect(r.app.counters.accepted).toBe(5);
+    expect(r.app.counters.acknowledged).toBe(5);
+    expect(r.journal.replay()).toHaveLength(0);
+  });
+
+  it("announces itself online (retained) and leaves an offline Will", () => {
+    const r = rig();
+    expect(JSON.parse(r.broker.retained.get("paycard/term_1/status") as string)).toEqual({ v: 1, terminal_id: "term_1", status: "online", boot: "3" });
+    const will = r.broker.wills.get("paycard-term_1");
+    expect(will?.topic).toBe("paycard/term_1/status");
+    expect(will?.retain).toBe(true);
+    expect(JSON.parse(will?.payload as string).status).toBe("offline");
+    r.app.stop();
+    r.broker.pump();
+    expect(JSON.parse(r.broker.retained.get("paycard/term_1/status") as string).status).toBe("offline");
+  });
+
+  it("rejects bad swipes with the reason, publishes them on /rejects, and never throws", () => {
+    const r = rig();
+    const cases: [unknown, string][] = [
+      [reading({ amount_cents: -5 }), "AMOUNT_NOT_POSITIVE"],
+      [reading({ currency: "usd" }), "BAD_CURRENCY"],
+      [reading({ card_hash: "4111111111111111" }), "CARD_NUMBER_IN_CARD_HASH"],
+      ["not an object", "NOT_AN_OBJECT"],
+      [null, "NOT_AN_OBJECT"],
+    ];
+    for (const [input, reason] of cases) {
+      const a = r.app.swipe(input);
+      expect(a.decision).toBe(SwipeDecision.REJECTED);
+      expect(a.reason).toBe(reason);
+    }
+    const dup = reading();
+    expect(r.app.swipe(dup).decision).toBe(SwipeDecision.ACCEPTED);
+    expect(r.app.swipe({ ...dup }).reason).toBe("DUPLICATE_TRANSACTION");
+    r.run(100);
+    const rej = published(r.broker, "rejects");
+    expect(rej.map((x) => x.reason)).toEqual([...cases.map((c) => c[1]), "DUPLICATE_TRANSACTION"]);
+    expect(r.app.counters.rejected).toBe(6);
+    expect(r.app.counters.internalErrors).toBe(0);
+  });
+});
+
+describe("TerminalApp: time", () => {
+  it("holds swipes until the first sync, then back-dates them from the monotonic clock", () => {
+    const clock = new FakeClock();
+    clock.state = "unsynced";
+    const r = rig((c) => (c.unsyncedCapacity = 3), clock);
+    const swipedAt: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      swipedAt.push(clock.mono);
+      const a = r.app.swipe(reading());
+      expect(a.decision).toBe(i < 3 ? SwipeDecision.ACCEPTED_PENDING_TIME : SwipeDecision.DECLINED_CLOCK_UNSYNCED);
+      r.run(1_000);
+    }
+    expect(published(r.broker, "tx")).toHaveLength(0);
+    clock.state = "synced";
+    clock.offset += 250; // what the first sync learned
+    r.run(100);
+    const tx = published(r.broker, "tx");
+    expect(tx).toHaveLength(3);
+    for (let i = 0; i < 3; i++) {
+      expect(tx[i]!.timestamp).toBe(new Date(swipedAt[i]! + clock.offset).toISOString());
+      expect((tx[i]!.time_quality as Record<string, unknown>).backdated).toBe(true);
+      // Sent after the sync: terminal_time is later than the swipe.
+      expect(Date.parse(tx[i]!.terminal_time as string)).toBeGreaterThan(Date.parse(tx[i]!.timestamp as string));
+    }
+    expect(r.app.counters.backdated).toBe(3);
+    expect(r.app.counters.declinedClockUnsynced).toBe(1);
+    // Waiting for the clock is not clock drift.
+    expect(r.app.pipeline.stats().alerts.CLOCK_DRIFT).toBe(0);
+    // After the sync, swipes go straight through and are not flagged.
+    expect(r.app.swipe(reading()).decision).toBe(SwipeDecision.ACCEPTED);
+    r.run(50);
+    expect((published(r.broker, "tx")[3]!.time_quality as Record<string, unknown>).backdated).toBe(false);
+  });
+
+  it("keeps a reader's own timestamp and flags drift against the terminal's clock", () => {
+    const r = rig();
+    const a = r.app.swipe(reading({ timestamp: new Date(T0 - 10 * 60_000).toISOString() }));
+    expect(a.decision).toBe(SwipeDecision.ACCEPTED);
+    r.run(50);
+    expect(published(r.broker, "tx")[0]!.timestamp).toBe(new Date(T0 - 10 * 60_000).toISOString());
+    expect(r.app.pipeline.stats().alerts.CLOCK_DRIFT).toBe(1);
+    expect(published(r.broker, "alerts")[0]!.alert_type).toBe("CLOCK_DRIFT");
+  });
+});
+
+describe("TerminalApp: backpressure and loss", () => {
+  it("declines swipes while the outbox is full, and delivers every accepted one once the broker returns", () => {
+    const r = rig((c) => {
+      c.outbox = { maxMessages: 12, maxBytes: 16 * 1024, reservedForAlerts: { messages: 2, bytes: 1024 }, telemetryPolicy: "drop-oldest" };
+    });
+    r.broker.down = true;
+    r.broker.drop();
+    r.run(50);
+    const accepted: string[] = [];
+    let declined = 0;
+    for (let i = 0; i < 30; i++) {
+      const a = r.app.swipe(reading());
+      if (a.decision === SwipeDecision.ACCEPTED) accepted.push(a.requestId);
+      else {
+        expect(a.decision).toBe(SwipeDecision.DECLINED_BACKPRESSURE);
+        expect(a.reason).toContain("outbox full");
+        declined++;
+      }
+      r.run(20);
+    }
+    expect(accepted.length).toBe(10); // 12 minus the alert reserve
+    expect(declined).toBe(20);
+    expect(r.app.counters.declinedBackpressure).toBe(20);
+    r.broker.down = false;
+    r.run(2_000);
+    const got = published(r.broker, "tx").map((t) => t.request_id as string);
+    expect([...new Set(got)]).toEqual(accepted);
+    expect(r.app.outbox.messages).toBe(0);
+    // Room again: swipes are accepted.
+    expect(r.app.swipe(reading()).decision).toBe(SwipeDecision.ACCEPTED);
+  });
+
+  it("republishes journaled transactions after a restart of the terminal", () => {
+    const journal = new MemoryJournal();
+    const first = rig(() => {}, new FakeClock(), journal);
+    first.broker.down = true;
+    first.broker.drop();
+    first.run(50);
+    const ids = [first.app.swipe(reading()).requestId, first.app.swipe(reading()).requestId];
+    first.run(100);
+    // Power cut: the app object is gone; a new one starts on the same journal.
+    const second = rig(() => {}, new FakeClock(), journal);
+    second.run(500);
+    expect(second.app.restored.records).toBe(2);
+    expect(published(second.broker, "tx").map((t) => t.request_id)).toEqual(ids);
+  });
+});
+
+describe("TerminalApp: alerts and metrics", () => {
+  it("raises a card-testing alert with a deterministic id, published on /alerts", () => {
+    const r = rig();
+    for (let i = 0; i < 12; i++) {
+      r.app.swipe(reading({ card_hash: "hash_tester", amount_cents: 150 + i }));
+      r.run(500);
+    }
+    r.app.finish();
+    r.run(200);
+    const alerts = published(r.broker, "alerts").filter((a) => a.alert_type === "BURST_ATTACK");
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.every((a) => a.key === "hash_tester")).toBe(true);
+    expect(r.alerts).toContain(alerts[0]!.id as string);
+    expect((alerts[0]!.id as string).startsWith("BURST_ATTACK:hash_tester:")).toBe(true);
+  });
+
+  it("publishes SenML metrics with the clock's telemetry", () => {
+    const r = rig((c) => (c.metricsIntervalMs = 1_000));
+    r.app.swipe(reading());
+    r.run(1_100);
+    const m = r.broker.publishes.filter((p) => p.topic === "paycard/term_1/metrics");
+    expect(m.length).toBeGreaterThan(0);
+    const pack = JSON.parse(m[0]!.payload) as Record<string, unknown>[];
+    expect(pack[0]!.bn).toBe("urn:dev:paycard:term_1:");
+    expect(typeof pack[0]!.bt).toBe("number");
+    const by = new Map(pack.map((x) => [x.n as string, x]));
+    expect(by.get("swipes")?.v).toBe(1);
+    expect(by.get("clock_state")?.vs).toBe("synced");
+    expect(by.get("clock_offset")?.v).toBe(0.0015);
+    expect(by.get("clock_frequency")?.v).toBeCloseTo(-12e-6, 12);
+    expect(by.get("outbox_transaction")?.u).toBe("count");
+    for (const x of pack) {
+      expect(typeof x.n).toBe("string");
+      expect(x.v === undefined ? typeof x.vs : typeof x.v).toBe(x.v === undefined ? "string" : "number");
+    }
+  });
+});
+
+describe("TerminalConfig", () => {
+  it("resolves overrides and names the bad setting", () => {
+    const c = resolveTerminalConfig({ terminalId: "t9", broker: { port: 1884 }, ntpServers: ["a", "b", "c"], pipeline: { watermarkDelayMs: 1_000 } });
+    expect(c.terminalId).toBe("t9");
+    expect(c.broker.port).toBe(1884);
+    expect(c.broker.host).toBe("127.0.0.1");
+    expect(c.pipeline.watermarkDelayMs).toBe(1_000);
+    const bad: [unknown, string][] = [
+      [{ terminalId: "a/b" }, "terminalId"],
+      [{ broker: { port: 70_000 } }, "broker.port"],
+      [{ broker: { password: "x" } }, "broker.password"],
+      [{ ntpServers: [] }, "ntpServers"],
+      [{ currency: "usd" }, "currency"],
+      [{ pipeline: { ringCapacity: 0 } }, "pipeline: ringCapacity"],
+      [{ nope: 1 }, "unknown setting nope"],
+      [{ outbox: { maxMessages: 0 } }, "maxMessages"],
+      [[], "must be a JSON object"],
+    ];
+    for (const [over, msg] of bad) {
+      let err: unknown = null;
+      try {
+        resolveTerminalConfig(over);
+      } catch (e) {
+        err = e;
+      }
+      expect(err instanceof ConfigError).toBe(true);
+      expect((err as Error).message).toContain(msg);
+    }
+  });
+});

@@ -1,0 +1,462 @@
+import type { Alert } from "../alert";
+import { MqttSession, PUBLISH_NOT_NOW, PUBLISH_SENT_QOS0 } from "../mqtt/mqtt-session";
+import { OutboxPublisher } from "../mqtt/outbox-publisher";
+import type { TransportFactory } from "../mqtt/transport-port";
+import { encodeUtf8 } from "../mqtt/utf8";
+import { EnqueueResult, isAccepted } from "../outbox/enqueue-result";
+import type { JournalPort } from "../outbox/journal-port";
+import type { JournalRecord } from "../outbox/journal-record";
+import { Outbox, type RestoreReport } from "../outbox/outbox";
+import { OutboxClass } from "../outbox/outbox-class";
+import { Pipeline, type LateRecord, type PipelineSink, type RejectRecord } from "../pipeline";
+import type { BootCounterPort, RandomPort } from "../ports";
+import type { Swipe } from "../swipe";
+import { createSwipeRecord, type SwipeRecord } from "../swipe-record";
+import { createTimeReading, type EventClockPort } from "./event-clock";
+import { alertPayload, latePayload, rejectPayload, statusPayload, transactionPayload, type TimeQuality } from "./payloads";
+import { SenmlPack } from "./senml";
+import { SwipeDecision, type SwipeAnswer } from "./swipe-decision";
+import type { TerminalConfig } from "./terminal-config";
+import { terminalTopics, type TerminalTopics } from "./topics";
+
+/** What the platform gives the app (Node adapters on the host, Moddable ones on the device). */
+export interface TerminalPorts {
+  clock: EventClockPort;
+  /** A fresh connection to the broker for each attempt. */
+  transport: TransportFactory;
+  /** Durable storage of alerts and transactions until acknowledged. */
+  journal: JournalPort;
+  bootCounter: BootCounterPort;
+  random: RandomPort;
+  /** JS heap in use, bytes, where the platform reports it. */
+  heapBytes?: () => number;
+}
+
+/** Optional observers (LEDs, serial log, progress lines). Exceptions in them are caught and counted. */
+export interface TerminalEvents {
+  /** An alert was raised (and queued, unless `queued` is false: outbox full, counted). */
+  onAlert?(alert: Alert, queued: boolean): void;
+  /** The broker acknowledged a message of the outbox. */
+  onAcknowledged?(record: JournalRecord): void;
+  /** The broker connection came up (true) or went down (false). */
+  onLink?(up: boolean): void;
+}
+
+export interface TerminalCounters {
+  /** Calls of swipe(). */
+  swipes: number;
+  /** Swipes processed and queued for publishing (including back-dated ones). */
+  accepted: number;
+  /** Swipes refused as invalid or duplicate (see the pipeline's reject counts). */
+  rejected: number;
+  /** Swipes taken before the first clock sync and held. */
+  heldForTime: number;
+  /** Held swipes dated from the monotonic clock once the clock synced. */
+  backdated: number;
+  declinedBackpressure: number;
+  declinedClockUnsynced: number;
+  declinedStorage: number;
+  alertsQueued: number;
+  /** Alerts the outbox could not take even from its reserve. */
+  alertsRefused: number;
+  lateQueued: number;
+  rejectsQueued: number;
+  metricsQueued: number;
+  /** Telemetry (late, rejects, metrics) the outbox refused; it also counts what it drops to make room. */
+  telemetryRefused: number;
+  acknowledged: number;
+  statusPublished: number;
+  /** Exceptions thrown by event observers (caught). */
+  observerErrors: number;
+  /** Exceptions caught in swipe() or tick(): bugs, never input problems. */
+  internalErrors: number;
+}
+
+interface HeldSwipe {
+  input: unknown;
+  monotonicMs: number;
+}
+
+/**
+ * One payment terminal: swipe → validation → ring buffer → windows and
+ * detectors → request id + event time → outbox → MQTT.
+ *
+ * Engine-neutral and timer-free: the platform calls `swipe(input)` for each
+ * card read and `tick()` every few tens of ms. Nothing here throws out of
+ * swipe() or tick() for any input.
+ *
+ * Time: each swipe is stamped from the event clock. Before the clock's first
+ * sync a swipe is held with its monotonic time (up to `unsyncedCapacity`,
+ * then declined) and, once the clock syncs, back-dated to UTC, processed and
+ * published, flagged `backdated`. Its processing time is its swipe time too,
+ * so waiting for the clock does not look like clock drift.
+ *
+ * Backpressure: a swipe is declined (DECLINED_BACKPRESSURE) before it is
+ * processed when the outbox could not take its transaction; an accepted
+ * transaction is journaled and never dropped. Alerts use the outbox's
+ * reserve; late records, rejects and metrics are telemetry, dropped under
+ * pressure and counted.
+ */
+export class TerminalApp {
+  readonly config: TerminalConfig;
+  readonly topics: TerminalTopics;
+  readonly pipeline: Pipeline;
+  readonly outbox: Outbox;
+  readonly session: MqttSession;
+  readonly publisher: OutboxPublisher;
+  readonly restored: RestoreReport;
+  readonly counters: TerminalCounters = {
+    swipes: 0, accepted: 0, rejected: 0, heldForTime: 0, backdated: 0,
+    declinedBackpressure: 0, declinedClockUnsynced: 0, declinedStorage: 0,
+    alertsQueued: 0, alertsRefused: 0, lateQueued: 0, rejectsQueued: 0, metricsQueued: 0, telemetryRefused: 0,
+    acknowledged: 0, statusPublished: 0, observerErrors: 0, internalErrors: 0,
+  };
+
+  private readonly clock: EventClockPort;
+  private readonly heapBytes: (() => number) | undefined;
+  private readonly events: TerminalEvents;
+  private readonly reading = createTimeReading();
+  private readonly record: SwipeRecord = createSwipeRecord();
+  private readonly answer: SwipeAnswer = { decision: SwipeDecision.ACCEPTED, reason: "", requestId: "" };
+  private readonly quality: TimeQuality = { state: "unsynced", errorBoundMs: 0, backdated: false };
+  private readonly held: HeldSwipe[] = [];
+  private readonly onlinePayload: Uint8Array;
+  private readonly offlinePayload: Uint8Array;
+  private sendTimeMs = 0;
+  private started = false;
+  private statusDue = false;
+  private nextMetricsAt = 0;
+  private lastMetricsMono = 0;
+  private swipesAtLastMetrics = 0;
+  private rejectSeq = 0;
+  private metricsSeq = 0;
+
+  constructor(config: TerminalConfig, ports: TerminalPorts, events: TerminalEvents = {}) {
+    this.config = config;
+    this.clock = ports.clock;
+    this.heapBytes = ports.heapBytes;
+    this.events = events;
+    this.topics = terminalTopics(config.topicPrefix, config.terminalId);
+    const sink: PipelineSink = {
+      onWindow: () => {},
+      onAlert: (a) => this.onAlert(a),
+      onLate: (l) => this.onLate(l),
+      onReject: (r) => this.onReject(r),
+      onAccepted: (s, seq) => this.onAccepted(s, seq),
+    };
+    this.pipeline = new Pipeline(config.pipeline, sink, { bootCounter: ports.bootCounter, random: ports.random }, config.terminalId);
+    const boot = this.pipeline.requestIds.bootPart;
+    this.onlinePayload = encodeUtf8(statusPayload("online", config.terminalId, boot)) as Uint8Array;
+    this.offlinePayload = encodeUtf8(statusPayload("offline", config.terminalId, boot)) as Uint8Array;
+
+    this.outbox = new Outbox(config.outbox, ports.journal);
+    this.restored = this.outbox.restore();
+    const b = config.broker;
+    this.session = new MqttSession(
+      {
+        clientId: b.clientId !== "" ? b.clientId : "paycard-" + config.terminalId,
+        username: b.username !== "" ? b.username : undefined,
+        password: b.password !== "" ? (encodeUtf8(b.password) ?? undefined) : undefined,
+        keepAliveSec: b.keepAliveSec,
+        cleanSession: false,
+        will: { topic: this.topics.status, payload: this.offlinePayload, qos: 1, retain: true },
+        inFlightWindow: b.inFlightWindow,
+        maxPacketSize: b.maxPacketSize,
+        backoff: { baseMs: b.backoffBaseMs, capMs: b.backoffCapMs },
+        pingTimeoutMs: b.pingTimeoutMs,
+        connectTimeoutMs: b.connectTimeoutMs,
+      },
+      { transport: ports.transport, random: ports.random },
+    );
+    this.publisher = new OutboxPublisher(this.outbox, this.session, {
+      onConnected: () => {
+        this.statusDue = true;
+        this.publishStatus();
+        this.notify(() => this.events.onLink?.(true));
+      },
+      onAcknowledged: (rec) => {
+        this.counters.acknowledged++;
+        this.notify(() => this.events.onAcknowledged?.(rec));
+      },
+      onDisconnected: () => this.notify(() => this.events.onLink?.(false)),
+    });
+  }
+
+  /** Starts connecting (the outbox was restored from the journal at construction). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const mono = this.clock.monotonicMs();
+    this.nextMetricsAt = mono + this.config.metricsIntervalMs;
+    this.lastMetricsMono = mono;
+    this.session.start(mono);
+  }
+
+  /**
+   * One card read. `input` is what the reader produced: transaction_id,
+   * card_hash, amount_cents, and optionally currency, location and timestamp
+   * (a reader that stored the swipe offline dates it itself). The terminal
+   * fills terminal_id, merchant_id and the times. Never throws.
+   */
+  swipe(input: unknown): SwipeAnswer {
+    const a = this.answer;
+    try {
+      this.counters.swipes++;
+      const r = this.clock.read(this.reading);
+      if (this.held.length > 0 && r.state !== "unsynced") this.releaseHeld();
+      if (r.state === "unsynced") return this.hold(input);
+      if (this.held.length > 0) return this.decline(SwipeDecision.DECLINED_BACKPRESSURE, "earlier swipes are still waiting for room in the outbox");
+      return this.processNow(input, r.utcMs, r.utcMs, r.utcMs, false);
+    } catch (e) {
+      // A bug, not an input problem: never let it escape to the reader loop.
+      this.counters.internalErrors++;
+      a.decision = SwipeDecision.DECLINED_ERROR;
+      a.reason = "internal error: " + String(e);
+      a.requestId = "";
+      return a;
+    }
+  }
+
+  /** Drives the MQTT session, held swipes and metrics; call every few tens of ms. Never throws. */
+  tick(): void {
+    try {
+      const mono = this.clock.monotonicMs();
+      this.session.tick(mono);
+      if (this.held.length > 0) this.releaseHeld();
+      if (this.statusDue) this.publishStatus();
+      this.publisher.pump();
+      if (this.config.metricsIntervalMs > 0 && this.started && mono >= this.nextMetricsAt) {
+        this.nextMetricsAt = mono + this.config.metricsIntervalMs;
+        this.publishMetrics(mono);
+      }
+    } catch {
+      this.counters.internalErrors++;
+    }
+  }
+
+  /** End of input (host runs): every pending window fires now, so its alerts are published. */
+  finish(): void {
+    this.pipeline.finish();
+    this.publisher.pump();
+  }
+
+  /** Publishes the retained "offline" status (best effort) and closes the session. Unacknowledged messages stay journaled. */
+  stop(): void {
+    const mono = this.clock.monotonicMs();
+    if (this.session.connected) this.session.publish(this.topics.status, this.offlinePayload, 0, true);
+    this.session.stop(mono);
+    this.started = false;
+  }
+
+  /** Swipes held for the clock's first sync. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private hold(input: unknown): SwipeAnswer {
+    if (this.held.length >= this.config.unsyncedCapacity) {
+      this.counters.declinedClockUnsynced++;
+      return this.decline(SwipeDecision.DECLINED_CLOCK_UNSYNCED, "no time yet: " + this.held.length + " swipes already wait for the clock");
+    }
+    this.held.push({ input: copyInput(input), monotonicMs: this.clock.monotonicMs() });
+    this.counters.heldForTime++;
+    const a = this.answer;
+    a.decision = SwipeDecision.ACCEPTED_PENDING_TIME;
+    a.reason = "";
+    a.requestId = "";
+    return a;
+  }
+
+  /** Processes held swipes in order once the clock has synced, while the outbox has room. */
+  private releaseHeld(): void {
+    const r = this.clock.read(this.reading);
+    if (r.state === "unsynced") return;
+    let n = 0;
+    while (n < this.held.length) {
+      if (!this.outbox.hasRoom(OutboxClass.TRANSACTION, this.config.maxTransactionBytes)) break;
+      const h = this.held[n++];
+      const at = this.clock.utcAt(h.monotonicMs);
+      // Dated from the monotonic clock; a swipe that was already dated by its reader keeps that.
+      this.processNow(h.input, at, at, r.utcMs, true);
+      if (this.answer.decision === SwipeDecision.ACCEPTED) this.counters.backdated++;
+    }
+    if (n > 0) this.held.splice(0, n);
+  }
+
+  private processNow(input: unknown, eventUtc: number, processingUtc: number, sendUtc: number, backdated: boolean): SwipeAnswer {
+    if (!this.outbox.hasRoom(OutboxClass.TRANSACTION, this.config.maxTransactionBytes)) {
+      this.counters.declinedBackpressure++;
+      return this.decline(SwipeDecision.DECLINED_BACKPRESSURE, "outbox full (" + this.outbox.messages + " messages waiting for the broker)");
+    }
+    const a = this.answer;
+    a.decision = SwipeDecision.ACCEPTED;
+    a.reason = "";
+    a.requestId = "";
+    const q = this.quality;
+    q.state = this.reading.state;
+    q.errorBoundMs = this.reading.errorBoundMs;
+    q.backdated = backdated && !hasOwnTimestamp(input);
+    this.sendTimeMs = sendUtc;
+    this.pipeline.process(this.toRecord(input, eventUtc, processingUtc));
+    return a;
+  }
+
+  private toRecord(input: unknown, eventUtc: number, processingUtc: number): unknown {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) return input; // rejected as NOT_AN_OBJECT
+    const o = input as Record<string, unknown>;
+    const r = this.record;
+    // Only the schema's fields are taken: anything else the reader sent is never stored or published.
+    r.transaction_id = o.transaction_id as string;
+    r.card_hash = o.card_hash as string;
+    r.terminal_id = this.config.terminalId;
+    r.merchant_id = this.config.merchantId;
+    r.amount_cents = o.amount_cents as number;
+    r.currency = o.currency === undefined ? this.config.currency : (o.currency as string);
+    r.location = o.location === undefined ? this.config.location : (o.location as SwipeRecord["location"]);
+    r.timestamp = o.timestamp === undefined ? eventUtc : (o.timestamp as number | string);
+    r.terminal_time = processingUtc;
+    return r;
+  }
+
+  private decline(decision: SwipeDecision, reason: string): SwipeAnswer {
+    const a = this.answer;
+    a.decision = decision;
+    a.reason = reason;
+    a.requestId = "";
+    return a;
+  }
+
+  private onAccepted(s: Swipe, seq: number): void {
+    const rid = this.pipeline.requestIds.format(seq);
+    const payload = encodeUtf8(transactionPayload(s, rid, this.quality, this.sendTimeMs));
+    const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.TRANSACTION, this.topics.tx, payload, rid, this.sendTimeMs);
+    const a = this.answer;
+    if (isAccepted(r)) {
+      this.counters.accepted++;
+      a.decision = SwipeDecision.ACCEPTED;
+      a.requestId = rid;
+    } else if (r === EnqueueResult.JOURNAL_FAILED) {
+      this.counters.declinedStorage++;
+      a.decision = SwipeDecision.DECLINED_STORAGE;
+      a.reason = "the journal could not store the transaction";
+    } else {
+      // Larger than maxTransactionBytes promised, or not encodable: declined, counted.
+      this.counters.declinedBackpressure++;
+      a.decision = SwipeDecision.DECLINED_BACKPRESSURE;
+      a.reason = "outbox refused the transaction: " + r;
+    }
+  }
+
+  private onReject(rej: RejectRecord): void {
+    this.counters.rejected++;
+    const a = this.answer;
+    a.decision = SwipeDecision.REJECTED;
+    a.reason = rej.reason;
+    this.queueTelemetry(this.topics.rejects, rejectPayload(rej, this.config.terminalId), "reject:" + ++this.rejectSeq, 1);
+  }
+
+  private onLate(l: LateRecord): void {
+    this.queueTelemetry(this.topics.late, latePayload(l, this.config.terminalId), "late:" + l.request_id + ":" + l.window, 0);
+  }
+
+  private onAlert(alert: Alert): void {
+    const payload = encodeUtf8(alertPayload(alert, this.config.terminalId));
+    const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.ALERT, this.topics.alerts, payload, alert.id, this.sendTimeMs);
+    const queued = isAccepted(r);
+    if (queued) this.counters.alertsQueued++;
+    else this.counters.alertsRefused++;
+    this.notify(() => this.events.onAlert?.(alert, queued));
+  }
+
+  /** kind: 0 late, 1 reject, 2 metrics. */
+  private queueTelemetry(topic: string, json: string, requestId: string, kind: number): void {
+    const payload = encodeUtf8(json);
+    const now = this.reading.state === "unsynced" ? this.clock.monotonicMs() : this.reading.utcMs;
+    const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.TELEMETRY, topic, payload, requestId, now);
+    if (!isAccepted(r)) {
+      this.counters.telemetryRefused++;
+      return;
+    }
+    if (kind === 0) this.counters.lateQueued++;
+    else if (kind === 1) this.counters.rejectsQueued++;
+    else this.counters.metricsQueued++;
+  }
+
+  private publishStatus(): void {
+    if (!this.session.connected) return;
+    // QoS 0, retained: the broker keeps the latest; the Will replaces it with "offline".
+    const r = this.session.publish(this.topics.status, this.onlinePayload, 0, true);
+    if (r === PUBLISH_NOT_NOW) return; // tried again at the next tick
+    this.statusDue = false;
+    if (r === PUBLISH_SENT_QOS0) this.counters.statusPublished++;
+  }
+
+  /** The metrics report as a SenML pack (also what is published). */
+  metrics(mono = this.clock.monotonicMs()): SenmlPack {
+    const r = this.clock.read(this.reading);
+    const utc = r.state === "unsynced" ? NaN : r.utcMs;
+    const pack = new SenmlPack("urn:dev:paycard:" + this.config.terminalId + ":", Number.isFinite(utc) ? Math.round(utc) / 1000 : 0);
+    const c = this.counters;
+    const elapsedS = (mono - this.lastMetricsMono) / 1000;
+    pack.number("swipes", c.swipes, "count");
+    pack.number("swipe_rate", elapsedS > 0 ? Math.round(((c.swipes - this.swipesAtLastMetrics) / elapsedS) * 100) / 100 : 0, "1/s");
+    pack.number("accepted", c.accepted, "count");
+    pack.number("rejected", c.rejected, "count");
+    pack.number("declined", c.declinedBackpressure + c.declinedClockUnsynced + c.declinedStorage, "count");
+    pack.number("held_for_time", this.held.length, "count");
+    const wm = this.pipeline.watermark.current;
+    pack.number("window_lag", Number.isFinite(wm) && Number.isFinite(utc) ? Math.round(utc - wm) / 1000 : NaN, "s");
+    pack.number("outbox_alert", this.outbox.depth(OutboxClass.ALERT), "count");
+    pack.number("outbox_transaction", this.outbox.depth(OutboxClass.TRANSACTION), "count");
+    pack.number("outbox_telemetry", this.outbox.depth(OutboxClass.TELEMETRY), "count");
+    pack.number("outbox_bytes", this.outbox.bytes, "B");
+    const st = this.outbox.stats();
+    pack.number("telemetry_dropped", st.telemetryDropped, "count");
+    pack.number("alerts_refused", c.alertsRefused, "count");
+    pack.number("retransmits", this.session.counters.retransmits, "count");
+    pack.number("reconnects", this.session.counters.reconnects, "count");
+    const t = this.clock.telemetry();
+    pack.text("clock_state", t.state);
+    pack.number("clock_offset", t.offsetMs / 1000, "s");
+    pack.number("clock_error_bound", t.errorBoundMs / 1000, "s");
+    pack.number("clock_frequency", t.frequencyPpm / 1e6, "/");
+    if (this.heapBytes !== undefined) pack.number("heap", this.heapBytes(), "B");
+    return pack;
+  }
+
+  private publishMetrics(mono: number): void {
+    const pack = this.metrics(mono);
+    this.lastMetricsMono = mono;
+    this.swipesAtLastMetrics = this.counters.swipes;
+    this.queueTelemetry(this.topics.metrics, JSON.stringify(pack), "metrics:" + ++this.metricsSeq, 2);
+  }
+
+  private notify(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.counters.observerErrors++;
+    }
+  }
+}
+
+/** A held swipe must not change if the reader reuses its object. */
+function copyInput(input: unknown): unknown {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
+  const o = input as Record<string, unknown>;
+  const loc = o.location;
+  return {
+    transaction_id: o.transaction_id,
+    card_hash: o.card_hash,
+    amount_cents: o.amount_cents,
+    currency: o.currency,
+    location: typeof loc === "object" && loc !== null ? { lat: (loc as Record<string, unknown>).lat, lon: (loc as Record<string, unknown>).lon } : loc,
+    timestamp: o.timestamp,
+  };
+}
+
+function hasOwnTimestamp(input: unknown): boolean {
+  return typeof input === "object" && input !== null && (input as Record<string, unknown>).timestamp !== undefined;
+}
