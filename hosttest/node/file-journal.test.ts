@@ -227,6 +227,40 @@ function runChildAndKill(file: string, seed: number, delayMs: number): Promise<R
   });
 }
 
+describe("FileJournal group commit (syncAppends: false)", () => {
+  it("buffers appends and removals until flush, then writes them in one go", () => {
+    const file = newFile();
+    const j = new FileJournal(file, { syncAppends: false });
+    j.replay();
+    for (let id = 1; id <= 5; id++) expect(j.append(recordFor(id))).toBe(true);
+    expect(j.remove(2)).toBe(true);
+    // Nothing on disk yet: a crash now loses these appends, whose answers were not given.
+    expect(statSync(file).size).toBe(0);
+    expect(new FileJournal(file).replay()).toHaveLength(0);
+    expect(j.flush()).toBe(true);
+    expect(statSync(file).size).toBe(j.bytes);
+    expect(ids(new FileJournal(file).replay())).toEqual([1, 3, 4, 5]);
+    j.close();
+  });
+
+  it("flushAsync covers every append made before it", async () => {
+    const file = newFile();
+    const j = new FileJournal(file, { syncAppends: false });
+    j.replay();
+    j.append(recordFor(1));
+    const first = j.flushAsync();
+    j.append(recordFor(2));
+    expect(await first).toBe(true);
+    expect(ids(new FileJournal(file).replay())).toEqual([1]);
+    expect(await j.flushAsync()).toBe(true);
+    expect(ids(new FileJournal(file).replay())).toEqual([1, 2]);
+    // close() writes what is still buffered.
+    j.append(recordFor(3));
+    j.close();
+    expect(ids(new FileJournal(file).replay())).toEqual([1, 2, 3]);
+  });
+});
+
 describe("FileJournal under kill -9", () => {
   it("replays every appended, unremoved record intact after repeated SIGKILLs", async () => {
     const file = newFile();

@@ -10,9 +10,16 @@ Usage:
   paycard replay [--config cfg.json] [--terminal ID] [--boot N] [--events] [file.jsonl]
       Run JSONL swipes (stdin when no file) through the core pipeline and
       print windows, alerts, late data, rejects and a summary as JSON lines.
-  paycard run [--seed N] [--rate R] [--duration S] [--config cfg.json] [--json]
-      Feed seeded synthetic traffic with injected card-testing bursts and
-      big tickets through the pipeline and report detection quality.
+  paycard run [--terminals N] [--rate R] [--duration S] [--seed N]
+              [--broker mqtt://host:port] [--ntp host:port] [--config terminal.json]
+              [--state-dir DIR] [--json] [--quiet]
+      Run N terminals on this host against an embedded aedes broker (or
+      --broker), fed by seeded swipes with injected card-testing bursts and
+      big tickets; a subscriber measures what arrives. Default: 1 terminal,
+      20 swipes/s, 20 s. This is \`npm start\`.
+  paycard simulate [--seed N] [--rate R] [--duration S] [--config cfg.json] [--json]
+      The core pipeline alone in simulated time (hours in seconds): detection
+      quality against the injected truth.
   paycard build
       Compile src/core and src/device to build/dist for the Moddable manifest.
   paycard bench-core [--json] [--swipes N]
@@ -56,6 +63,10 @@ export async function main(argv: string[]): Promise<number> {
       case "replay":
         return await runReplay(rest);
       case "run": {
+        const { runTerminals } = await import("./run-command");
+        return await runTerminals(rest);
+      }
+      case "simulate": {
         const { runSimulation } = await import("./simulate");
         return await runSimulation(rest);
       }

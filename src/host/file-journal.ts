@@ -32,6 +32,7 @@
  * Sync node:fs calls throughout: the journal sits on the publish path of one
  * terminal, and a record must be durable before enqueue answers.
  */
+import { fdatasync } from "node:fs";
 import {
   closeSync,
   fdatasyncSync,
@@ -62,6 +63,15 @@ export interface FileJournalOptions {
   compactDeadFraction?: number;
   /** fdatasync after each tombstone too (default false: see the module comment). */
   syncRemoves?: boolean;
+  /**
+   * Default true: every append is written and fdatasync'ed before it
+   * returns. False is group commit: appends and removals are buffered, and
+   * the owner calls `flush()` (one write, one fdatasync) before it releases
+   * the answers of the appends since the last flush or lets their messages
+   * leave the process. A crash before the flush loses exactly those appends,
+   * whose answers were not given yet.
+   */
+  syncAppends?: boolean;
 }
 
 export interface FileJournalReplayReport {
@@ -89,6 +99,11 @@ export class FileJournal implements JournalPort {
   private readonly minDead: number;
   private readonly deadFraction: number;
   private readonly syncRemoves: boolean;
+  private readonly syncAppends: boolean;
+  private unsynced = false;
+  // Group commit: frames not written yet (fileSize already counts them).
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
   private fd = -1;
   private broken = false;
   private fileSize = 0;
@@ -105,6 +120,7 @@ export class FileJournal implements JournalPort {
     this.minDead = options.compactMinDeadBytes ?? 64 * 1024;
     this.deadFraction = options.compactDeadFraction ?? 0.5;
     this.syncRemoves = options.syncRemoves ?? false;
+    this.syncAppends = options.syncAppends ?? true;
   }
 
   /** Size of the journal file. */
@@ -215,6 +231,65 @@ export class FileJournal implements JournalPort {
     return true;
   }
 
+  /**
+   * Group commit (with `syncAppends: false`): makes every append so far
+   * durable with one fdatasync. False when the sync failed: the journal then
+   * refuses further writes until the next replay (what was appended since the
+   * last flush may or may not be on disk).
+   */
+  flush(): boolean {
+    if (!this.writePending()) return false;
+    if (!this.unsynced) return !this.broken;
+    try {
+      fdatasyncSync(this.fd);
+      this.unsynced = false;
+      return true;
+    } catch {
+      this.broken = true;
+      return false;
+    }
+  }
+
+  /**
+   * flush() with the fdatasync on libuv's thread pool: several journals sync
+   * in parallel and the event loop keeps running. Covers every append made
+   * before the call (they are written at once, synchronously).
+   */
+  flushAsync(): Promise<boolean> {
+    if (!this.writePending()) return Promise.resolve(false);
+    if (!this.unsynced) return Promise.resolve(!this.broken);
+    this.unsynced = false;
+    return new Promise((resolve) => {
+      fdatasync(this.fd, (err) => {
+        if (err) this.broken = true;
+        resolve(!err);
+      });
+    });
+  }
+
+  /** Writes the buffered frames in one go; on failure rolls the file back and refuses writes until replay. */
+  private writePending(): boolean {
+    if (this.pending.length === 0) return !this.broken;
+    if (this.broken || this.fd < 0) return false;
+    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    const at = this.fileSize - this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      writeAll(this.fd, bytes);
+      return true;
+    } catch {
+      try {
+        ftruncateSync(this.fd, at);
+      } catch {
+        // nothing more to do: broken below
+      }
+      // The live map holds offsets of frames that are not in the file.
+      this.broken = true;
+      return false;
+    }
+  }
+
   remove(id: number): boolean {
     if (!this.ensureOpen()) return false;
     const frame = this.live.get(id);
@@ -234,7 +309,7 @@ export class FileJournal implements JournalPort {
    * failure is counted.
    */
   compact(): void {
-    if (!this.ensureOpen()) return;
+    if (!this.ensureOpen() || !this.writePending()) return;
     let tmpFd = -1;
     try {
       const src = readFileSync(this.file);
@@ -282,6 +357,7 @@ export class FileJournal implements JournalPort {
   }
 
   close(): void {
+    if (this.fd >= 0) this.writePending();
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }
@@ -300,8 +376,15 @@ export class FileJournal implements JournalPort {
     return !this.broken;
   }
 
-  /** Appends a frame (synced if asked); on failure rolls the file back. */
+  /** Appends a frame (synced if asked; buffered under group commit); on failure rolls the file back. */
   private write(frame: Uint8Array, sync: boolean): boolean {
+    if (!this.syncAppends) {
+      this.pending.push(frame);
+      this.pendingBytes += frame.length;
+      this.fileSize += frame.length;
+      this.unsynced = true;
+      return true;
+    }
     const at = this.fileSize;
     try {
       writeAll(this.fd, frame);

@@ -70,6 +70,8 @@ export interface TerminalCounters {
   observerErrors: number;
   /** Exceptions caught in swipe() or tick(): bugs, never input problems. */
   internalErrors: number;
+  /** Group commits (commit()) that failed. */
+  journalFlushFailures: number;
 }
 
 interface HeldSwipe {
@@ -109,10 +111,11 @@ export class TerminalApp {
     swipes: 0, accepted: 0, rejected: 0, heldForTime: 0, backdated: 0,
     declinedBackpressure: 0, declinedClockUnsynced: 0, declinedStorage: 0,
     alertsQueued: 0, alertsRefused: 0, lateQueued: 0, rejectsQueued: 0, metricsQueued: 0, telemetryRefused: 0,
-    acknowledged: 0, statusPublished: 0, observerErrors: 0, internalErrors: 0,
+    acknowledged: 0, statusPublished: 0, observerErrors: 0, internalErrors: 0, journalFlushFailures: 0,
   };
 
   private readonly clock: EventClockPort;
+  private readonly journal: JournalPort;
   private readonly heapBytes: (() => number) | undefined;
   private readonly events: TerminalEvents;
   private readonly reading = createTimeReading();
@@ -123,6 +126,8 @@ export class TerminalApp {
   private readonly onlinePayload: Uint8Array;
   private readonly offlinePayload: Uint8Array;
   private sendTimeMs = 0;
+  /** Group commit: outbox ids up to here are durable (Infinity when the journal syncs each append). */
+  private durable = Infinity;
   private started = false;
   private statusDue = false;
   private nextMetricsAt = 0;
@@ -134,6 +139,7 @@ export class TerminalApp {
   constructor(config: TerminalConfig, ports: TerminalPorts, events: TerminalEvents = {}) {
     this.config = config;
     this.clock = ports.clock;
+    this.journal = ports.journal;
     this.heapBytes = ports.heapBytes;
     this.events = events;
     this.topics = terminalTopics(config.topicPrefix, config.terminalId);
@@ -151,6 +157,7 @@ export class TerminalApp {
 
     this.outbox = new Outbox(config.outbox, ports.journal);
     this.restored = this.outbox.restore();
+    if (ports.journal.flush !== undefined) this.durable = this.outbox.highestId;
     const b = config.broker;
     this.session = new MqttSession(
       {
@@ -179,6 +186,7 @@ export class TerminalApp {
         this.notify(() => this.events.onAcknowledged?.(rec));
       },
       onDisconnected: () => this.notify(() => this.events.onLink?.(false)),
+      durableThrough: () => this.durable,
     });
   }
 
@@ -232,6 +240,39 @@ export class TerminalApp {
     } catch {
       this.counters.internalErrors++;
     }
+  }
+
+  /**
+   * Group commit, for journals that do not sync each append (see
+   * JournalPort.flush): makes the transactions and alerts accepted since the
+   * last call durable, and only then lets them be published. Call it after a
+   * batch of swipes, before their answers are released.
+   */
+  commit(): boolean {
+    if (this.journal.flush === undefined) return true;
+    const upTo = this.outbox.highestId;
+    const ok = this.journal.flush();
+    this.committed(upTo, ok);
+    return ok;
+  }
+
+  /**
+   * The asynchronous form of commit(): the platform takes `commitPoint()`,
+   * makes the journal durable its own way (e.g. fdatasync on a worker
+   * thread), then calls `committed(point, ok)`. Meanwhile nothing above the
+   * previous point is published.
+   */
+  commitPoint(): number {
+    return this.outbox.highestId;
+  }
+
+  committed(upTo: number, ok: boolean): void {
+    if (!ok) {
+      this.counters.journalFlushFailures++;
+      return;
+    }
+    if (upTo > this.durable) this.durable = upTo;
+    this.publisher.pump();
   }
 
   /** End of input (host runs): every pending window fires now, so its alerts are published. */

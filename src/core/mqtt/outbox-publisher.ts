@@ -38,6 +38,12 @@ export interface OutboxPublisherOptions {
   onConnected?: () => void;
   /** Called when the link is lost (optional). */
   onDisconnected?: () => void;
+  /**
+   * Group commit (optional): the highest outbox id whose journal write is
+   * durable. Messages above it stay queued until it moves, so nothing leaves
+   * the terminal before it is safely stored. Default: no limit.
+   */
+  durableThrough?: () => number;
 }
 
 /**
@@ -98,6 +104,7 @@ export class OutboxPublisher {
   private readonly ackCb: ((record: JournalRecord) => void) | undefined;
   private readonly connectedCb: (() => void) | undefined;
   private readonly disconnectedCb: (() => void) | undefined;
+  private readonly durableThrough: (() => number) | undefined;
   /** Outbox ids the session refused for good; in flight in the outbox, not in the session. */
   private readonly parked: number[] = [];
   /** Records in flight, by outbox id, for onAcknowledged. */
@@ -116,6 +123,7 @@ export class OutboxPublisher {
     this.ackCb = options.onAcknowledged;
     this.connectedCb = options.onConnected;
     this.disconnectedCb = options.onDisconnected;
+    this.durableThrough = options.durableThrough;
     this.adoptOrphans();
     this.attach(session);
   }
@@ -136,9 +144,10 @@ export class OutboxPublisher {
     try {
       const s = this.session;
       const o = this.outbox;
+      const limit = this.durableThrough === undefined ? Infinity : this.durableThrough();
       for (;;) {
         const head = o.peek();
-        if (head === null) break;
+        if (head === null || head.id > limit) break;
         if (!s.canSend()) {
           this.counters.stalls++;
           break;

@@ -30,4 +30,9 @@ export interface JournalPort {
   highestId(): number;
   /** Rewrites the storage with only the live records (optional). */
   compact?(): void;
+  /**
+   * Group commit (optional): for storage whose appends are not durable one by
+   * one, makes every append so far durable; false when that failed.
+   */
+  flush?(): boolean;
 }

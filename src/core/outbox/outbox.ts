@@ -172,6 +172,11 @@ export class Outbox {
     this.grow(config.maxMessages);
   }
 
+  /** Id of the newest message accepted so far (or restored); 0 if none. */
+  get highestId(): number {
+    return this.nextId - 1;
+  }
+
   get config(): Readonly<OutboxConfig> {
     return this.cfg;
   }
