@@ -26,6 +26,8 @@ Usage:
       Window-engine benchmark under the XS engine (see README).
   paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R]
       MQTT codec vs mqtt-packet; QoS 1 to mosquitto vs MQTT.js and mosquitto_pub.
+  paycard bench-fleet [--json] [--duration S] [--rates a,b,...] [--terminals N]
+      Terminals against mosquitto at rising rates: max sustained rate, latency.
   paycard help`;
 
 export function loadConfig(path: string | undefined): PipelineConfig {
@@ -77,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
       case "bench-core": {
         const { runCoreBench } = await import("../../bench/core-bench");
         return await runCoreBench(rest);
+      }
+      case "bench-fleet": {
+        const { runFleetBench } = await import("../../bench/fleet-bench");
+        return await runFleetBench(rest);
       }
       case "bench-mqtt": {
         const { runMqttBench } = await import("../../bench/mqtt-bench");

@@ -122,13 +122,14 @@ class AcceptedTruth implements TrafficTruth {
     return null;
   }
 
-  accepted(rec: SwipeRecord): void {
+  /** `rec` was accepted under the transaction id `submittedTx` (the terminal's, which alerts name). */
+  accepted(rec: SwipeRecord, submittedTx: string): void {
     const seenBefore = this.acceptedSwipes++;
     const b = this.bursts.get(rec.card_hash);
     if (b !== undefined && --b.left === 0) this.scorer.onBurst(b.burst);
     const a = this.anomalies.get(rec.transaction_id);
     if (a !== undefined) {
-      if (seenBefore >= this.warmup) this.scorer.onAnomaly(a);
+      if (seenBefore >= this.warmup) this.scorer.onAnomaly({ ...a, transactionId: submittedTx });
       else this.anomaliesDuringWarmup++;
     }
   }
@@ -231,7 +232,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     swipes++;
     if (a.decision === SwipeDecision.ACCEPTED) {
       acceptedIds.add(a.requestId);
-      t.truth.accepted(r);
+      t.truth.accepted(r, inp.transaction_id as string);
     }
   };
 
@@ -245,9 +246,10 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   const completeBurst = (t: FleetTerminal, utcNow: number) => {
     const card = t.truth.burstInProgress();
     if (card === null) return;
+    // The look-ahead swipe (generated, not fed yet) may be the burst's next one.
     for (let guard = 0; guard < 100_000 && t.truth.burstInProgress() === card; guard++) {
-      t.gen.next(t.next);
       if (t.next.card_hash === card) submit(t, t.next, utcNow);
+      t.gen.next(t.next);
     }
   };
 
