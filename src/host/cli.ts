@@ -22,6 +22,11 @@ Usage:
       quality against the injected truth.
   paycard build
       Compile src/core and src/device to build/dist for the Moddable manifest.
+  paycard build-esp32 | flash | build-lin [key=value ...]
+      Device builds with the Moddable SDK (manifest.json): the instrumented
+      ESP32 image, copied to build/wokwi for Wokwi; the same image flashed
+      over USB, then the serial monitor; or a build for the Linux simulator
+      (mcsim). key=value overrides a manifest config entry (wifiSsid=...).
   paycard bench-core [--json] [--swipes N]
       Window-engine benchmark under the XS engine (see README).
   paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R]
@@ -75,6 +80,12 @@ export async function main(argv: string[]): Promise<number> {
       case "build": {
         const { runBuild } = await import("./build");
         return await runBuild();
+      }
+      case "build-esp32":
+      case "flash":
+      case "build-lin": {
+        const { runDeviceBuild } = await import("./device-build");
+        return await runDeviceBuild(cmd === "build-esp32" ? "esp32" : cmd === "flash" ? "flash" : "lin", rest);
       }
       case "bench-core": {
         const { runCoreBench } = await import("../../bench/core-bench");
