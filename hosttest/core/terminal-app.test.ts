@@ -253,8 +253,28 @@ describe("TerminalApp: backpressure and loss", () => {
 });
 
 describe("TerminalApp: alerts and metrics", () => {
-  it("raises a card-testing alert with a deterministic id, published on /alerts", () => {
+  it("raises a card-testing alert on a quiet terminal: the watermark follows the clock", () => {
     const r = rig();
+    for (let i = 0; i < 12; i++) {
+      r.app.swipe(reading({ card_hash: "hash_tester", amount_cents: 150 + i }));
+      r.run(500);
+    }
+    // No swipe after the burst: only the clock moves the watermark past the window's end.
+    const byEventsOnly = rig((c) => (c.clockWatermark = false));
+    for (let i = 0; i < 12; i++) {
+      byEventsOnly.app.swipe(reading({ card_hash: "hash_tester", amount_cents: 150 + i }));
+      byEventsOnly.run(500);
+    }
+    r.run(50_000);
+    byEventsOnly.run(50_000);
+    expect(published(byEventsOnly.broker, "alerts")).toHaveLength(0);
+    const live = published(r.broker, "alerts").filter((a) => a.alert_type === "BURST_ATTACK");
+    expect(live.length).toBeGreaterThan(0);
+    expect(r.alerts).toContain(live[0]!.id as string);
+  });
+
+  it("raises a card-testing alert with a deterministic id, published on /alerts", () => {
+    const r = rig((c) => (c.clockWatermark = false));
     for (let i = 0; i < 12; i++) {
       r.app.swipe(reading({ card_hash: "hash_tester", amount_cents: 150 + i }));
       r.run(500);

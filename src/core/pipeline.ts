@@ -182,6 +182,18 @@ export class Pipeline {
     return this.reject(null);
   }
 
+  /**
+   * Lets the watermark follow processing time while no swipe arrives (see
+   * BoundedOutOfOrdernessWatermark.advanceByClock), so that windows fire and
+   * alerts go out on a quiet terminal. Windows that become due fire now.
+   */
+  advanceWatermark(processingTime: number): void {
+    if (!this.watermark.advanceByClock(processingTime)) return;
+    const wm = this.watermark.current;
+    const ops = this.operators;
+    for (let i = 0; i < ops.length; i++) if (wm >= ops[i].dueAt) ops[i].catchUp();
+  }
+
   /** End of input: the watermark goes to +infinity, so every pending window fires. */
   finish(): void {
     this.watermark.finish();

@@ -32,6 +32,19 @@ export class BoundedOutOfOrdernessWatermark implements WatermarkView {
     return true;
   }
 
+  /**
+   * Processing time `now` on the clock that also stamped the events: the
+   * watermark may follow it (now - delay - 1) while no event arrives, as an
+   * idle source's would. Only for a source whose event times come from that
+   * clock (a terminal stamping its own swipes); returns true when it advanced.
+   */
+  advanceByClock(now: number): boolean {
+    const next = now - this.delayMs - 1;
+    if (!(next > this.current)) return false;
+    this.current = next;
+    return true;
+  }
+
   /** End of input. */
   finish(): void {
     this.current = Infinity;

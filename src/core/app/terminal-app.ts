@@ -231,6 +231,13 @@ export class TerminalApp {
       const mono = this.clock.monotonicMs();
       this.session.tick(mono);
       if (this.held.length > 0) this.releaseHeld();
+      if (this.config.clockWatermark && this.held.length === 0) {
+        const r = this.clock.read(this.reading);
+        if (r.state !== "unsynced") {
+          this.sendTimeMs = r.utcMs;
+          this.pipeline.advanceWatermark(r.utcMs);
+        }
+      }
       if (this.statusDue) this.publishStatus();
       this.publisher.pump();
       if (this.config.metricsIntervalMs > 0 && this.started && mono >= this.nextMetricsAt) {

@@ -44,6 +44,12 @@ export interface TerminalConfig {
   outbox: OutboxConfig;
   /** SenML metrics every this many ms (0: never). */
   metricsIntervalMs: number;
+  /**
+   * The watermark follows the terminal's clock (now - watermark delay) while
+   * no swipe arrives, so windows fire and alerts go out on a quiet terminal.
+   * The terminal stamps its swipes with that same clock, so this is safe.
+   */
+  clockWatermark: boolean;
   /** Swipes taken before the clock's first sync, held until it syncs; more are declined. */
   unsyncedCapacity: number;
   /**
@@ -83,6 +89,7 @@ export function defaultTerminalConfig(): TerminalConfig {
       reservedForAlerts: { ...DEFAULT_OUTBOX_CONFIG.reservedForAlerts },
     },
     metricsIntervalMs: 10_000,
+    clockWatermark: true,
     unsyncedCapacity: 32,
     maxTransactionBytes: 640,
   };
