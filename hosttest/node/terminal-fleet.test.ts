@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedBroker } from "../../src/host/embedded-broker";
 import { OsEventClock } from "../../src/host/os-event-clock";
 import { runFleet, type FleetSummary } from "../../src/host/terminal-fleet";
+import { Chrony, CHRONYD_MISSING, findChronyd } from "./support/chrony";
 import { findMosquitto, Mosquitto, MOSQUITTO_MISSING } from "./support/mosquitto";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -75,6 +76,34 @@ describe.skipIf(mosquittoBinary === null)("terminal fleet against mosquitto", ()
       await m.cleanup();
     }
   }, 30_000);
+});
+
+const chronyd = findChronyd();
+if (chronyd === null) console.log(`skipped paycard run --ntp test: ${CHRONYD_MISSING}`);
+
+describe.skipIf(chronyd === null)("paycard run --ntp against chronyd", () => {
+  it("syncs each terminal's own disciplined clock first, then loses nothing", async () => {
+    const chrony = await Chrony.start(chronyd);
+    try {
+      const p = spawn(
+        process.execPath,
+        [path.join(root, "src/host/paycard.mjs"), "run", "--duration", "2", "--terminals", "2", "--ntp", `127.0.0.1:${chrony.port}`, "--state-dir", stateDir(), "--json", "--quiet"],
+        { cwd: root },
+      );
+      let out = "";
+      p.stdout.on("data", (b) => (out += b));
+      const code = await new Promise((r) => p.on("close", r));
+      expect(code).toBe(0);
+      const s = JSON.parse(out.trim().split("\n").pop() as string) as FleetSummary;
+      expect(s.clock_sync_s).toBeGreaterThan(0);
+      expect(s.clock_sync_s).toBeLessThan(20);
+      expect(s.held_for_time).toBe(0);
+      expect(s.lost).toBe(0);
+      expect(s.accepted).toBeGreaterThan(10);
+    } finally {
+      await chrony.cleanup();
+    }
+  }, 60_000);
 });
 
 describe("npm start (paycard run), short", () => {

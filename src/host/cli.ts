@@ -31,6 +31,8 @@ Usage:
       Window-engine benchmark under the XS engine (see README).
   paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R]
       MQTT codec vs mqtt-packet; QoS 1 to mosquitto vs MQTT.js and mosquitto_pub.
+  paycard bench-clock [--json] [--hours H] [--seeds N]
+      SNTP client + disciplined clock in the seeded network simulation (see README).
   paycard bench-fleet [--json] [--duration S] [--rates a,b,...] [--terminals N]
       Terminals against mosquitto at rising rates: max sustained rate, latency.
   paycard help`;
@@ -94,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
       case "bench-fleet": {
         const { runFleetBench } = await import("../../bench/fleet-bench");
         return await runFleetBench(rest);
+      }
+      case "bench-clock": {
+        const { runClockBench } = await import("../../bench/clock-bench");
+        return await runClockBench(rest);
       }
       case "bench-mqtt": {
         const { runMqttBench } = await import("../../bench/mqtt-bench");

@@ -87,7 +87,8 @@ export async function runTerminals(argv: string[]): Promise<number> {
   let clock: () => EventClockPort = () => new OsEventClock();
   const ntp = args.options.get("ntp") as string | undefined;
   if (ntp !== undefined) {
-    throw new UsageError("--ntp: NTP_PENDING");
+    const { sntpEventClockFactory } = await import("./sntp-event-clock");
+    clock = sntpEventClockFactory(ntp);
   }
 
   let embedded: EmbeddedBroker | null = null;
@@ -113,6 +114,7 @@ export async function runTerminals(argv: string[]): Promise<number> {
   try {
     const summary = await runFleet({
       terminals, rate, durationS: duration, seed, broker, stateDir, configOverrides: overrides, clock, stop,
+      waitForClockMs: ntp !== undefined ? 20_000 : 0,
       onProgress: args.options.has("quiet")
         ? undefined
         : (p) => {

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { EventClockPort } from "../core/app/event-clock";
+import { createTimeReading, type EventClockPort } from "../core/app/event-clock";
 import { SwipeDecision } from "../core/app/swipe-decision";
 import { TerminalApp } from "../core/app/terminal-app";
 import { resolveTerminalConfig, type TerminalConfig } from "../core/app/terminal-config";
@@ -33,6 +33,8 @@ export interface FleetOptions {
   /** Longest wait for the outboxes and the subscriber after feeding ends. */
   drainTimeoutMs?: number;
   tickMs?: number;
+  /** Before feeding, wait up to this long for every terminal's clock to sync (0: do not wait). */
+  waitForClockMs?: number;
   /** Traffic shape; defaults suit a short demo (bursts and big tickets every few seconds per terminal). */
   traffic?: Partial<typeof LIVE_TRAFFIC>;
 }
@@ -59,6 +61,8 @@ export interface FleetSummary {
   acked: number;
   received: number;
   alerts: { burst: DetectionScore; anomaly: DetectionScore; anomalies_during_warmup: number; clock_drift: number; total_received: number };
+  /** How long the terminals' clocks took to sync before feeding began (0 when not waited for). */
+  clock_sync_s: number;
   late: number;
   rejects: number;
   declined: number;
@@ -208,6 +212,20 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     app.start();
   }
 
+  // With an SNTP-disciplined clock, swipes before the first sync would be held
+  // (and declined past unsyncedCapacity): let the clocks sync first.
+  const syncStart = performance.now();
+  if ((o.waitForClockMs ?? 0) > 0) {
+    const reading = createTimeReading();
+    const synced = () => fleet.every((t) => t.app.clockReading(reading).state !== "unsynced");
+    while (!synced() && performance.now() - syncStart < (o.waitForClockMs ?? 0)) {
+      for (const t of fleet) t.app.tick();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (!synced()) process.stderr.write(`paycard: not every clock synced within ${o.waitForClockMs} ms; their swipes are held, then declined\n`);
+  }
+  const clockSyncS = (o.waitForClockMs ?? 0) > 0 ? (performance.now() - syncStart) / 1_000 : 0;
+
   const t0 = performance.now();
   const durationMs = o.durationS * 1_000;
   let feeding = true;
@@ -354,6 +372,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     retransmits: sum((t) => t.app.session.counters.retransmits),
     reconnects: sum((t) => t.app.session.counters.reconnects),
     outbox_peak_messages: outboxPeak,
+    clock_sync_s: Math.round(clockSyncS * 100) / 100,
     telemetry_dropped: sum((t) => t.app.outbox.stats().telemetryDropped),
     drained,
     achieved_rate: Math.round(swipes / Math.max(feedSeconds, 1e-3)),

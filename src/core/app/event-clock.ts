@@ -30,6 +30,10 @@ export interface EventClockPort {
   /** UTC of an earlier monotonic instant (for back-dating), NaN while unsynced. */
   utcAt(monotonicMs: number): number;
   telemetry(): ClockTelemetry;
+  /** Lets the clock do its work (e.g. drive an SNTP client); the app calls it from its own tick. */
+  tick?(): void;
+  /** Releases what the clock holds (sockets); the app calls it from its own stop. */
+  stop?(): void;
 }
 
 export function createTimeReading(): TimeReading {

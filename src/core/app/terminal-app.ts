@@ -12,7 +12,7 @@ import { Pipeline, type LateRecord, type PipelineSink, type RejectRecord } from 
 import type { BootCounterPort, RandomPort } from "../ports";
 import type { Swipe } from "../swipe";
 import { createSwipeRecord, type SwipeRecord } from "../swipe-record";
-import { createTimeReading, type EventClockPort } from "./event-clock";
+import { createTimeReading, type EventClockPort, type TimeReading } from "./event-clock";
 import { alertPayload, latePayload, rejectPayload, statusPayload, transactionPayload, type TimeQuality } from "./payloads";
 import { SenmlPack } from "./senml";
 import { SwipeDecision, type SwipeAnswer } from "./swipe-decision";
@@ -228,6 +228,7 @@ export class TerminalApp {
   /** Drives the MQTT session, held swipes and metrics; call every few tens of ms. Never throws. */
   tick(): void {
     try {
+      if (this.clock.tick !== undefined) this.clock.tick();
       const mono = this.clock.monotonicMs();
       this.session.tick(mono);
       if (this.held.length > 0) this.releaseHeld();
@@ -293,7 +294,13 @@ export class TerminalApp {
     const mono = this.clock.monotonicMs();
     if (this.session.connected) this.session.publish(this.topics.status, this.offlinePayload, 0, true);
     this.session.stop(mono);
+    if (this.clock.stop !== undefined) this.clock.stop();
     this.started = false;
+  }
+
+  /** The event clock now, into `out`. */
+  clockReading(out: TimeReading): TimeReading {
+    return this.clock.read(out);
   }
 
   /** Swipes held for the clock's first sync. */
