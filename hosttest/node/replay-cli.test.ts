@@ -122,9 +122,9 @@ describe("paycard replay", () => {
   });
 });
 
-describe("paycard run (npm start)", () => {
+describe("paycard simulate (the pipeline alone, simulated time)", () => {
   it("simulates seeded traffic and scores detection against the injected truth", () => {
-    const r = paycard(["run", "--seed", "3", "--rate", "5", "--duration", "900", "--json"]);
+    const r = paycard(["simulate", "--seed", "3", "--rate", "5", "--duration", "900", "--json"]);
     expect(r.status).toBe(0);
     const s = JSON.parse(r.lines[r.lines.length - 1]) as {
       accepted: number; burst: { injected: number; recall: number; precision: number }; anomaly: { injected: number; recall: number };
@@ -136,8 +136,8 @@ describe("paycard run (npm start)", () => {
     expect(s.anomaly.recall).toBeGreaterThanOrEqual(0.8);
   });
 
-  it("prints a readable table by default (what npm start shows)", () => {
-    const r = paycard(["run", "--duration", "120"]);
+  it("prints a readable table by default", () => {
+    const r = paycard(["simulate", "--duration", "120"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("card testing");
     expect(r.stdout).toContain("precision");
