@@ -252,6 +252,36 @@ describe("TerminalApp: backpressure and loss", () => {
   });
 });
 
+describe("TerminalApp: group commit", () => {
+  it("publishes nothing a group-commit journal has not made durable", () => {
+    class GroupJournal extends MemoryJournal {
+      readonly groupCommit = true;
+      flushes = 0;
+      flush(): boolean {
+        this.flushes++;
+        return true;
+      }
+    }
+    const journal = new GroupJournal();
+    const r = rig(() => {}, new FakeClock(), journal);
+    const a = r.app.swipe(reading());
+    expect(a.decision).toBe(SwipeDecision.ACCEPTED);
+    r.run(200);
+    expect(published(r.broker, "tx")).toHaveLength(0);
+    expect(r.app.commit()).toBe(true);
+    expect(journal.flushes).toBe(1);
+    r.run(200);
+    expect(published(r.broker, "tx").map((t) => t.request_id)).toEqual([a.requestId]);
+  });
+
+  it("a journal that syncs each append needs no commit", () => {
+    const r = rig();
+    r.app.swipe(reading());
+    r.run(200);
+    expect(published(r.broker, "tx")).toHaveLength(1);
+  });
+});
+
 describe("TerminalApp: alerts and metrics", () => {
   it("raises a card-testing alert on a quiet terminal: the watermark follows the clock", () => {
     const r = rig();

@@ -100,6 +100,8 @@ export class FileJournal implements JournalPort {
   private readonly deadFraction: number;
   private readonly syncRemoves: boolean;
   private readonly syncAppends: boolean;
+  /** True with `syncAppends: false`: appends are durable only after flush(). */
+  readonly groupCommit: boolean;
   private unsynced = false;
   // Group commit: frames not written yet (fileSize already counts them).
   private pending: Uint8Array[] = [];
@@ -121,6 +123,7 @@ export class FileJournal implements JournalPort {
     this.deadFraction = options.compactDeadFraction ?? 0.5;
     this.syncRemoves = options.syncRemoves ?? false;
     this.syncAppends = options.syncAppends ?? true;
+    this.groupCommit = !this.syncAppends;
   }
 
   /** Size of the journal file. */

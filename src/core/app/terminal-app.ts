@@ -116,6 +116,8 @@ export class TerminalApp {
 
   private readonly clock: EventClockPort;
   private readonly journal: JournalPort;
+  /** The journal needs commit() before its appends count (see JournalPort.groupCommit). */
+  private readonly groupCommit: boolean;
   private readonly heapBytes: (() => number) | undefined;
   private readonly events: TerminalEvents;
   private readonly reading = createTimeReading();
@@ -140,6 +142,7 @@ export class TerminalApp {
     this.config = config;
     this.clock = ports.clock;
     this.journal = ports.journal;
+    this.groupCommit = ports.journal.groupCommit === true && typeof ports.journal.flush === "function";
     this.heapBytes = ports.heapBytes;
     this.events = events;
     this.topics = terminalTopics(config.topicPrefix, config.terminalId);
@@ -157,7 +160,7 @@ export class TerminalApp {
 
     this.outbox = new Outbox(config.outbox, ports.journal);
     this.restored = this.outbox.restore();
-    if (ports.journal.flush !== undefined) this.durable = this.outbox.highestId;
+    if (this.groupCommit) this.durable = this.outbox.highestId;
     const b = config.broker;
     this.session = new MqttSession(
       {
@@ -257,9 +260,9 @@ export class TerminalApp {
    * batch of swipes, before their answers are released.
    */
   commit(): boolean {
-    if (this.journal.flush === undefined) return true;
+    if (!this.groupCommit) return true;
     const upTo = this.outbox.highestId;
-    const ok = this.journal.flush();
+    const ok = (this.journal.flush as () => boolean)();
     this.committed(upTo, ok);
     return ok;
   }

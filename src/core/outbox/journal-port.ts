@@ -31,8 +31,10 @@ export interface JournalPort {
   /** Rewrites the storage with only the live records (optional). */
   compact?(): void;
   /**
-   * Group commit (optional): for storage whose appends are not durable one by
-   * one, makes every append so far durable; false when that failed.
+   * True for storage whose appends are not durable one by one (group
+   * commit): its owner must call `flush` before it relies on them.
    */
+  readonly groupCommit?: boolean;
+  /** Group commit: makes every append so far durable; false when that failed. */
   flush?(): boolean;
 }
