@@ -24,7 +24,7 @@ export async function runFleetBench(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { json: "flag", duration: "value", rates: "value", terminals: "value" });
   const duration = intOption(args, "duration", 30, 1, 3_600);
   const terminals = intOption(args, "terminals", 40, 1, 1_000);
-  const rates = stringOption(args, "rates", "2000,5000,8000,10000,12000,14000").split(",").map(Number);
+  const rates = stringOption(args, "rates", "2000,5000,8000,10500,12000").split(",").map(Number);
   if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new UsageError("--rates must be a comma-separated list of positive numbers");
   if (findMosquitto() === null) {
     process.stderr.write(`bench:fleet needs mosquitto: ${MOSQUITTO_MISSING}\n`);
@@ -34,7 +34,7 @@ export async function runFleetBench(argv: string[]): Promise<number> {
   const lines = [
     `paycard fleet benchmark: ${terminals} terminals in one process → mosquitto (127.0.0.1) → subscriber; ${duration} s per rate; ${os.cpus().length} CPUs`,
     "",
-    "   rate/s  achieved/s     p50 ms     p99 ms     max ms   lost  dup effects  outbox peak  sustained",
+    "   rate/s  achieved/s     p50 ms     p99 ms     max ms   lost  held at end  dup effects  outbox peak  drained  sustained",
   ];
   process.stdout.write(lines.join("\n") + "\n");
   for (const rate of rates) {
@@ -51,7 +51,8 @@ export async function runFleetBench(argv: string[]): Promise<number> {
       const line =
         `${String(rate).padStart(9)} ${String(s.achieved_rate).padStart(11)} ${s.latency_ms.p50.toFixed(2).padStart(10)} ` +
         `${s.latency_ms.p99.toFixed(2).padStart(10)} ${s.latency_ms.max.toFixed(2).padStart(10)} ${String(s.lost).padStart(6)} ` +
-        `${String(s.dup_effects).padStart(12)} ${String(s.outbox_peak_messages).padStart(12)}  ${sustained(s) ? "yes" : "no"}`;
+        `${String(s.undelivered_at_end).padStart(12)} ${String(s.dup_effects).padStart(12)} ${String(s.outbox_peak_messages).padStart(12)}  ` +
+        `${(s.drained ? "yes" : "no").padStart(7)}  ${sustained(s) ? "yes" : "no"}`;
       process.stdout.write(line + "\n");
     } finally {
       await m.stop();

@@ -122,7 +122,7 @@ describe("npm start (paycard run), short", () => {
     expect(text.code).toBe(0);
     expect(text.err).toMatch(/\[\s*\d+\.\d s\] swipes \d+ {2}accepted \d+ {2}published \d+ {2}acked \d+ {2}outbox \d+ {2}alerts \d+/);
     expect(text.out).toContain("broker embedded aedes mqtt://127.0.0.1:");
-    expect(text.out).toMatch(/lost\s+0\s+duplicates received \d+\s+duplicate effects after dedup 0/);
+    expect(text.out).toMatch(/lost\s+0\s+still held \(journaled\) 0\s+duplicates received \d+\s+duplicate effects after dedup 0/);
     expect(text.out).toContain("drained: every accepted swipe reached the subscriber");
     const json = await run(["--json", "--quiet"]);
     expect(json.code).toBe(0);

@@ -50,7 +50,7 @@ export class FleetSubscriber {
   };
   readonly requestIds = new Set<string>();
   private readonly transactionIds = new Set<string>();
-  private readonly alertIds = new Set<string>();
+  readonly alertIds = new Set<string>();
   /** End-to-end latency of each first arrival, ms. */
   latencies: number[] = [];
   onAlert: (a: Pick<Alert, "type" | "key" | "id">) => void = () => {};

@@ -48,12 +48,14 @@ export function summaryTable(s: FleetSummary, brokerName: string): string {
     `  published   ${String(s.published).padStart(9)}   acked ${s.acked}   received ${s.received}   retransmits ${s.retransmits}   reconnects ${s.reconnects}`,
     `  late        ${String(s.late).padStart(9)}   telemetry dropped ${s.telemetry_dropped}   outbox peak ${s.outbox_peak_messages} msgs`,
     `  latency     p50 ${s.latency_ms.p50} ms   p99 ${s.latency_ms.p99} ms   max ${s.latency_ms.max} ms   (swipe to subscriber, ${s.latency_ms.samples} samples)`,
-    `  lost        ${String(s.lost).padStart(9)}   duplicates received ${s.duplicates_received}   duplicate effects after dedup ${s.dup_effects}`,
+    `  lost        ${String(s.lost).padStart(9)}   still held (journaled) ${s.undelivered_at_end}   duplicates received ${s.duplicates_received}   duplicate effects after dedup ${s.dup_effects}`,
     `  alerts      ${String(s.alerts.total_received).padStart(9)}   received (clock drift ${s.alerts.clock_drift})`,
     `  detector        injected  detected  alerts  precision  recall`,
     row("card testing", s.alerts.burst),
     row("big tickets", s.alerts.anomaly) + (s.alerts.anomalies_during_warmup > 0 ? `   (+${s.alerts.anomalies_during_warmup} injected during the detector's warm-up, not scored)` : ""),
-    s.drained ? `  drained: every accepted swipe reached the subscriber` : `  NOT drained within the timeout: see lost`,
+    s.drained
+      ? `  drained: every accepted swipe reached the subscriber`
+      : `  NOT drained within the timeout: ${s.undelivered_at_end} accepted swipes still held in the journals (delivered at the next run on this --state-dir)`,
   ].join("\n");
 }
 

@@ -68,7 +68,10 @@ export interface FleetSummary {
   declined: number;
   held_for_time: number;
   latency_ms: { p50: number; p99: number; max: number; samples: number };
+  /** Accepted, never received, and no longer held anywhere: must be 0. */
   lost: number;
+  /** Accepted, not received yet, still held (journaled) by its terminal when the run ended. */
+  undelivered_at_end: number;
   duplicates_received: number;
   dup_effects: number;
   retransmits: number;
@@ -182,6 +185,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
 
   const fleet: FleetTerminal[] = [];
   const acceptedIds = new Set<string>();
+  const queuedAlertIds = new Set<string>();
   for (let i = 0; i < o.terminals; i++) {
     const cfg = terminalConfig(i, o);
     const journal = new FileJournal(path.join(o.stateDir, cfg.terminalId + ".journal"), { syncAppends: false, compactMinDeadBytes: 1 << 20 });
@@ -192,6 +196,10 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
       bootCounter: new FileBootCounter(path.join(o.stateDir, cfg.terminalId + ".boot")),
       random: new SeededRandom((o.seed * 7919 + i) >>> 0),
       heapBytes: () => process.memoryUsage().heapUsed,
+    }, {
+      onAlert: (a, queued) => {
+        if (queued) queuedAlertIds.add(a.id);
+      },
     });
     const truth = new AcceptedTruth(scorer, traffic.burstLength, cfg.pipeline.anomaly.enabled ? cfg.pipeline.anomaly.warmup : 0);
     const gen = new TrafficGenerator(
@@ -285,7 +293,10 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     };
   };
 
-  const alertsQueued = () => fleet.reduce((n, t) => n + t.app.counters.alertsQueued, 0);
+  const alertsDelivered = () => {
+    for (const id of queuedAlertIds) if (!subscriber.alertIds.has(id)) return false;
+    return true;
+  };
 
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
@@ -322,7 +333,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
         o.onProgress(progress());
       }
       if (!feeding) {
-        const done = depth === 0 && subscriber.tally.txUnique >= acceptedIds.size && subscriber.tally.alertsUnique >= alertsQueued();
+        const done = depth === 0 && subscriber.tally.txUnique >= acceptedIds.size && alertsDelivered();
         if (done || now - feedEndedAt > (o.drainTimeoutMs ?? 10_000)) {
           drained = done;
           clearInterval(timer);
@@ -338,8 +349,17 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   await subscriber.close();
   for (const t of fleet) t.journal.close();
 
+  // Not received: still held by its terminal's outbox (and journal), to be
+  // delivered later — or lost, which must never happen.
+  const held = new Set<string>();
+  for (const t of fleet) for (const id of t.app.outbox.heldRequestIds()) held.add(id);
   let lost = 0;
-  for (const id of acceptedIds) if (!subscriber.requestIds.has(id)) lost++;
+  let undelivered = 0;
+  for (const id of acceptedIds) {
+    if (subscriber.requestIds.has(id)) continue;
+    if (held.has(id)) undelivered++;
+    else lost++;
+  }
   const sum = (f: (t: FleetTerminal) => number) => fleet.reduce((n, t) => n + f(t), 0);
   const tally: SubscriberTally = subscriber.tally;
   const lat = subscriber.latencies;
@@ -367,6 +387,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     held_for_time: sum((t) => t.app.counters.heldForTime),
     latency_ms: { p50: r2(percentile(lat, 50)), p99: r2(percentile(lat, 99)), max: r2(percentile(lat, 100)), samples: lat.length },
     lost,
+    undelivered_at_end: undelivered,
     duplicates_received: tally.txDuplicates,
     dup_effects: tally.dupEffects,
     retransmits: sum((t) => t.app.session.counters.retransmits),

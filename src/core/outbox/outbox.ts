@@ -420,6 +420,15 @@ export class Outbox {
     return this.listIds(IN_FLIGHT);
   }
 
+  /** Request ids of every message held (queued or in flight), for reports (allocates). */
+  heldRequestIds(): string[] {
+    const out: string[] = [];
+    for (let list = 0; list < LISTS; list++) {
+      for (let s = this.head[list]!; s !== FREE; s = this.nextLink[s]!) out.push(this.msg[s]!.requestId);
+    }
+    return out;
+  }
+
   /** A snapshot of every counter (allocates: for reports). */
   stats(): OutboxStats {
     const cls = (c: number): OutboxClassStats => ({
