@@ -80,6 +80,22 @@ describe("amount anomaly detector", () => {
     expect(a?.value ?? 0).toBeGreaterThan(DEFAULT_AMOUNT_ANOMALY.threshold);
   });
 
+  it("is not blinded by a card-testing burst during its warm-up", () => {
+    const det = new AmountAnomalyDetector(DEFAULT_AMOUNT_ANOMALY);
+    const rnd = lcg(7);
+    // 30 warm-up swipes, 12 of them a burst of 1-4 $ test charges on a 20 $ shop.
+    for (let i = 0; i < 30; i++) {
+      const amount = i >= 5 && i < 17 ? 100 + Math.round(rnd() * 300) : Math.round(2_000 * Math.exp((rnd() - 0.5) * 0.8));
+      expect(det.check("m1", "w" + i, i, amount, i)).toBeNull();
+    }
+    for (let i = 0; i < 20; i++) det.check("m1", "n" + i, 30 + i, Math.round(2_000 * Math.exp((rnd() - 0.5) * 0.8)), 30 + i);
+    // A 20x ticket (the generator's smallest big ticket) is still far out:
+    // the burst did not inflate the scale (a mean-based warm-up leaves it near 4).
+    expect(det.score("m1", 40_000)).toBeGreaterThan(5);
+    expect(det.check("m1", "big", 60, 40_000, 60)).not.toBeNull();
+    expect(det.score("m1", 2_000)).toBeLessThan(0.3);
+  });
+
   it("is not dragged by the outliers it flags", () => {
     const { det } = trained(2, 300);
     const before = det.score("m1", 2_000);

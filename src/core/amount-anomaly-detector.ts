@@ -33,19 +33,30 @@ export const DEFAULT_AMOUNT_ANOMALY: AmountAnomalyOptions = {
 // Mean absolute deviation of a normal distribution is sigma * sqrt(2/pi).
 const MAD_TO_SIGMA = 1.2533141373155003;
 
+// For a normal distribution the mean absolute deviation is 1.1829 times the
+// median absolute deviation (0.7979 sigma vs 0.6745 sigma).
+const MEDIAN_AD_TO_MEAN_AD = 1.1829;
+
 /**
  * Per-merchant amount anomaly detection on log-amounts with O(1) memory per
- * merchant: a location (mean) and a scale (mean absolute deviation), both
- * updated after warm-up with the new value clipped to location ± clip·scale
- * (a Huber-style M-estimate), so the outliers it flags cannot pull the
- * statistic after them. Cumulative averages during warm-up, exponential
- * weights after.
+ * merchant: a location and a scale (mean absolute deviation).
+ *
+ * Warm-up: the first `warmup` log-amounts are kept (warmup doubles per
+ * merchant) and the statistic starts from their median and median absolute
+ * deviation, so a card-testing burst or a big ticket among them (up to half
+ * of them) cannot inflate it. After warm-up both are updated with
+ * exponential weights, the new value clipped to location ± clip·scale (a
+ * Huber-style M-estimate), so the outliers it flags cannot pull the
+ * statistic after them.
  */
 export class AmountAnomalyDetector {
   readonly merchants: KeySlotTable;
   private readonly n: Float64Array;
   private readonly location: Float64Array;
   private readonly scale: Float64Array;
+  /** Warm-up samples, `warmup` per merchant slot. */
+  private readonly warm: Float64Array;
+  private readonly sortBuf: Float64Array;
   private readonly alert = createAlert(AlertType.AMOUNT_ANOMALY, "merchant_id");
   checked = 0;
   matched = 0;
@@ -61,6 +72,8 @@ export class AmountAnomalyDetector {
     this.n = new Float64Array(o.maxMerchants);
     this.location = new Float64Array(o.maxMerchants);
     this.scale = new Float64Array(o.maxMerchants);
+    this.warm = new Float64Array(o.maxMerchants * o.warmup);
+    this.sortBuf = new Float64Array(o.warmup);
     this.merchants.onRemove = (slot) => {
       this.n[slot] = 0;
     };
@@ -80,43 +93,52 @@ export class AmountAnomalyDetector {
     const slot = this.merchants.acquire(merchantId, now, merchantHash);
     const x = Math.log(amountCents);
     const n = this.n[slot];
-    let result: Alert | null = null;
-    if (n === 0) {
-      this.location[slot] = x;
-      this.scale[slot] = 0;
-      this.n[slot] = 1;
+    const warmup = this.o.warmup;
+    if (n < warmup) {
+      // Warm-up: keep the sample; at the last one, start from median and MAD.
+      this.warm[slot * warmup + n] = x;
+      this.n[slot] = n + 1;
+      if (n + 1 === warmup) this.startStatistic(slot);
       return null;
     }
+    let result: Alert | null = null;
     const loc = this.location[slot];
     const dev = Math.max(this.scale[slot], this.o.minDeviation);
-    if (n >= this.o.warmup) {
-      const z = (x - loc) / (dev * MAD_TO_SIGMA);
-      if (z > this.o.threshold || (z < -this.o.threshold && this.o.direction === "both")) {
-        this.matched++;
-        const a = this.alert;
-        a.key = merchantId;
-        a.windowEnd = eventTime;
-        a.eventTime = eventTime;
-        a.value = Math.round(z * 100) / 100;
-        a.id = alertId(AlertType.AMOUNT_ANOMALY, merchantId, transactionId);
-        a.detail = "amount " + amountCents + " cents is " + a.value + " deviations from the merchant's typical " +
-          Math.round(Math.exp(loc)) + " cents";
-        result = a;
-      }
+    const z = (x - loc) / (dev * MAD_TO_SIGMA);
+    if (z > this.o.threshold || (z < -this.o.threshold && this.o.direction === "both")) {
+      this.matched++;
+      const a = this.alert;
+      a.key = merchantId;
+      a.windowEnd = eventTime;
+      a.eventTime = eventTime;
+      a.value = Math.round(z * 100) / 100;
+      a.id = alertId(AlertType.AMOUNT_ANOMALY, merchantId, transactionId);
+      a.detail = "amount " + amountCents + " cents is " + a.value + " deviations from the merchant's typical " +
+        Math.round(Math.exp(loc)) + " cents";
+      result = a;
     }
-    // Learn. After warm-up the new value is clipped so that outliers have a
-    // bounded influence; during warm-up plain cumulative averages find the scale.
-    let xc = x;
-    let w = 1 / (n + 1);
-    if (n >= this.o.warmup) {
-      const bound = this.o.clip * dev;
-      xc = x > loc + bound ? loc + bound : x < loc - bound ? loc - bound : x;
-      w = this.o.alpha;
-    }
+    // Learn, with the new value clipped so that outliers have a bounded influence.
+    const bound = this.o.clip * dev;
+    const xc = x > loc + bound ? loc + bound : x < loc - bound ? loc - bound : x;
+    const w = this.o.alpha;
     const newLoc = loc + w * (xc - loc);
     this.location[slot] = newLoc;
     this.scale[slot] = this.scale[slot] + w * (Math.abs(xc - newLoc) - this.scale[slot]);
     this.n[slot] = n + 1;
     return result;
+  }
+
+  /** Location = median of the warm-up sample, scale = its median absolute deviation (as a mean absolute deviation). */
+  private startStatistic(slot: number): void {
+    const k = this.o.warmup;
+    const b = this.sortBuf;
+    for (let i = 0; i < k; i++) b[i] = this.warm[slot * k + i];
+    b.sort();
+    const median = k % 2 === 1 ? b[(k - 1) / 2] : (b[k / 2 - 1] + b[k / 2]) / 2;
+    for (let i = 0; i < k; i++) b[i] = Math.abs(this.warm[slot * k + i] - median);
+    b.sort();
+    const mad = k % 2 === 1 ? b[(k - 1) / 2] : (b[k / 2 - 1] + b[k / 2]) / 2;
+    this.location[slot] = median;
+    this.scale[slot] = mad * MEDIAN_AD_TO_MEAN_AD;
   }
 }
