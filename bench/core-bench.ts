@@ -99,6 +99,54 @@ async function measurePipeline(code: string, total: number): Promise<PipelineRun
   }
 }
 
+interface DeviceAppRun {
+  /** Objects the loaded modules create (functions, classes, constants): RAM on a device without preload. */
+  moduleSlots: number;
+  slotsAfterWarmup: number;
+  slotsAfterRun: number;
+  allocateBytes: number;
+  computePerSwipe: number;
+  swipes: number;
+  stats: { accepted: number; acknowledged: number; alerts: number; held: number };
+}
+
+/** The device's terminal app (device config) in XS: live slots after gc, and steps per swipe including MQTT. */
+async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
+  const code = await bundleForXs(path.join(here, "xs", "device-app-entry.ts"), { globalName: "dev" });
+  // An empty realm, for the slots the modules' own objects take once loaded.
+  const empty = await startXsWorker("paycard-bench-empty");
+  let emptySlots: number;
+  try {
+    emptySlots = (await empty.evaluate("gc()")).currentHeapCount;
+  } finally {
+    await empty.close();
+  }
+  const w = await newWorker(code);
+  try {
+    // The realm's builtins and the bundle's code live in this heap too; on
+    // the device they are in flash. Measure from here.
+    const h0 = await w.evaluate("gc()");
+    await w.evaluate("dev.setupDeviceApp(3)");
+    await w.evaluate("dev.runDeviceApp(2000)");
+    const h1 = await w.evaluate("gc()");
+    const m = await w.evaluate(`dev.runDeviceApp(${swipes})`);
+    const h2 = await w.evaluate("gc()");
+    const stats = await report<DeviceAppRun["stats"]>(w, "dev.deviceAppStats()");
+    // The harness keeps one slot per evaluate call: take out those between the readings.
+    return {
+      moduleSlots: h0.currentHeapCount - emptySlots - 1,
+      slotsAfterWarmup: h1.currentHeapCount - h0.currentHeapCount - 3,
+      slotsAfterRun: h2.currentHeapCount - h0.currentHeapCount - 5,
+      allocateBytes: (h2 as unknown as { allocate: number }).allocate,
+      computePerSwipe: m.compute / swipes,
+      swipes,
+      stats,
+    };
+  } finally {
+    await w.close();
+  }
+}
+
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 export async function runCoreBench(argv: string[]): Promise<number> {
@@ -124,6 +172,7 @@ export async function runCoreBench(argv: string[]): Promise<number> {
   // advancing the watermark, shared by every strategy.
   const driver = await measureWindows(code, "none", "merchant", warm, measured);
   const pipe = await measurePipeline(code, total);
+  const device = await measureDeviceApp(20_000);
   const get = (s: Strategy, sc: Scenario) => runs.find((r) => r.strategy === s && r.scenario === sc) as WindowRun;
   const sliced = get("sliced", "merchant");
   const result = {
@@ -140,6 +189,9 @@ export async function runCoreBench(argv: string[]): Promise<number> {
     card_keyed_ratio_vs_buckets: round(get("buckets", "card").computePerSwipe / get("sliced", "card").computePerSwipe, 2),
     swipes_total: pipe.total,
     driver_compute_per_swipe: round(driver.computePerSwipe),
+    device_app_live_slots: device.slotsAfterRun,
+    device_module_slots: device.moduleSlots,
+    device_app_compute_per_swipe: round(device.computePerSwipe),
     ratio_operators_only: round((get("naive", "merchant").computePerSwipe - driver.computePerSwipe) / (sliced.computePerSwipe - driver.computePerSwipe), 2),
   };
 
@@ -160,6 +212,14 @@ export async function runCoreBench(argv: string[]): Promise<number> {
     `live heap after gc: ${result.heap_after_10k} slots after 10k swipes, ${result.heap_after_1m} after ${pipe.total.toLocaleString("en")} ` +
       `(${result.heap_after_1m === result.heap_after_10k ? "no growth" : "growth " + (result.heap_after_1m - result.heap_after_10k)}; ` +
       `the xsnap harness's own ${pipe.harnessSlotsPerEvaluate} slot(s) per evaluate call taken out)`,
+    "",
+    `device app (src/device/device-config.ts sizes; TerminalApp + MQTT session + outbox against an in-memory broker, 2 swipes/s):`,
+    `  live slots after gc: the loaded modules' objects ${device.moduleSlots} (in RAM unless preloaded), the app's state ${device.slotsAfterWarmup} after 2 000 swipes and ` +
+      `${device.slotsAfterRun} after ${device.swipes + 2_000} (${device.slotsAfterRun <= device.slotsAfterWarmup ? "no growth" : "growth " + (device.slotsAfterRun - device.slotsAfterWarmup)}):`,
+    `  ${device.moduleSlots + device.slotsAfterRun} slots = ${round(((device.moduleSlots + device.slotsAfterRun) * ESP32_SLOT_BYTES) / 1024)} KB at 16 B/slot, of the 6 144 (96 KB) manifest.json gives the ESP32 ` +
+      `(the SDK's own modules and sockets need the rest; typed arrays and strings are chunks, not counted)`,
+    `  ${round(device.computePerSwipe)} XS steps per swipe, all in (validation, windows, detectors, JSON, journal frames, MQTT encode and PUBACK); ` +
+      `${device.stats.accepted} accepted, ${device.stats.acknowledged} acknowledged, ${device.stats.alerts} alerts, ${device.stats.held} held at the end`,
   ];
   process.stdout.write(lines.join("\n") + "\n");
   if (args.options.has("json")) process.stdout.write(JSON.stringify(result) + "\n");

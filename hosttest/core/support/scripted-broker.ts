@@ -83,6 +83,8 @@ export class Broker {
   private readonly queue: Array<() => void> = [];
   private readonly rnd: SeededRandom;
   keepSessions = true;
+  /** False: deliver and acknowledge without keeping what arrived (memory measurements). */
+  keepMessages = true;
   down = false;
   /** Probability that the link dies after a PUBLISH is delivered, before its PUBACK. */
   cutBeforeAck = 0;
@@ -147,9 +149,11 @@ export class Broker {
         return;
       }
       case "publish":
-        this.delivered.push(text(p.payload));
-        this.publishes.push({ topic: p.topic, payload: text(p.payload), qos: p.qos, retain: p.retain, dup: p.dup });
-        if (p.retain) this.retained.set(p.topic, text(p.payload));
+        if (this.keepMessages) {
+          this.delivered.push(text(p.payload));
+          this.publishes.push({ topic: p.topic, payload: text(p.payload), qos: p.qos, retain: p.retain, dup: p.dup });
+          if (p.retain) this.retained.set(p.topic, text(p.payload));
+        }
         if (p.qos === 0) return;
         if (p.dup) this.dupFlags++;
         if (this.cutBeforeAck > 0 && this.rnd.next() < this.cutBeforeAck) {
