@@ -1,11 +1,11 @@
-export const AlertType = {
+export const AlertType = Object.freeze({
   /** Card testing: many (small) transactions on one card in a short window. */
   BURST_ATTACK: "BURST_ATTACK",
   /** An amount far outside what the merchant usually sees. */
   AMOUNT_ANOMALY: "AMOUNT_ANOMALY",
   /** The terminal's event time and processing time disagree by more than the limit. */
   CLOCK_DRIFT: "CLOCK_DRIFT",
-} as const;
+} as const);
 export type AlertType = (typeof AlertType)[keyof typeof AlertType];
 
 /**

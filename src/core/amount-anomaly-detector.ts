@@ -19,7 +19,7 @@ export interface AmountAnomalyOptions {
   merchantTtlMs: number;
 }
 
-export const DEFAULT_AMOUNT_ANOMALY: AmountAnomalyOptions = {
+export const DEFAULT_AMOUNT_ANOMALY: AmountAnomalyOptions = Object.freeze({
   warmup: 30,
   threshold: 4,
   direction: "high",
@@ -28,7 +28,7 @@ export const DEFAULT_AMOUNT_ANOMALY: AmountAnomalyOptions = {
   minDeviation: 0.05,
   maxMerchants: 64,
   merchantTtlMs: 24 * 3600_000,
-};
+});
 
 // Mean absolute deviation of a normal distribution is sigma * sqrt(2/pi).
 const MAD_TO_SIGMA = 1.2533141373155003;

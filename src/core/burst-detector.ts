@@ -9,7 +9,7 @@ export interface BurstThresholds {
   smallAverageCents: number;
 }
 
-export const DEFAULT_BURST_THRESHOLDS: BurstThresholds = { maxCount: 10, smallBurstCount: 5, smallAverageCents: 500 };
+export const DEFAULT_BURST_THRESHOLDS: BurstThresholds = Object.freeze({ maxCount: 10, smallBurstCount: 5, smallAverageCents: 500 });
 
 /**
  * Card testing ("burst") detection on a per-card sliding window result:

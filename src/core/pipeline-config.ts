@@ -4,7 +4,7 @@ import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from "./swipe-valida
 import { checkWindowSpec } from "./window-math";
 
 export type KeyField = "card_hash" | "merchant_id" | "terminal_id";
-export const KEY_FIELDS: readonly KeyField[] = ["card_hash", "merchant_id", "terminal_id"];
+export const KEY_FIELDS: readonly KeyField[] = Object.freeze(["card_hash", "merchant_id", "terminal_id"]);
 
 export interface WindowDefinition {
   name: string;
@@ -73,9 +73,11 @@ export function defaultPipelineConfig(): PipelineConfig {
 }
 
 export class ConfigError extends Error {
+  // A class field, not `this.name = ...`: in a preloaded module (Moddable)
+  // Error.prototype is frozen and assigning its inherited `name` throws.
+  override name = "ConfigError";
   constructor(message: string) {
     super(message);
-    this.name = "ConfigError";
   }
 }
 

@@ -42,7 +42,7 @@ export interface PipelineSink {
   onAccepted(s: Swipe, requestSeq: number): void;
 }
 
-export const ProcessOutcome = { ACCEPTED: 0, REJECTED: 1 } as const;
+export const ProcessOutcome = Object.freeze({ ACCEPTED: 0, REJECTED: 1 } as const);
 
 // Which sink method `deliver` calls (one guarded call site instead of five).
 const TO_ACCEPTED = 0;

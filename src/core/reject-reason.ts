@@ -2,7 +2,7 @@
  * Why a swipe was refused. Every code is counted and emitted on the
  * `rejects` output; none of them throws.
  */
-export const RejectReason = {
+export const RejectReason = Object.freeze({
   /** The line or message could not be parsed as JSON at all. */
   MALFORMED_JSON: "MALFORMED_JSON",
   NOT_AN_OBJECT: "NOT_AN_OBJECT",
@@ -21,7 +21,7 @@ export const RejectReason = {
   BAD_TIME: "BAD_TIME",
   EVENT_TIME_IN_FUTURE: "EVENT_TIME_IN_FUTURE",
   DUPLICATE_TRANSACTION: "DUPLICATE_TRANSACTION",
-} as const;
+} as const);
 
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 

@@ -13,11 +13,11 @@ export interface ValidationLimits {
   maxFutureSkewMs: number;
 }
 
-export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = {
+export const DEFAULT_VALIDATION_LIMITS: ValidationLimits = Object.freeze({
   maxIdLength: 64,
   maxAmountCents: 10_000_000,
   maxFutureSkewMs: 10 * 60_000,
-};
+});
 
 /** What was wrong with a refused swipe. Reused between calls: copy what you keep. */
 export interface RejectInfo {

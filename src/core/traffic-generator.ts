@@ -25,10 +25,10 @@ export interface TrafficOptions {
   maxDelayMs: number;
 }
 
-export const DEFAULT_TRAFFIC: TrafficOptions = {
+export const DEFAULT_TRAFFIC: TrafficOptions = Object.freeze({
   seed: 1,
   terminalId: "term_1",
-  merchantIds: ["merch_grocery_001"],
+  merchantIds: Object.freeze(["merch_grocery_001"]) as string[],
   cardPool: 5_000,
   startMs: Date.UTC(2026, 0, 10, 14, 0, 0),
   ratePerSec: 5,
@@ -39,7 +39,7 @@ export const DEFAULT_TRAFFIC: TrafficOptions = {
   lateFraction: 0.01,
   maxLateMs: 200_000,
   maxDelayMs: 400,
-};
+});
 
 /** What the generator injected, for scoring detectors against the truth. */
 export interface InjectedBurst { card: string; firstEventTime: number; lastEventTime: number }

@@ -2,7 +2,7 @@
  * What the terminal answers the card reader for one swipe: something a
  * reader can show. Every decline and rejection is also counted.
  */
-export const SwipeDecision = {
+export const SwipeDecision = Object.freeze({
   /** Accepted: processed and queued for publishing (journaled). */
   ACCEPTED: "ACCEPTED",
   /** Accepted, held until the clock's first sync, then back-dated, processed and published. */
@@ -17,7 +17,7 @@ export const SwipeDecision = {
   DECLINED_STORAGE: "DECLINED_STORAGE",
   /** Declined: an internal error was caught (a bug; counted). */
   DECLINED_ERROR: "DECLINED_ERROR",
-} as const;
+} as const);
 
 export type SwipeDecision = (typeof SwipeDecision)[keyof typeof SwipeDecision];
 

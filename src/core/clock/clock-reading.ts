@@ -1,12 +1,12 @@
 /** The disciplined clock's state, as carried by each reading. */
-export const ClockState = {
+export const ClockState = Object.freeze({
   /** Never synced: `utcMs` is monotonic time plus the configured initial offset; the error bound is infinite. */
   UNSYNCED: "unsynced",
   /** Synced, and at least one server currently answers. */
   SYNCED: "synced",
   /** Synced before, but no server answers now: the last frequency is kept and the error bound grows. */
   HOLDOVER: "holdover",
-} as const;
+} as const);
 
 export type ClockState = (typeof ClockState)[keyof typeof ClockState];
 

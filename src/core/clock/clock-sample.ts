@@ -27,14 +27,14 @@ export function createClockSample(): ClockSample {
 }
 
 /** What the discipline did with a sample. */
-export const SampleVerdict = {
+export const SampleVerdict = Object.freeze({
   /** Taken into the estimate. */
   USED: "used",
   /** Kept for the (re)acquisition that ends the current burst. */
   PENDING: "pending",
   /** Inconsistent with the clock's estimate and its error bound (a falseticker, or the server stepped). */
   OUTLIER: "outlier",
-} as const;
+} as const);
 
 export type SampleVerdict = (typeof SampleVerdict)[keyof typeof SampleVerdict];
 

@@ -57,7 +57,7 @@ export interface SntpClientPorts {
   random: RandomPort;
 }
 
-export const SntpServerState = {
+export const SntpServerState = Object.freeze({
   /** Name lookup under way. */
   RESOLVING: "resolving",
   /** Lookup failed; retried later. */
@@ -66,7 +66,7 @@ export const SntpServerState = {
   READY: "ready",
   /** Sent DENY or RSTR; not polled. */
   DENIED: "denied",
-} as const;
+} as const);
 
 export type SntpServerState = (typeof SntpServerState)[keyof typeof SntpServerState];
 

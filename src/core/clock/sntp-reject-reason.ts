@@ -3,7 +3,7 @@
  * reason; none throws. Replies are checked in this order; the first failing
  * check names the reason.
  */
-export const SntpRejectReason = {
+export const SntpRejectReason = Object.freeze({
   /** No request is outstanding to the sender's address and port (late, duplicate or stray datagram). */
   UNSOLICITED: "UNSOLICITED",
   /** Shorter than the 48-byte NTP header. */
@@ -34,7 +34,7 @@ export const SntpRejectReason = {
   NEGATIVE_DELAY: "NEGATIVE_DELAY",
   /** Root delay / 2 + root dispersion above the configured limit: the server itself is too uncertain. */
   ROOT_DISTANCE: "ROOT_DISTANCE",
-} as const;
+} as const);
 
 export type SntpRejectReason = (typeof SntpRejectReason)[keyof typeof SntpRejectReason];
 

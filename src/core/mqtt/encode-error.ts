@@ -3,7 +3,7 @@
  * `encodePacket` throw `MqttEncodeError` (never return partial or guessed
  * bytes); its `code` is one of these.
  */
-export const EncodeErrorCode = {
+export const EncodeErrorCode = Object.freeze({
   /** `type` is not one of the MQTT 3.1.1 packet types. */
   UNKNOWN_PACKET_TYPE: "UNKNOWN_PACKET_TYPE",
   /** Packet identifier missing, not an integer, or outside 1..65535. */
@@ -30,16 +30,18 @@ export const EncodeErrorCode = {
   BUFFER_TOO_SMALL: "BUFFER_TOO_SMALL",
   /** Encoder bug: bytes written differ from the size computed. */
   LENGTH_MISMATCH: "LENGTH_MISMATCH",
-} as const;
+} as const);
 
 export type EncodeErrorCode = (typeof EncodeErrorCode)[keyof typeof EncodeErrorCode];
 
 export class MqttEncodeError extends Error {
+  // A class field, not `this.name = ...`: in a preloaded module (Moddable)
+  // Error.prototype is frozen and assigning its inherited `name` throws.
+  override name = "MqttEncodeError";
   readonly code: EncodeErrorCode;
 
   constructor(code: EncodeErrorCode, message: string) {
     super(`${code}: ${message}`);
-    this.name = "MqttEncodeError";
     this.code = code;
   }
 }

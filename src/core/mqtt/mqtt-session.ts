@@ -70,7 +70,7 @@ export interface MqttSessionPorts {
   random: RandomPort;
 }
 
-export const MqttSessionState = {
+export const MqttSessionState = Object.freeze({
   /** Not started, or stopped. */
   IDLE: "idle",
   /** Waiting for the transport to connect. */
@@ -80,7 +80,7 @@ export const MqttSessionState = {
   CONNECTED: "connected",
   /** Link lost or refused; the next attempt is due at `nextAttemptAt`. */
   BACKING_OFF: "backing-off",
-} as const;
+} as const);
 
 export type MqttSessionState = (typeof MqttSessionState)[keyof typeof MqttSessionState];
 

@@ -240,7 +240,7 @@ function measureBody(packet: MqttPacket): number {
   return n;
 }
 
-const TYPE_CODES: Record<MqttPacket["type"], number> = {
+const TYPE_CODES: Record<MqttPacket["type"], number> = Object.freeze({
   connect: PacketTypeCode.CONNECT,
   connack: PacketTypeCode.CONNACK,
   publish: PacketTypeCode.PUBLISH,
@@ -255,7 +255,7 @@ const TYPE_CODES: Record<MqttPacket["type"], number> = {
   pingreq: PacketTypeCode.PINGREQ,
   pingresp: PacketTypeCode.PINGRESP,
   disconnect: PacketTypeCode.DISCONNECT,
-};
+});
 
 function headerByte(packet: MqttPacket): number {
   const typeCode = TYPE_CODES[packet.type];

@@ -6,7 +6,7 @@
  * and the parser delivers. Binary fields (payloads, password) are Uint8Array.
  * Optional fields are absent (not `undefined`) in parsed packets.
  */
-export const PacketTypeCode = {
+export const PacketTypeCode = Object.freeze({
   CONNECT: 1,
   CONNACK: 2,
   PUBLISH: 3,
@@ -21,7 +21,7 @@ export const PacketTypeCode = {
   PINGREQ: 12,
   PINGRESP: 13,
   DISCONNECT: 14,
-} as const;
+} as const);
 
 export type PacketTypeCode = (typeof PacketTypeCode)[keyof typeof PacketTypeCode];
 
@@ -31,14 +31,14 @@ export const PROTOCOL_LEVEL_3_1_1 = 4;
 export type QoS = 0 | 1 | 2;
 
 /** CONNACK return codes defined by MQTT 3.1.1; 6..255 are reserved. */
-export const ConnackReturnCode = {
+export const ConnackReturnCode = Object.freeze({
   ACCEPTED: 0,
   UNACCEPTABLE_PROTOCOL_VERSION: 1,
   IDENTIFIER_REJECTED: 2,
   SERVER_UNAVAILABLE: 3,
   BAD_USERNAME_OR_PASSWORD: 4,
   NOT_AUTHORIZED: 5,
-} as const;
+} as const);
 
 export type ConnackReturnCode = (typeof ConnackReturnCode)[keyof typeof ConnackReturnCode];
 

@@ -5,7 +5,7 @@
  *
  * All codes but the last two are MQTT protocol violations of the input.
  */
-export const ProtocolErrorCode = {
+export const ProtocolErrorCode = Object.freeze({
   /** Packet type 0 or 15 in the fixed header. */
   RESERVED_PACKET_TYPE: "RESERVED_PACKET_TYPE",
   /** Fixed-header flag bits wrong for the type (PUBREL/SUBSCRIBE/UNSUBSCRIBE need 0b0010, other non-PUBLISH 0), or DUP set on a QoS 0 PUBLISH. */
@@ -44,7 +44,7 @@ export const ProtocolErrorCode = {
   HANDLER_ERROR: "HANDLER_ERROR",
   /** Not a protocol violation: a bug in the parser itself was caught. Should never be counted. */
   INTERNAL_ERROR: "INTERNAL_ERROR",
-} as const;
+} as const);
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
@@ -66,11 +66,13 @@ export function createProtocolErrorCounts(): ProtocolErrorCounts {
  * which turns it into an `onError` report. Callers of `decodePacket` catch it.
  */
 export class ProtocolViolation extends Error {
+  // A class field, not `this.name = ...`: in a preloaded module (Moddable)
+  // Error.prototype is frozen and assigning its inherited `name` throws.
+  override name = "ProtocolViolation";
   readonly code: ProtocolErrorCode;
 
   constructor(code: ProtocolErrorCode, detail: string) {
     super(detail);
-    this.name = "ProtocolViolation";
     this.code = code;
   }
 }

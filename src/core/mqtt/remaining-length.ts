@@ -33,7 +33,7 @@ export function writeRemainingLength(n: number, target: Uint8Array, offset: numb
 }
 
 /** Outcome of feeding one byte to a RemainingLengthReader. */
-export const RemainingLengthStep = {
+export const RemainingLengthStep = Object.freeze({
   /** Continuation bit set: another byte is needed. */
   MORE: 0,
   /** Complete; `value` and `size` are valid. */
@@ -42,7 +42,7 @@ export const RemainingLengthStep = {
   TOO_LONG: 2,
   /** The last byte is 0 after a continuation: a non-minimal encoding. */
   NOT_MINIMAL: 3,
-} as const;
+} as const);
 
 export type RemainingLengthStep = (typeof RemainingLengthStep)[keyof typeof RemainingLengthStep];
 

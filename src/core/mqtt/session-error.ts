@@ -5,7 +5,7 @@ import { ConnackReturnCode } from "./packet-types";
  * throws: every failure becomes one of these, is counted, and (for link
  * failures) leads to a reconnect with backoff.
  */
-export const SessionErrorCode = {
+export const SessionErrorCode = Object.freeze({
   /** CONNACK 1: the broker does not speak MQTT 3.1.1. */
   UNACCEPTABLE_PROTOCOL_VERSION: "UNACCEPTABLE_PROTOCOL_VERSION",
   /** CONNACK 2: client identifier refused. */
@@ -32,7 +32,7 @@ export const SessionErrorCode = {
   CALLBACK_ERROR: "CALLBACK_ERROR",
   /** A bug in the session was caught; the connection was dropped. */
   INTERNAL_ERROR: "INTERNAL_ERROR",
-} as const;
+} as const);
 
 export type SessionErrorCode = (typeof SessionErrorCode)[keyof typeof SessionErrorCode];
 

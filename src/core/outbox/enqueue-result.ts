@@ -1,7 +1,7 @@
 /**
  * What `Outbox.enqueue` answered. None of them throws; every one is counted.
  */
-export const EnqueueResult = {
+export const EnqueueResult = Object.freeze({
   /** Accepted (and, for alerts and transactions, journaled). */
   ACCEPTED: "ACCEPTED",
   /**
@@ -21,7 +21,7 @@ export const EnqueueResult = {
   JOURNAL_FAILED: "JOURNAL_FAILED",
   /** Bad class, topic (empty, wildcard, lone surrogate, > 65535 bytes) or request id. */
   INVALID_MESSAGE: "INVALID_MESSAGE",
-} as const;
+} as const);
 
 export type EnqueueResult = (typeof EnqueueResult)[keyof typeof EnqueueResult];
 

@@ -27,13 +27,13 @@ import { isOutboxClass } from "./outbox-class";
  */
 export const JOURNAL_MAGIC = 0xb1;
 
-export const FrameKind = {
+export const FrameKind = Object.freeze({
   RECORD: 1,
   TOMBSTONE: 2,
-} as const;
+} as const);
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
-export const FrameStatus = {
+export const FrameStatus = Object.freeze({
   OK: "OK",
   /** The bytes end inside the frame: a torn write. */
   TRUNCATED: "TRUNCATED",
@@ -44,7 +44,7 @@ export const FrameStatus = {
   BAD_CRC: "BAD_CRC",
   /** CRC matched but the body is malformed (class, string lengths, UTF-8, id). */
   BAD_BODY: "BAD_BODY",
-} as const;
+} as const);
 export type FrameStatus = (typeof FrameStatus)[keyof typeof FrameStatus];
 
 export const FRAME_HEADER_BYTES = 6;

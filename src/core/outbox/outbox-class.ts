@@ -8,11 +8,11 @@
  * - TELEMETRY: best effort; dropped (oldest first, or the newest, by policy)
  *   when there is no room, every drop counted; not journaled.
  */
-export const OutboxClass = {
+export const OutboxClass = Object.freeze({
   ALERT: 0,
   TRANSACTION: 1,
   TELEMETRY: 2,
-} as const;
+} as const);
 
 export type OutboxClass = (typeof OutboxClass)[keyof typeof OutboxClass];
 
@@ -20,7 +20,7 @@ export type OutboxClass = (typeof OutboxClass)[keyof typeof OutboxClass];
 export const OUTBOX_CLASS_COUNT = 3;
 
 /** Names by class value, for reports. */
-export const OUTBOX_CLASS_NAMES: readonly string[] = ["alert", "transaction", "telemetry"];
+export const OUTBOX_CLASS_NAMES: readonly string[] = Object.freeze(["alert", "transaction", "telemetry"]);
 
 export function isOutboxClass(v: unknown): v is OutboxClass {
   return v === 0 || v === 1 || v === 2;

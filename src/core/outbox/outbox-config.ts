@@ -19,12 +19,12 @@ export interface OutboxConfig {
 
 export type TelemetryPolicy = "drop-oldest" | "drop-newest";
 
-export const DEFAULT_OUTBOX_CONFIG: OutboxConfig = {
+export const DEFAULT_OUTBOX_CONFIG: OutboxConfig = Object.freeze({
   maxMessages: 64,
   maxBytes: 16 * 1024,
-  reservedForAlerts: { messages: 8, bytes: 2 * 1024 },
+  reservedForAlerts: Object.freeze({ messages: 8, bytes: 2 * 1024 }),
   telemetryPolicy: "drop-oldest",
-};
+});
 
 /** Throws RangeError naming the first bad setting. */
 export function checkOutboxConfig(c: OutboxConfig): void {
