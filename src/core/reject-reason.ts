@@ -25,8 +25,8 @@ export const RejectReason = Object.freeze({
 
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
-export const REJECT_REASONS: readonly RejectReason[] = Object.keys(RejectReason).map(
-  (k) => RejectReason[k as keyof typeof RejectReason],
+export const REJECT_REASONS: readonly RejectReason[] = Object.freeze(
+  Object.keys(RejectReason).map((k) => RejectReason[k as keyof typeof RejectReason]),
 );
 
 /** Counters per reject reason, all present from the start. */

@@ -1,33 +1,375 @@
 /**
- * Device entry point (Moddable). For now it builds the core pipeline with the
- * device's ports and reports on the serial log; card reader input, buttons,
- * LEDs and MQTT publishing are wired in by the firmware issues that follow.
+ * Device entry point (Moddable; esp32 and the lin simulator).
+ *
+ * Composes the engine-neutral TerminalApp (src/core/app) with the device's
+ * ports:
+ *   clock      DisciplinedEventClock = DisciplinedClock + SntpClient over
+ *              embedded:io/socket/udp, Net.resolve and Time.microseconds
+ *   transport  embedded:io/socket/tcp, the broker's name resolved first
+ *   journal    CRC frames in one file (littlefs on the ESP32, /tmp on lin)
+ *   boot id    Preference (NVS);  random: the hardware RNG
+ * and drives it from a 25 ms Timer. Input: on the ESP32 three buttons and
+ * JSON lines on the serial console (esp32-platform.ts, loaded dynamically:
+ * that module does not exist in the lin build); on lin a timer script.
+ *
+ * Serial log lines (for people and for the Wokwi scenario):
+ *   paycard: ready ...                 once, when input is armed
+ *   SWIPE <decision> tx=... rid=...    each swipe's answer
+ *   ACK rid=...                        the broker acknowledged a message
+ *   ALERT BURST_ATTACK card=... id=... / ALERT AMOUNT_ANOMALY merchant=... id=...
+ *   LINK up|down                       the MQTT session
+ *   WIFI up ip=... | WIFI down         (esp32)
+ *   CLOCK synced offset=... bound=...  clock state changes
+ *   STATUS ...                         every 15 s
+ *
+ * Nothing may escape a callback (an uncaught exception reboots the ESP32):
+ * every Timer, socket, pin and Wi-Fi callback runs under guard() (faults.ts),
+ * the app's observers are guarded by the app, and the one promise (the
+ * dynamic import) has a rejection handler.
  */
-import { Pipeline, type PipelineSink } from "../core/pipeline";
-import { defaultPipelineConfig } from "../core/pipeline-config";
+import config from "mc/config";
+import Timer from "timer";
+import type { Alert } from "../core/alert";
+import { DisciplinedEventClock } from "../core/app/disciplined-event-clock";
+import { createTimeReading } from "../core/app/event-clock";
+import { SwipeDecision } from "../core/app/swipe-decision";
+import { TerminalApp } from "../core/app/terminal-app";
+import { DisciplinedClock } from "../core/clock/disciplined-clock";
+import { SntpClient } from "../core/clock/sntp-client";
+import type { JournalRecord } from "../core/outbox/journal-record";
 import { PreferenceBootCounter } from "./boot-counter";
+import { brokerTransportFactory, createBrokerTransportCounters } from "./broker-transport";
+import { deviceConfig, type DeviceConfig } from "./device-config";
+import type { Board } from "./esp32-platform";
+import { Faults } from "./faults";
 import { HardwareRandom } from "./hardware-random";
+import { XsInstrumentation, type XsUse } from "./instrumentation-port";
+import { LittlefsJournal } from "./littlefs-journal";
+import { ModdableMonotonicClock } from "./moddable-clock";
+import { moddableUdpSocketFactory } from "./moddable-udp";
+import { NetResolver } from "./net-resolver";
+import { StatusLeds, type Led } from "./status-leds";
+import { SwipeMaker, type ReaderSwipe } from "./swipe-source";
 
-const sink: PipelineSink = {
-  onWindow() {},
-  onAlert(a) {
-    trace(`ALERT ${a.type} ${a.keyField}=${a.key} id=${a.id}\n`);
-  },
-  onLate(l) {
-    trace(`LATE window=${l.window} tx=${l.transaction_id} reason=${l.reason}\n`);
-  },
-  onReject(r) {
-    trace(`REJECT ${r.reason} field=${r.field} tx=${r.transaction_id}\n`);
-  },
-  onAccepted() {},
-};
+const TICK_MS = 25;
+const STATUS_EVERY_MS = 15_000;
+const SYNC_REMOVALS_EVERY_MS = 1_000;
+export const CARD_TEST_SWIPES = 12;
+export const CARD_TEST_SPACING_MS = 150;
+/** The lab script (lin): a normal swipe every 400 ms, the card-test burst at 5 s, a big ticket at 20 s. */
+const SCRIPT_SWIPE_MS = 400;
+const SCRIPT_BURST_AT_MS = 5_000;
+const SCRIPT_BIG_TICKET_AT_MS = 20_000;
+
+const KEY_LABELS: Record<string, string> = { card_hash: "card", merchant_id: "merchant", terminal_id: "terminal" };
+
+function fmt(n: number, digits = 1): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : String(n);
+}
+
+/**
+ * The clock's last measured offset. At the first sync that is the step from
+ * the monotonic clock's boot-relative time scale to UTC (decades, shown in
+ * seconds); afterwards, the small residual of each poll (ms).
+ */
+function offsetText(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  return (ms >= 0 ? "+" : "") + (Math.abs(ms) >= 10_000 ? (ms / 1000).toFixed(3) + "s" : ms.toFixed(3) + "ms");
+}
+
+class Terminal {
+  readonly app: TerminalApp;
+  readonly leds: StatusLeds;
+  readonly maker: SwipeMaker;
+  readonly journal: LittlefsJournal;
+  readonly mono: ModdableMonotonicClock;
+  readonly eventClock: DisciplinedEventClock;
+  readonly sntp: SntpClient;
+  readonly random = new HardwareRandom();
+  readonly faults: Faults;
+  readonly resolver: NetResolver;
+  readonly transportCounters = createBrokerTransportCounters();
+  readonly xs = new XsInstrumentation();
+  private board: Board | null = null;
+  private linkUp = false;
+  private cardTestTimer: Timer | null = null;
+  private clockState = "unsynced";
+  private readonly reading = createTimeReading();
+  private readonly use: XsUse = { slotBytes: 0, chunkBytes: 0, stackPeakBytes: 0, gcs: 0 };
+  private nextStatusAt: number;
+  private nextRemovalSyncAt: number;
+
+  constructor(
+    readonly cfg: DeviceConfig,
+    faults: Faults,
+  ) {
+    const t = cfg.terminal;
+    const d = cfg.device;
+    this.faults = faults;
+    this.resolver = new NetResolver(faults);
+    this.mono = new ModdableMonotonicClock();
+    const disciplined = new DisciplinedClock(this.mono);
+    const sntp = (this.sntp = new SntpClient(
+      { servers: t.ntpServers, port: d.ntpPort, burstSpacingMs: d.ntpBurstSpacingMs },
+      { clock: this.mono, udp: moddableUdpSocketFactory(faults), resolver: this.resolver, random: this.random },
+      disciplined,
+    ));
+    this.eventClock = new DisciplinedEventClock(disciplined, sntp, this.mono);
+    const root = typeof config.file?.root === "string" ? config.file.root : "/";
+    this.journal = new LittlefsJournal(root + d.journalFile);
+    this.leds = new StatusLeds((led, on) => this.writeLed(led, on));
+    if (t.broker.tls) {
+      trace(`paycard: brokerTls=true refused: this firmware has no TLS (the manifest includes no TLS socket); swipes are journaled, nothing is published\n`);
+    }
+    this.app = new TerminalApp(
+      t,
+      {
+        clock: this.eventClock,
+        transport: brokerTransportFactory({ host: t.broker.host, port: t.broker.port, tls: t.broker.tls, resolver: this.resolver }, this.transportCounters),
+        journal: this.journal,
+        bootCounter: new PreferenceBootCounter(),
+        random: this.random,
+        // Only where the build reports it (instrumented builds); otherwise the metric is left out.
+        heapBytes: Number.isFinite(this.xs.heapBytes()) ? () => this.xs.heapBytes() : undefined,
+      },
+      {
+        onAlert: (a, queued) => this.onAlert(a, queued),
+        onAcknowledged: (r) => this.onAcknowledged(r),
+        onLink: (up) => this.onLink(up),
+      },
+    );
+    this.maker = new SwipeMaker(this.app.pipeline.requestIds.bootPart, this.random);
+    const now = this.mono.nowMs();
+    this.nextStatusAt = now + STATUS_EVERY_MS;
+    this.nextRemovalSyncAt = now + SYNC_REMOVALS_EVERY_MS;
+    const r = this.app.restored;
+    const jc = this.journal.counters;
+    trace(
+      `paycard: journal ${this.journal.path}: restored ${r.records} messages (${r.bytes} B)` +
+        (jc.discardedBytes > 0 ? `, discarded a ${jc.discardedBytes} B torn tail at ${jc.replayStoppedAt}` : "") +
+        (jc.lastError !== "" ? ` (storage error: ${jc.lastError})` : "") +
+        `; monotonic clock from Time.${this.mono.source}\n`,
+    );
+    sntp.start();
+    this.app.start();
+    Timer.repeat(() => faults.guard("tick", () => this.tick()), TICK_MS);
+  }
+
+  // ------------------------------------------------------------ input
+
+  swipe(input: unknown, source: string): void {
+    const a = this.app.swipe(input);
+    const tx = typeof input === "object" && input !== null ? String((input as Record<string, unknown>).transaction_id) : "?";
+    if (a.decision === SwipeDecision.DECLINED_BACKPRESSURE) this.leds.declinedForBackpressure(this.mono.nowMs());
+    trace(`SWIPE ${a.decision} tx=${tx} rid=${a.requestId === "" ? "-" : a.requestId} src=${source}${a.reason === "" ? "" : " reason=" + a.reason}\n`);
+  }
+
+  normalSwipe(source: string): void {
+    this.swipe(this.maker.normal(), source);
+  }
+
+  bigTicket(source: string): void {
+    this.swipe(this.maker.bigTicket(), source);
+  }
+
+  /** 12 small swipes on one fresh card, CARD_TEST_SPACING_MS apart, the first one spacing after the call (after the button's release). */
+  cardTest(source: string): void {
+    if (this.cardTestTimer !== null) {
+      trace("paycard: card test already running\n");
+      return;
+    }
+    const card = this.maker.newTestCard();
+    let n = 0;
+    trace(`paycard: card test on ${card}: ${CARD_TEST_SWIPES} swipes ${CARD_TEST_SPACING_MS} ms apart\n`);
+    this.cardTestTimer = Timer.repeat(() => {
+      this.faults.guard("card test", () => {
+        // Stop first, so that nothing below can leave the timer repeating.
+        if (++n >= CARD_TEST_SWIPES && this.cardTestTimer !== null) {
+          Timer.clear(this.cardTestTimer);
+          this.cardTestTimer = null;
+        }
+        const s: ReaderSwipe = this.maker.cardTest(card);
+        this.swipe(s, source);
+      });
+    }, CARD_TEST_SPACING_MS);
+  }
+
+  /** A JSON swipe typed on the serial console. */
+  consoleLine(line: string): void {
+    let input: unknown;
+    try {
+      input = JSON.parse(line);
+    } catch {
+      trace(`paycard: console: not JSON: ${line.length > 80 ? line.slice(0, 80) + "..." : line}\n`);
+      return;
+    }
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      trace(`paycard: console: a swipe is a JSON object {"transaction_id","card_hash","amount_cents"}\n`);
+      return;
+    }
+    this.swipe(input, "console");
+  }
+
+  /** The lin lab: normal swipes (new customers' cards) every 400 ms, a card-test burst at 5 s and a big ticket at 20 s, for `seconds`. */
+  runScript(seconds: number): void {
+    const start = this.mono.nowMs();
+    let burstDone = false;
+    let bigDone = false;
+    trace(`paycard: swipe script for ${seconds} s: a swipe every ${SCRIPT_SWIPE_MS} ms, card test at ${SCRIPT_BURST_AT_MS / 1000} s, big ticket at ${SCRIPT_BIG_TICKET_AT_MS / 1000} s\n`);
+    const timer = Timer.repeat(() => {
+      this.faults.guard("script", () => {
+        const at = this.mono.nowMs() - start;
+        if (at >= seconds * 1000) {
+          Timer.clear(timer);
+          const c = this.app.counters;
+          trace(`paycard: script done: swipes=${c.swipes} accepted=${c.accepted} declined=${c.declinedBackpressure + c.declinedClockUnsynced + c.declinedStorage} rejected=${c.rejected}\n`);
+          return;
+        }
+        if (!burstDone && at >= SCRIPT_BURST_AT_MS) {
+          burstDone = true;
+          this.cardTest("script");
+        }
+        if (!bigDone && at >= SCRIPT_BIG_TICKET_AT_MS) {
+          bigDone = true;
+          this.bigTicket("script");
+          return;
+        }
+        // Each scripted purchase on a new card: at 2.5 swipes/s a small pool would
+        // put more than 10 swipes on one card within 2 minutes, which IS a burst.
+        this.swipe(this.maker.customer(), "script");
+      });
+    }, SCRIPT_SWIPE_MS);
+  }
+
+  attachBoard(board: Board): void {
+    this.board = board;
+    this.leds.rewrite();
+  }
+
+  // ------------------------------------------------------------ app events
+
+  private onAlert(a: Alert, queued: boolean): void {
+    this.leds.alert(); // the red pin goes high before the line is printed
+    trace(`ALERT ${a.type} ${KEY_LABELS[a.keyField] ?? a.keyField}=${a.key} id=${a.id}${queued ? "" : " (outbox full: not queued)"}\n`);
+  }
+
+  private onAcknowledged(r: JournalRecord): void {
+    this.leds.acknowledged(this.mono.nowMs());
+    trace(`ACK rid=${r.requestId}\n`);
+  }
+
+  private onLink(up: boolean): void {
+    this.linkUp = up;
+    trace(up ? `LINK up broker=${this.transportCounters.lastAddress}:${this.cfg.terminal.broker.port}\n` : "LINK down\n");
+  }
+
+  onWifi(up: boolean, address: string): void {
+    trace(up ? `WIFI up ip=${address}\n` : "WIFI down\n");
+  }
+
+  private writeLed(led: Led, on: boolean): void {
+    if (this.board !== null) this.board.leds.write(led, on);
+  }
+
+  // ------------------------------------------------------------ the loop
+
+  private tick(): void {
+    this.app.tick();
+    const now = this.mono.nowMs();
+    this.leds.update(now, this.linkUp, this.app.outbox.messages);
+    this.watchClock();
+    if (now >= this.nextRemovalSyncAt) {
+      this.nextRemovalSyncAt = now + SYNC_REMOVALS_EVERY_MS;
+      this.journal.syncRemovals();
+    }
+    if (now >= this.nextStatusAt) {
+      this.nextStatusAt = now + STATUS_EVERY_MS;
+      this.status();
+    }
+  }
+
+  private watchClock(): void {
+    const t = this.app.clockReading(this.reading);
+    if (t.state === this.clockState) return;
+    this.clockState = t.state;
+    const tele = this.eventClock.telemetry();
+    if (t.state === "synced") {
+      trace(`CLOCK synced offset=${offsetText(tele.offsetMs)} bound=${fmt(t.errorBoundMs, 3)}ms freq=${fmt(tele.frequencyPpm, 1)}ppm utc=${new Date(Math.round(t.utcMs)).toISOString()}\n`);
+    } else {
+      trace(`CLOCK ${t.state} bound=${fmt(t.errorBoundMs, 3)}ms\n`);
+    }
+  }
+
+  private status(): void {
+    const c = this.app.counters;
+    const s = this.app.session.counters;
+    const j = this.journal.counters;
+    const u = this.xs.read(this.use);
+    trace(
+      `STATUS link=${this.linkUp ? "up" : "down"} clock=${this.clockState}±${fmt(this.reading.errorBoundMs, 1)}ms offset=${offsetText(this.eventClock.telemetry().offsetMs)} ` +
+        `swipes=${c.swipes} accepted=${c.accepted} acked=${c.acknowledged} alerts=${c.alertsQueued} ` +
+        `declined=${c.declinedBackpressure}/${c.declinedClockUnsynced}/${c.declinedStorage} ` +
+        `outbox=${this.app.outbox.messages}/${this.app.outbox.bytes}B journal=${this.journal.bytes}B/${this.journal.size} ` +
+        `compactions=${j.compactions} journal_errors=${j.appendFailures + j.appendsRefusedFull + j.compactionFailures} reconnects=${s.reconnects} retransmits=${s.retransmits} republished=${s.republished} ` +
+        `dns=${this.resolver.failed}/${this.resolver.lookups} tls_refused=${this.transportCounters.tlsRefused} ` +
+        `faults=${this.faults.count + c.internalErrors + c.observerErrors}` +
+        (Number.isFinite(u.slotBytes) ? ` xs_slots=${u.slotBytes}B xs_chunks=${u.chunkBytes}B stack_peak=${u.stackPeakBytes}B gc=${u.gcs}` : "") +
+        "\n",
+    );
+  }
+}
+
+function startBoardIo(term: Terminal, d: DeviceConfig["device"]): void {
+  import("./esp32-platform").then(
+    (m) => {
+      term.faults.guard("board", () => {
+        const board = m.startBoard({
+          pins: d.pins,
+          wifiSsid: d.wifiSsid,
+          wifiPassword: d.wifiPassword,
+          serialConsole: d.serialConsole,
+          faults: term.faults,
+          random: () => term.random.nextUint32() / 4294967296,
+          onSwipeButton: () => term.faults.guard("swipe button", () => term.normalSwipe("button")),
+          onCardTestButton: () => term.faults.guard("card test button", () => term.cardTest("button")),
+          onBigTicketButton: () => term.faults.guard("big ticket button", () => term.bigTicket("button")),
+          onWifi: (up, address) => term.faults.guard("wifi", () => term.onWifi(up, address)),
+          onConsoleLine: (line) => term.faults.guard("console line", () => term.consoleLine(line)),
+        });
+        term.attachBoard(board);
+        if (d.wifiSsid === "") trace("paycard: no wifiSsid configured: offline terminal (swipes are journaled)\n");
+        trace(`paycard: ready (buttons on GPIO ${d.pins.swipe}/${d.pins.cardTest}/${d.pins.bigTicket}${d.serialConsole ? ", JSON swipes on the serial console" : ""})\n`);
+      });
+    },
+    (e: unknown) => {
+      term.faults.report("board module", e);
+      trace("paycard: ready (no board IO: buttons, LEDs, Wi-Fi and console unavailable)\n");
+    },
+  );
+}
 
 export default function main(): void {
+  const faults = new Faults();
   try {
-    const pipeline = new Pipeline(defaultPipelineConfig(), sink, { bootCounter: new PreferenceBootCounter(), random: new HardwareRandom() }, "term_1");
-    trace(`paycard: core pipeline ready, request ids ${pipeline.requestIds.format(1)}...\n`);
+    let cfg: DeviceConfig;
+    try {
+      cfg = deviceConfig(config as Record<string, unknown>);
+    } catch (e) {
+      trace(`paycard: bad configuration: ${(e as Error).message}\n`);
+      return;
+    }
+    const d = cfg.device;
+    const term = new Terminal(cfg, faults);
+    trace(
+      `paycard: terminal ${cfg.terminal.terminalId} boot ${term.app.pipeline.requestIds.bootPart}, broker ${cfg.terminal.broker.host}:${cfg.terminal.broker.port}, ` +
+        `ntp ${cfg.terminal.ntpServers.join(",")}:${d.ntpPort}\n`,
+    );
+    if (d.boardIo) startBoardIo(term, d);
+    if (d.scriptedSwipes) term.runScript(d.scriptSeconds);
+    if (!d.boardIo) trace("paycard: ready (scripted swipes, no board IO)\n");
   } catch (e) {
     // An exception escaping main would reboot the device.
+    faults.report("main", e);
     trace(`paycard: start failed: ${String(e)}\n`);
   }
 }

@@ -38,8 +38,8 @@ export const SntpRejectReason = Object.freeze({
 
 export type SntpRejectReason = (typeof SntpRejectReason)[keyof typeof SntpRejectReason];
 
-export const SNTP_REJECT_REASONS: readonly SntpRejectReason[] = Object.keys(SntpRejectReason).map(
-  (k) => SntpRejectReason[k as keyof typeof SntpRejectReason],
+export const SNTP_REJECT_REASONS: readonly SntpRejectReason[] = Object.freeze(
+  Object.keys(SntpRejectReason).map((k) => SntpRejectReason[k as keyof typeof SntpRejectReason]),
 );
 
 /** Counters per reject reason, all present from the start. */

@@ -48,8 +48,8 @@ export const ProtocolErrorCode = Object.freeze({
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
-export const PROTOCOL_ERROR_CODES: readonly ProtocolErrorCode[] = Object.keys(ProtocolErrorCode).map(
-  (k) => ProtocolErrorCode[k as keyof typeof ProtocolErrorCode],
+export const PROTOCOL_ERROR_CODES: readonly ProtocolErrorCode[] = Object.freeze(
+  Object.keys(ProtocolErrorCode).map((k) => ProtocolErrorCode[k as keyof typeof ProtocolErrorCode]),
 );
 
 /** Counters per error code, all present from the start. */

@@ -58,10 +58,9 @@ export const TOMBSTONE_FRAME_BYTES = FRAME_HEADER_BYTES + TOMBSTONE_BODY_BYTES +
 const MAX_STRING_BYTES = 0xffff;
 const TWO_32 = 4294967296;
 
-// f64 <-> bytes through a scratch buffer (no DataView allocation per call).
-const f64 = new Float64Array(1);
-const f64Bytes = new Uint8Array(f64.buffer);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+// f64 <-> bytes through a DataView made per call, not a module-level scratch
+// typed array: XS freezes typed arrays created while it preloads a module
+// (they live in flash), and writing one throws "read-only buffer".
 
 /** One decoded frame; reused by the caller across decodeFrame calls. */
 export class DecodedFrame {
@@ -122,13 +121,11 @@ function readId(b: Uint8Array, o: number): number {
 }
 
 function writeF64(b: Uint8Array, o: number, v: number): void {
-  f64[0] = v;
-  for (let i = 0; i < 8; i++) b[o + i] = f64Bytes[LITTLE_ENDIAN ? i : 7 - i]!;
+  new DataView(b.buffer, b.byteOffset + o, 8).setFloat64(0, v, true);
 }
 
 function readF64(b: Uint8Array, o: number): number {
-  for (let i = 0; i < 8; i++) f64Bytes[LITTLE_ENDIAN ? i : 7 - i] = b[o + i]!;
-  return f64[0]!;
+  return new DataView(b.buffer, b.byteOffset + o, 8).getFloat64(0, true);
 }
 
 function writeHeaderAndCrc(target: Uint8Array, offset: number, kind: FrameKind, body: number): number {

@@ -1,0 +1,318 @@
+/**
+ * The device's configuration: manifest.json "config" (flat keys, read on the
+ * device from `mc/config`) → a TerminalConfig sized for an ESP32, plus the
+ * settings only the firmware uses (Wi-Fi, pins, the lab script).
+ *
+ * Engine-neutral on purpose (no Moddable import): main.ts passes the
+ * `mc/config` object in, and hosttest/node/device-config.test.ts checks it
+ * on Node.
+ *
+ * Values may arrive as strings: `mcconfig key=value` (and so
+ * `npm run build:lin -- brokerPort=18830`) passes every override as a
+ * string. Numbers and booleans are coerced from their usual spellings; any
+ * other value is refused with a DeviceConfigError naming the key, the value and
+ * what was expected.
+ */
+import { resolveTerminalConfig, type TerminalConfig } from "../core/app/terminal-config";
+import { isObject } from "../core/pipeline-config";
+
+/** Settings of the firmware itself (not the terminal app's). */
+export interface DeviceSettings {
+  /** Empty: no Wi-Fi (the terminal still takes swipes offline). */
+  wifiSsid: string;
+  wifiPassword: string;
+  /** UDP port of every NTP server (lin runs a local chronyd on a high port). */
+  ntpPort: number;
+  /** Spacing of the SNTP boot burst (2 s for public servers; lin uses 250 ms against its local chronyd). */
+  ntpBurstSpacingMs: number;
+  /** Load the ESP32 board module (buttons, LEDs, Wi-Fi, serial console); false on lin. */
+  boardIo: boolean;
+  /** Feed swipes from a timer script instead of buttons (the lin simulator). */
+  scriptedSwipes: boolean;
+  /** How long the swipe script runs, seconds (then the terminal keeps publishing). */
+  scriptSeconds: number;
+  /** Read JSON swipes typed on the serial console (esp32 instrumented/release builds only). */
+  serialConsole: boolean;
+  /** Journal file name under the file system root (mc/config file.root). */
+  journalFile: string;
+  pins: {
+    swipe: number;
+    cardTest: number;
+    bigTicket: number;
+    ledGreen: number;
+    ledYellow: number;
+    ledRed: number;
+  };
+}
+
+export interface DeviceConfig {
+  terminal: TerminalConfig;
+  device: DeviceSettings;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Pipeline and outbox sized for the ESP32's fixed creation budget
+ * (manifest.json: 6 144 slots, 48 KB chunks, shared with the engine, the
+ * modules and the sockets). The host defaults hold about 7 400 live slots in
+ * the pipeline alone; these hold a fraction of that (see the firmware
+ * report). The two card windows of the issue stay as defined (burst: 2 min
+ * sliding by 15 s; card_5m: 5 min by 30 s); the merchant window is dropped
+ * (amount anomalies have their own per-merchant state).
+ */
+export function devicePipelineOverrides(): Record<string, unknown> {
+  return {
+    // Recent swipes kept on the terminal (5 string arrays + 6 float arrays of this length).
+    ringCapacity: 32,
+    // Lab-friendly: the watermark trails the terminal's clock by 5 s, so a
+    // card-test burst fires its 15 s slide within ~20 s. The terminal stamps
+    // swipes with its own clock, so swipes are hardly ever out of order.
+    watermarkDelayMs: 5_000,
+    windows: [
+      { name: "burst", keyField: "card_hash", size: 2 * MINUTE, slide: 15_000, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
+      { name: "card_5m", keyField: "card_hash", size: 5 * MINUTE, slide: 30_000, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
+    ],
+    keyedState: {
+      // A card swiped in every 15 s slice needs (5 min + 2 min) / 15 s = 28
+      // slices; 128 cover the lab's card pool, and a shop's ~30 cards of the
+      // last 7 minutes at 1-4 slices each. Panes are typed arrays (40 B each).
+      card_hash: { maxKeys: 32, keyTtlMs: 10 * MINUTE, maxPanes: 128 },
+      // No window is keyed by merchant or terminal on the device.
+      merchant_id: { maxKeys: 2, keyTtlMs: 30 * MINUTE, maxPanes: 8 },
+      terminal_id: { maxKeys: 1, keyTtlMs: 30 * MINUTE, maxPanes: 4 },
+    },
+    // One terminal serves one merchant: a handful of merchant baselines, and a
+    // warm-up short enough that the "big ticket" button alerts after a few
+    // ordinary swipes.
+    anomaly: { warmup: 8, maxMerchants: 4 },
+    alertDedupCapacity: 32,
+    transactionDedupCapacity: 64,
+  };
+}
+
+/**
+ * Outbox bounds: payloads live in the chunk heap (48 KB on the ESP32) and in
+ * the littlefs journal (64 KB partition). 8 KB holds ~18 transactions of
+ * ~430 B (payload + topic) while the broker is away; then swipes are
+ * declined (DECLINED_BACKPRESSURE) rather than dropped.
+ */
+export function deviceOutboxOverrides(): Record<string, unknown> {
+  return {
+    maxMessages: 24,
+    maxBytes: 8 * 1024,
+    reservedForAlerts: { messages: 4, bytes: 1536 },
+    telemetryPolicy: "drop-oldest",
+  };
+}
+
+// ------------------------------------------------------------ coercion
+
+/**
+ * A bad value in mc/config. `name` is a class field, not `this.name = ...`:
+ * on XS the built-in Error.prototype is frozen in the preloaded heap, and
+ * assigning an inherited read-only property throws in strict code.
+ */
+export class DeviceConfigError extends Error {
+  override name = "DeviceConfigError";
+}
+
+type Raw = Record<string, unknown>;
+
+function show(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null || typeof v !== "object") return String(v);
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
+/** A string setting: strings as they are, numbers and booleans spelled out. */
+export function configString(raw: Raw, key: string, dflt: string): string {
+  const v = raw[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === "string") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  if (typeof v === "boolean") return String(v);
+  throw new DeviceConfigError(`config.${key} must be a string, got ${show(v)}`);
+}
+
+/** An integer setting in [min, max]: a number, or a string of decimal digits ("1883", " 42 ", "-5"). */
+export function configInt(raw: Raw, key: string, dflt: number, min: number, max: number): number {
+  const v = raw[key];
+  if (v === undefined || v === null || v === "") return dflt;
+  let n: number;
+  if (typeof v === "number") n = v;
+  else if (typeof v === "string" && /^\s*[-+]?\d+\s*$/.test(v)) n = Number(v.trim());
+  else throw new DeviceConfigError(`config.${key} must be an integer in [${min}, ${max}], got ${show(v)}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new DeviceConfigError(`config.${key} must be an integer in [${min}, ${max}], got ${show(v)}`);
+  return n;
+}
+
+/** A number setting (e.g. a latitude): a finite number or its decimal spelling. */
+export function configNumber(raw: Raw, key: string, dflt: number, min: number, max: number): number {
+  const v = raw[key];
+  if (v === undefined || v === null || v === "") return dflt;
+  let n = NaN;
+  if (typeof v === "number") n = v;
+  else if (typeof v === "string" && /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(v)) n = Number(v.trim());
+  if (!(n >= min && n <= max)) throw new DeviceConfigError(`config.${key} must be a number in [${min}, ${max}], got ${show(v)}`);
+  return n;
+}
+
+const TRUE_WORDS = Object.freeze(["true", "1", "yes", "on"]);
+const FALSE_WORDS = Object.freeze(["false", "0", "no", "off"]);
+
+/** A boolean setting: true/false, 1/0, or "true"/"false", "1"/"0", "yes"/"no", "on"/"off" (any case). */
+export function configBool(raw: Raw, key: string, dflt: boolean): boolean {
+  const v = raw[key];
+  if (v === undefined || v === null || v === "") return dflt;
+  if (typeof v === "boolean") return v;
+  if (v === 1 || v === 0) return v === 1;
+  if (typeof v === "string") {
+    const w = v.trim().toLowerCase();
+    if (TRUE_WORDS.includes(w)) return true;
+    if (FALSE_WORDS.includes(w)) return false;
+  }
+  throw new DeviceConfigError(`config.${key} must be a boolean (true/false, 1/0, yes/no, on/off), got ${show(v)}`);
+}
+
+/** "a, b ,c" → ["a", "b", "c"]; an array of strings is taken as is. Empty entries are refused. */
+export function configList(raw: Raw, key: string, dflt: string[]): string[] {
+  const v = raw[key];
+  if (v === undefined || v === null) return dflt.slice();
+  let items: unknown[];
+  if (typeof v === "string") items = v.split(",").map((s) => s.trim());
+  else if (Array.isArray(v)) items = v;
+  else throw new DeviceConfigError(`config.${key} must be a comma-separated list of host names, got ${show(v)}`);
+  if (items.length === 0 || items.some((s) => typeof s !== "string" || s === "" || /\s/.test(s))) {
+    throw new DeviceConfigError(`config.${key} must be a comma-separated list of non-empty host names without spaces, got ${show(v)}`);
+  }
+  return items as string[];
+}
+
+/** A GPIO usable for a button or an LED on the ESP32-DevKitC (not the flash pins 6-11, nor the UART 1/3, nor input-only 34-39). */
+function configPin(raw: Raw, key: string, dflt: number): number {
+  const pin = configInt(raw, key, dflt, 0, 33);
+  if ((pin >= 6 && pin <= 11) || pin === 1 || pin === 3 || pin === 20 || pin === 24 || (pin >= 28 && pin <= 31)) {
+    throw new DeviceConfigError(`config.${key} = GPIO ${pin} cannot drive a button or LED (6-11 are the flash, 1/3 the serial console, 20/24/28-31 do not exist)`);
+  }
+  return pin;
+}
+
+// ------------------------------------------------------------ the config
+
+const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const TOPIC_SEGMENT = /^[^+#/\u0000]{1,64}$/;
+
+function matching(raw: Raw, key: string, dflt: string, pattern: RegExp, what: string): string {
+  const v = configString(raw, key, dflt);
+  if (!pattern.test(v)) throw new DeviceConfigError(`config.${key} must be ${what}, got ${show(v)}`);
+  return v;
+}
+
+/**
+ * The overrides handed to resolveTerminalConfig: JSON-shaped, any subset of
+ * TerminalConfig. Throws DeviceConfigError for a value that cannot be coerced.
+ */
+export function deviceTerminalOverrides(raw: Raw): Record<string, unknown> {
+  if (!isObject(raw)) throw new DeviceConfigError("mc/config must be an object");
+  // Checked here with the same rules as resolveTerminalConfig, so that a bad
+  // mc/config value is reported by key (core's ConfigError sets `this.name`,
+  // which throws a TypeError on XS: see DeviceConfigError).
+  const terminalId = matching(raw, "terminalId", "term_1", ID_PATTERN, "1-64 of [A-Za-z0-9_.:-]");
+  const merchantId = matching(raw, "merchantId", "merch_demo_001", ID_PATTERN, "1-64 of [A-Za-z0-9_.:-]");
+  const topicPrefix = matching(raw, "topicPrefix", "paycard", TOPIC_SEGMENT, "one MQTT topic level of 1-64 characters without + # /");
+  const currency = matching(raw, "currency", "USD", /^[A-Z]{3}$/, "three upper-case letters (ISO 4217)");
+  const host = configString(raw, "brokerHost", "127.0.0.1").trim();
+  if (host === "" || /\s/.test(host)) throw new DeviceConfigError(`config.brokerHost must be a host name or dotted IPv4 address, got ${show(raw.brokerHost)}`);
+  const username = configString(raw, "brokerUser", "");
+  const password = configString(raw, "brokerPassword", "");
+  if (password !== "" && username === "") throw new DeviceConfigError("config.brokerPassword is set but config.brokerUser is empty (MQTT 3.1.1 sends no password without a user name)");
+  return {
+    terminalId,
+    merchantId,
+    topicPrefix,
+    location: {
+      lat: configNumber(raw, "latitude", 40.7128, -90, 90),
+      lon: configNumber(raw, "longitude", -74.006, -180, 180),
+    },
+    currency,
+    broker: {
+      host,
+      port: configInt(raw, "brokerPort", 1883, 1, 65_535),
+      tls: configBool(raw, "brokerTls", false),
+      username,
+      password,
+      clientId: configString(raw, "brokerClientId", ""),
+      keepAliveSec: configInt(raw, "brokerKeepAliveSec", 30, 0, 65_535),
+      // Device-sized: fewer messages in flight, smaller packets, a shorter backoff cap (Wi-Fi comes back by itself).
+      inFlightWindow: 8,
+      maxPacketSize: 2048,
+      backoffBaseMs: 1_000,
+      backoffCapMs: configInt(raw, "brokerBackoffCapMs", 30_000, 1_000, 3_600_000),
+      pingTimeoutMs: 5_000,
+      connectTimeoutMs: 10_000,
+    },
+    ntpServers: configList(raw, "ntpServers", ["0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org"]),
+    pipeline: devicePipelineOverrides(),
+    outbox: deviceOutboxOverrides(),
+    metricsIntervalMs: configInt(raw, "metricsIntervalMs", 30_000, 0, 86_400_000),
+    clockWatermark: true,
+    // Swipes taken before the first NTP sync (Wi-Fi and NTP take a few seconds after boot): a whole card-test burst fits.
+    unsyncedCapacity: 16,
+    maxTransactionBytes: 640,
+  };
+}
+
+export function deviceSettings(raw: Raw): DeviceSettings {
+  if (!isObject(raw)) throw new DeviceConfigError("mc/config must be an object");
+  const journalFile = configString(raw, "journalFile", "paycard.jnl");
+  if (!/^[A-Za-z0-9_.-]{1,31}$/.test(journalFile)) {
+    throw new DeviceConfigError(`config.journalFile must be a plain file name of 1-31 [A-Za-z0-9_.-], got ${show(journalFile)}`);
+  }
+  const s: DeviceSettings = {
+    wifiSsid: configString(raw, "wifiSsid", ""),
+    wifiPassword: configString(raw, "wifiPassword", ""),
+    ntpPort: configInt(raw, "ntpPort", 123, 1, 65_535),
+    ntpBurstSpacingMs: configInt(raw, "ntpBurstSpacingMs", 2_000, 10, 60_000),
+    boardIo: configBool(raw, "boardIo", true),
+    scriptedSwipes: configBool(raw, "scriptedSwipes", false),
+    scriptSeconds: configInt(raw, "scriptSeconds", 60, 1, 86_400),
+    serialConsole: configBool(raw, "serialConsole", true),
+    journalFile,
+    pins: {
+      swipe: configPin(raw, "pinSwipe", 25),
+      cardTest: configPin(raw, "pinCardTest", 26),
+      bigTicket: configPin(raw, "pinBigTicket", 27),
+      ledGreen: configPin(raw, "pinLedGreen", 18),
+      ledYellow: configPin(raw, "pinLedYellow", 19),
+      ledRed: configPin(raw, "pinLedRed", 21),
+    },
+  };
+  const seen: Record<string, string> = {};
+  for (const [name, pin] of Object.entries(s.pins)) {
+    const prev = seen[pin];
+    if (prev !== undefined) throw new DeviceConfigError(`config pins ${prev} and ${name} both use GPIO ${pin}`);
+    seen[pin] = name;
+  }
+  if (s.wifiPassword !== "" && s.wifiSsid === "") throw new DeviceConfigError("config.wifiPassword is set but config.wifiSsid is empty");
+  return s;
+}
+
+/**
+ * mc/config → the terminal's config (checked by resolveTerminalConfig) and the
+ * firmware's settings. Throws DeviceConfigError with a message naming the key.
+ */
+export function deviceConfig(raw: Raw): DeviceConfig {
+  const overrides = deviceTerminalOverrides(raw);
+  let terminal: TerminalConfig;
+  try {
+    terminal = resolveTerminalConfig(overrides);
+  } catch (e) {
+    throw new DeviceConfigError("terminal config from mc/config: " + (e as Error).message);
+  }
+  return { terminal, device: deviceSettings(raw) };
+}
