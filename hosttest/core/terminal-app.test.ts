@@ -148,13 +148,16 @@ describe("TerminalApp: accepted swipes", () => {
       expect(a.decision).toBe(SwipeDecision.REJECTED);
       expect(a.reason).toBe(reason);
     }
+    const junk = r.app.swipeUnparsable("line 1: not JSON");
+    expect(junk.decision).toBe(SwipeDecision.REJECTED);
+    expect(junk.reason).toBe("MALFORMED_JSON");
     const dup = reading();
     expect(r.app.swipe(dup).decision).toBe(SwipeDecision.ACCEPTED);
     expect(r.app.swipe({ ...dup }).reason).toBe("DUPLICATE_TRANSACTION");
     r.run(100);
     const rej = published(r.broker, "rejects");
-    expect(rej.map((x) => x.reason)).toEqual([...cases.map((c) => c[1]), "DUPLICATE_TRANSACTION"]);
-    expect(r.app.counters.rejected).toBe(6);
+    expect(rej.map((x) => x.reason)).toEqual([...cases.map((c) => c[1]), "MALFORMED_JSON", "DUPLICATE_TRANSACTION"]);
+    expect(r.app.counters.rejected).toBe(7);
     expect(r.app.counters.internalErrors).toBe(0);
   });
 });

@@ -199,14 +199,13 @@ class Terminal {
     let input: unknown;
     try {
       input = JSON.parse(line);
-    } catch {
-      trace(`paycard: console: not JSON: ${line.length > 80 ? line.slice(0, 80) + "..." : line}\n`);
+    } catch (e) {
+      // Counted and published as a MALFORMED_JSON reject; the line itself is never echoed (it might hold a card number).
+      const a = this.app.swipeUnparsable("console line is not JSON: " + String(e));
+      trace(`SWIPE ${a.decision} reason=${a.reason} src=console (a swipe is a JSON object {"transaction_id","card_hash","amount_cents"})\n`);
       return;
     }
-    if (typeof input !== "object" || input === null || Array.isArray(input)) {
-      trace(`paycard: console: a swipe is a JSON object {"transaction_id","card_hash","amount_cents"}\n`);
-      return;
-    }
+    // Anything else that is not a swipe is rejected by the pipeline (NOT_AN_OBJECT, a field's reason), counted.
     this.swipe(input, "console");
   }
 

@@ -228,6 +228,24 @@ export class TerminalApp {
     }
   }
 
+  /**
+   * A reader or console line that is not even JSON: rejected as
+   * MALFORMED_JSON, counted and published on /rejects like any other reject.
+   */
+  swipeUnparsable(detail: string): SwipeAnswer {
+    const a = this.answer;
+    try {
+      this.counters.swipes++;
+      a.decision = SwipeDecision.REJECTED;
+      a.reason = "";
+      a.requestId = "";
+      this.pipeline.rejectUnparsable(detail);
+    } catch {
+      this.counters.internalErrors++;
+    }
+    return a;
+  }
+
   /** Drives the MQTT session, held swipes and metrics; call every few tens of ms. Never throws. */
   tick(): void {
     try {
