@@ -2,9 +2,12 @@
  * `npm run bench:fleet [-- --json] [-- --duration S] [-- --rates a,b,c] [-- --terminals N]`:
  * N terminals in one process against a real mosquitto on loopback at rising
  * rates, each held for `duration` seconds (default 30), measured end to end
- * by a subscriber. A rate counts as sustained when the terminals achieved
- * it (within 3 %), nothing was lost and p99 swipe-to-subscriber latency
- * stayed under 50 ms. Prints a table; with --json one JSON object last.
+ * by a subscriber. A rate counts as sustained when the process kept the
+ * generators' schedule (p99 feed lag under 20 ms), every accepted swipe
+ * arrived, nothing was lost and p99 swipe-to-subscriber latency stayed under
+ * 50 ms; the figure is the rate achieved then (the generators' whole-ms
+ * arrival times run a few % below the rate asked for). Prints a table; with
+ * --json one JSON object last.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -15,16 +18,17 @@ import { runFleet, type FleetSummary } from "../src/host/terminal-fleet";
 import { findMosquitto, Mosquitto, MOSQUITTO_MISSING } from "../hosttest/node/support/mosquitto";
 
 const SUSTAINED_P99_MS = 50;
+const KEPT_UP_FEED_LAG_P99_MS = 20;
 
 function sustained(s: FleetSummary): boolean {
-  return s.drained && s.lost === 0 && s.achieved_rate >= 0.97 * s.rate && s.latency_ms.p99 < SUSTAINED_P99_MS;
+  return s.drained && s.lost === 0 && s.feed_lag_ms.p99 < KEPT_UP_FEED_LAG_P99_MS && s.latency_ms.p99 < SUSTAINED_P99_MS;
 }
 
 export async function runFleetBench(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { json: "flag", duration: "value", rates: "value", terminals: "value" });
   const duration = intOption(args, "duration", 30, 1, 3_600);
   const terminals = intOption(args, "terminals", 40, 1, 1_000);
-  const rates = stringOption(args, "rates", "2000,5000,8000,10500,12000").split(",").map(Number);
+  const rates = stringOption(args, "rates", "2000,5000,8000,10500,12500,14000").split(",").map(Number);
   if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new UsageError("--rates must be a comma-separated list of positive numbers");
   if (findMosquitto() === null) {
     process.stderr.write(`bench:fleet needs mosquitto: ${MOSQUITTO_MISSING}\n`);
@@ -34,7 +38,7 @@ export async function runFleetBench(argv: string[]): Promise<number> {
   const lines = [
     `paycard fleet benchmark: ${terminals} terminals in one process → mosquitto (127.0.0.1) → subscriber; ${duration} s per rate; ${os.cpus().length} CPUs`,
     "",
-    "   rate/s  achieved/s     p50 ms     p99 ms     max ms   lost  held at end  dup effects  outbox peak  drained  sustained",
+    "   rate/s  achieved/s  feed lag p99     p50 ms     p99 ms     max ms   lost  held at end  dup effects  outbox peak  drained  sustained",
   ];
   process.stdout.write(lines.join("\n") + "\n");
   for (const rate of rates) {
@@ -49,7 +53,7 @@ export async function runFleetBench(argv: string[]): Promise<number> {
       });
       rows.push(s);
       const line =
-        `${String(rate).padStart(9)} ${String(s.achieved_rate).padStart(11)} ${s.latency_ms.p50.toFixed(2).padStart(10)} ` +
+        `${String(rate).padStart(9)} ${String(s.achieved_rate).padStart(11)} ${s.feed_lag_ms.p99.toFixed(2).padStart(13)} ${s.latency_ms.p50.toFixed(2).padStart(10)} ` +
         `${s.latency_ms.p99.toFixed(2).padStart(10)} ${s.latency_ms.max.toFixed(2).padStart(10)} ${String(s.lost).padStart(6)} ` +
         `${String(s.undelivered_at_end).padStart(12)} ${String(s.dup_effects).padStart(12)} ${String(s.outbox_peak_messages).padStart(12)}  ` +
         `${(s.drained ? "yes" : "no").padStart(7)}  ${sustained(s) ? "yes" : "no"}`;

@@ -8,6 +8,8 @@ export interface SubscriberTally {
   txMessages: number;
   /** Distinct request ids received. */
   txUnique: number;
+  /** Of those, ids in `expected` (this run's accepted swipes; a previous run's leftovers are not). */
+  txExpected: number;
   /** Messages whose request id had been received before (QoS 1 resends; removed by dedup). */
   txDuplicates: number;
   /**
@@ -45,7 +47,7 @@ export interface BrokerAddress {
  */
 export class FleetSubscriber {
   readonly tally: SubscriberTally = {
-    txMessages: 0, txUnique: 0, txDuplicates: 0, dupEffects: 0, alertMessages: 0, alertsUnique: 0,
+    txMessages: 0, txUnique: 0, txExpected: 0, txDuplicates: 0, dupEffects: 0, alertMessages: 0, alertsUnique: 0,
     late: 0, rejects: 0, metrics: 0, statusOnline: 0, statusOffline: 0, malformed: 0,
   };
   readonly requestIds = new Set<string>();
@@ -54,6 +56,8 @@ export class FleetSubscriber {
   /** End-to-end latency of each first arrival, ms. */
   latencies: number[] = [];
   onAlert: (a: Pick<Alert, "type" | "key" | "id">) => void = () => {};
+  /** Request ids the run is waiting for (filled by the run as swipes are accepted). */
+  expected: ReadonlySet<string> = new Set<string>();
 
   private constructor(private readonly client: MqttClient) {}
 
@@ -103,6 +107,8 @@ export class FleetSubscriber {
         const tx = String(m.transaction_id);
         if (this.transactionIds.has(tx)) t.dupEffects++;
         else this.transactionIds.add(tx);
+        if (!this.expected.has(rid)) return; // a previous run's leftover: delivered, not timed
+        t.txExpected++;
         const sent = Date.parse(String(m.terminal_time));
         if (Number.isFinite(sent)) this.latencies.push(OsEventClock.utcNow() - sent);
         return;

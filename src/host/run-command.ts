@@ -48,6 +48,7 @@ export function summaryTable(s: FleetSummary, brokerName: string): string {
     `  published   ${String(s.published).padStart(9)}   acked ${s.acked}   received ${s.received}   retransmits ${s.retransmits}   reconnects ${s.reconnects}`,
     `  late        ${String(s.late).padStart(9)}   telemetry dropped ${s.telemetry_dropped}   outbox peak ${s.outbox_peak_messages} msgs`,
     `  latency     p50 ${s.latency_ms.p50} ms   p99 ${s.latency_ms.p99} ms   max ${s.latency_ms.max} ms   (swipe to subscriber, ${s.latency_ms.samples} samples)`,
+    ...(s.earlier_runs_delivered > 0 ? [`  earlier     ${String(s.earlier_runs_delivered).padStart(9)}   swipes a previous run left in its journals, delivered now`] : []),
     `  lost        ${String(s.lost).padStart(9)}   still held (journaled) ${s.undelivered_at_end}   duplicates received ${s.duplicates_received}   duplicate effects after dedup ${s.dup_effects}`,
     `  alerts      ${String(s.alerts.total_received).padStart(9)}   received (clock drift ${s.alerts.clock_drift})`,
     `  detector        injected  detected  alerts  precision  recall`,

@@ -59,7 +59,10 @@ export interface FleetSummary {
   accepted: number;
   published: number;
   acked: number;
+  /** This run's accepted swipes that reached the subscriber (distinct request ids). */
   received: number;
+  /** Swipes a previous run on the same --state-dir had left in its journals, delivered now. */
+  earlier_runs_delivered: number;
   alerts: { burst: DetectionScore; anomaly: DetectionScore; anomalies_during_warmup: number; clock_drift: number; total_received: number };
   /** How long the terminals' clocks took to sync before feeding began (0 when not waited for). */
   clock_sync_s: number;
@@ -68,6 +71,8 @@ export interface FleetSummary {
   declined: number;
   held_for_time: number;
   latency_ms: { p50: number; p99: number; max: number; samples: number };
+  /** How far behind its schedule the generator's swipes were handed to the terminals (the run kept up when small). */
+  feed_lag_ms: { p99: number; max: number };
   /** Accepted, never received, and no longer held anywhere: must be 0. */
   lost: number;
   /** Accepted, not received yet, still held (journaled) by its terminal when the run ended. */
@@ -186,6 +191,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   const fleet: FleetTerminal[] = [];
   const acceptedIds = new Set<string>();
   const queuedAlertIds = new Set<string>();
+  subscriber.expected = acceptedIds;
   for (let i = 0; i < o.terminals; i++) {
     const cfg = terminalConfig(i, o);
     const journal = new FileJournal(path.join(o.stateDir, cfg.terminalId + ".journal"), { syncAppends: false, compactMinDeadBytes: 1 << 20 });
@@ -262,8 +268,12 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     }
   };
 
+  // How late each swipe was fed against its schedule: when the process cannot
+  // keep up this grows, although latency (timed from the swipe) would not show it.
+  const feedLag: number[] = [];
   const feed = (t: FleetTerminal, elapsed: number, utcNow: number) => {
     while ((t.next.terminal_time as number) <= elapsed) {
+      feedLag.push(elapsed - (t.next.terminal_time as number));
       submit(t, t.next, utcNow);
       t.gen.next(t.next);
     }
@@ -333,7 +343,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
         o.onProgress(progress());
       }
       if (!feeding) {
-        const done = depth === 0 && subscriber.tally.txUnique >= acceptedIds.size && alertsDelivered();
+        const done = depth === 0 && subscriber.tally.txExpected === acceptedIds.size && alertsDelivered();
         if (done || now - feedEndedAt > (o.drainTimeoutMs ?? 10_000)) {
           drained = done;
           clearInterval(timer);
@@ -373,7 +383,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     accepted: acceptedIds.size,
     published: sum((t) => t.app.publisher.counters.published),
     acked: sum((t) => t.app.counters.acknowledged),
-    received: tally.txUnique,
+    received: tally.txExpected,
+    earlier_runs_delivered: tally.txUnique - tally.txExpected,
     alerts: {
       burst: scorer.bursts(),
       anomaly: scorer.anomalies(),
@@ -386,6 +397,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     declined: sum((t) => t.app.counters.declinedBackpressure + t.app.counters.declinedClockUnsynced + t.app.counters.declinedStorage),
     held_for_time: sum((t) => t.app.counters.heldForTime),
     latency_ms: { p50: r2(percentile(lat, 50)), p99: r2(percentile(lat, 99)), max: r2(percentile(lat, 100)), samples: lat.length },
+    feed_lag_ms: { p99: r2(percentile(feedLag, 99)), max: r2(percentile(feedLag, 100)) },
     lost,
     undelivered_at_end: undelivered,
     duplicates_received: tally.txDuplicates,
