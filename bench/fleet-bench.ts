@@ -42,7 +42,11 @@ export async function runFleetBench(argv: string[]): Promise<number> {
   ];
   process.stdout.write(lines.join("\n") + "\n");
   for (const rate of rates) {
-    const m = await Mosquitto.start();
+    // The measuring subscriber shares the CPU with 40 terminals and may lag:
+    // mosquitto's default queue of 1 000 messages per client would then drop
+    // what it cannot queue for it (after PUBACKing the terminal), which is the
+    // broker's policy, not a loss by the terminals. Let it queue.
+    const m = await Mosquitto.start({ extra: ["max_queued_messages 0"] });
     const dir = mkdtempSync(path.join(os.tmpdir(), "paycard-fleet-bench-"));
     try {
       const s = await runFleet({

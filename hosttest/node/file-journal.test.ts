@@ -261,6 +261,28 @@ describe("FileJournal group commit (syncAppends: false)", () => {
   });
 });
 
+describe("FileJournal group commit and compaction", () => {
+  it("defers a compaction while an asynchronous flush runs on the descriptor, then compacts", async () => {
+    const file = newFile();
+    const j = new FileJournal(file, { syncAppends: false, compactMinDeadBytes: 1, compactDeadFraction: 0.1 });
+    j.replay();
+    for (let round = 0; round < 20; round++) {
+      const base = round * 10;
+      for (let id = base + 1; id <= base + 10; id++) j.append(recordFor(id));
+      const flushed = j.flushAsync();
+      const before = j.compactions;
+      // Enough removals to call for a compaction, which would replace the descriptor being synced.
+      for (let id = base + 1; id <= base + 9; id++) expect(j.remove(id)).toBe(true);
+      expect(j.compactions).toBe(before);
+      expect(await flushed).toBe(true);
+      expect(j.compactions).toBe(before + 1);
+      expect(j.flush()).toBe(true);
+    }
+    expect(ids(new FileJournal(file).replay())).toEqual(Array.from({ length: 20 }, (_, r) => r * 10 + 10));
+    j.close();
+  });
+});
+
 describe("FileJournal under kill -9", () => {
   it("replays every appended, unremoved record intact after repeated SIGKILLs", async () => {
     const file = newFile();

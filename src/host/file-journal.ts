@@ -103,6 +103,9 @@ export class FileJournal implements JournalPort {
   /** True with `syncAppends: false`: appends are durable only after flush(). */
   readonly groupCommit: boolean;
   private unsynced = false;
+  private asyncFlushes = 0;
+  /** Compaction was due while an asynchronous flush ran; it runs when the last one ends. */
+  private compactDue = false;
   // Group commit: frames not written yet (fileSize already counts them).
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -262,10 +265,15 @@ export class FileJournal implements JournalPort {
     if (!this.writePending()) return Promise.resolve(false);
     if (!this.unsynced) return Promise.resolve(!this.broken);
     this.unsynced = false;
+    // While a sync runs on the pool, compaction (which replaces the file
+    // descriptor) waits: see remove().
+    this.asyncFlushes++;
     return new Promise((resolve) => {
       fdatasync(this.fd, (err) => {
+        this.asyncFlushes--;
         if (err) this.broken = true;
         resolve(!err);
+        if (this.compactDue && this.asyncFlushes === 0) this.compact();
       });
     });
   }
@@ -302,7 +310,10 @@ export class FileJournal implements JournalPort {
     this.liveBytes -= frame.size;
     if (id > this.maxId) this.maxId = id;
     const dead = this.fileSize - this.liveBytes;
-    if (dead >= this.minDead && dead > this.fileSize * this.deadFraction) this.compact();
+    if (dead >= this.minDead && dead > this.fileSize * this.deadFraction) {
+      if (this.asyncFlushes > 0) this.compactDue = true;
+      else this.compact();
+    }
     return true;
   }
 
@@ -312,6 +323,7 @@ export class FileJournal implements JournalPort {
    * failure is counted.
    */
   compact(): void {
+    this.compactDue = false;
     if (!this.ensureOpen() || !this.writePending()) return;
     let tmpFd = -1;
     try {
