@@ -28,7 +28,7 @@ export async function runFleetBench(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { json: "flag", duration: "value", rates: "value", terminals: "value" });
   const duration = intOption(args, "duration", 30, 1, 3_600);
   const terminals = intOption(args, "terminals", 40, 1, 1_000);
-  const rates = stringOption(args, "rates", "2000,5000,8000,10500,12500,14000").split(",").map(Number);
+  const rates = stringOption(args, "rates", "2000,5000,8000,10500,12500,14000,16000").split(",").map(Number);
   if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new UsageError("--rates must be a comma-separated list of positive numbers");
   if (findMosquitto() === null) {
     process.stderr.write(`bench:fleet needs mosquitto: ${MOSQUITTO_MISSING}\n`);
