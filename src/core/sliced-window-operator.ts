@@ -173,7 +173,8 @@ export class SlicedWindowOperator {
     // An element ahead of the watermark cannot be late: its last window ends after it.
     if (ts <= wm) return this.addBehindWatermark(key, ts, amount, now, keyHash, wm);
     const slot = this.keys.acquire(key, now, keyHash);
-    // Inline on purpose: on XS a call costs as much as the update itself.
+    // Slice lookup and aggregate() inline on purpose: on XS the calls cost as
+    // much as the update itself, and this is the path of almost every swipe.
     let pane = this.keyTail[slot];
     const starts = this.paneStart;
     if (pane < 0 || ts < starts[pane] || ts - starts[pane] >= this.paneLength) {
