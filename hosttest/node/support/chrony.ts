@@ -8,36 +8,18 @@
  * is missing (suites then skip with one line naming the Debian package);
  * under CI=true a missing chronyd throws instead, so CI never skips silently.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import dgram from "node:dgram";
 import os from "node:os";
 import path from "node:path";
-
-const CANDIDATES = ["/usr/sbin/chronyd", "/usr/bin/chronyd", "/usr/local/sbin/chronyd", "/usr/local/bin/chronyd"];
+import { findSystemBinary } from "./system-binary";
 
 export const CHRONYD_MISSING = "chronyd not found: install the Debian package `chrony`; .ci/run does this in CI";
 
-function executable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Path of chronyd, or null. Throws under CI=true when there is none. */
 export function findChronyd(): string | null {
-  let found: string | null = null;
-  for (const c of CANDIDATES) if (executable(c)) found ??= c;
-  if (found === null) {
-    const which = spawnSync("sh", ["-c", "command -v chronyd"], { encoding: "utf8" });
-    const p = which.stdout.trim();
-    if (which.status === 0 && p !== "") found = p;
-  }
-  if (found === null && process.env.CI === "true") throw new Error(CHRONYD_MISSING);
-  return found;
+  return findSystemBinary("chronyd", CHRONYD_MISSING);
 }
 
 /** A UDP port on 127.0.0.1 that was free a moment ago. */

@@ -9,36 +9,18 @@
  * it is missing (suites then skip with one line naming the Debian package);
  * under CI=true a missing broker throws instead, so CI never skips silently.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-
-const CANDIDATES = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"];
+import { executable, findSystemBinary } from "./system-binary";
 
 export const MOSQUITTO_MISSING = "mosquitto not found: install the Debian package `mosquitto` (and `mosquitto-clients`); .ci/run does this in CI";
 
-function executable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Path of a mosquitto binary, or null. Throws under CI=true when there is none. */
 export function findMosquitto(): string | null {
-  let found: string | null = null;
-  for (const c of CANDIDATES) if (executable(c)) found ??= c;
-  if (found === null) {
-    const which = spawnSync("sh", ["-c", "command -v mosquitto"], { encoding: "utf8" });
-    const p = which.stdout.trim();
-    if (which.status === 0 && p !== "") found = p;
-  }
-  if (found === null && process.env.CI === "true") throw new Error(MOSQUITTO_MISSING);
-  return found;
+  return findSystemBinary("mosquitto", MOSQUITTO_MISSING);
 }
 
 /** Path of a companion tool (mosquitto_passwd, mosquitto_pub) or null. */
