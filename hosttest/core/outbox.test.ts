@@ -225,6 +225,19 @@ describe("Outbox bounds and backpressure", () => {
   });
 });
 
+describe("Outbox.heldRequestIds", () => {
+  it("lists the request ids of every message held, queued or in flight, and forgets acknowledged ones", () => {
+    const { ob } = fresh({ maxMessages: 10 });
+    put(ob, TRANSACTION, 9, "tx-1");
+    put(ob, ALERT, 9, "al-1");
+    put(ob, TELEMETRY, 9, "m-1");
+    const first = ob.next(); // the alert goes out first
+    expect([...ob.heldRequestIds()].sort()).toEqual(["al-1", "m-1", "tx-1"]);
+    ob.acknowledge(first!.id);
+    expect([...ob.heldRequestIds()].sort()).toEqual(["m-1", "tx-1"]);
+  });
+});
+
 describe("Outbox.hasRoom", () => {
   it("predicts exactly what enqueue accepts, and changes nothing", () => {
     fc.assert(
