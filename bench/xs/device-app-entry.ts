@@ -35,6 +35,7 @@ class CountingClock implements EventClockPort {
   }
 }
 
+const nativeEncoder = new TextEncoder();
 let app: TerminalApp | null = null;
 let broker: Broker | null = null;
 let clock = new CountingClock();
@@ -55,6 +56,8 @@ export function setupDeviceApp(seed: number): number {
     journal: new MemoryJournal(),
     bootCounter: { nextBoot: () => 1 },
     random: new SeededRandom(seed),
+    // The device encodes natively (ArrayBuffer.fromString, absent here); xsnap's TextEncoder stands in.
+    utf8: { encode: (s: string) => nativeEncoder.encode(s) },
   });
   app.start();
   // A terminal's day: 2 swipes/s, a card-testing burst every 2 min, a big ticket every 90 s.

@@ -7,7 +7,9 @@ import type { ClockState, ClockTelemetry, EventClockPort, TimeReading } from "..
 import { SwipeDecision } from "../../src/core/app/swipe-decision";
 import { TerminalApp } from "../../src/core/app/terminal-app";
 import { defaultTerminalConfig, resolveTerminalConfig, type TerminalConfig } from "../../src/core/app/terminal-config";
+import { encodeUtf8 } from "../../src/core/mqtt/utf8";
 import { MemoryJournal } from "../../src/core/outbox/memory-journal";
+import type { Utf8EncoderPort } from "../../src/core/ports";
 import { ConfigError } from "../../src/core/pipeline-config";
 import { Broker, Link } from "./support/scripted-broker";
 import { T0 } from "./support/swipes";
@@ -45,7 +47,7 @@ interface Rig {
   run(ms: number): void;
 }
 
-function rig(over: (c: TerminalConfig) => void = () => {}, clock = new FakeClock(), journal = new MemoryJournal()): Rig {
+function rig(over: (c: TerminalConfig) => void = () => {}, clock = new FakeClock(), journal = new MemoryJournal(), utf8?: Utf8EncoderPort): Rig {
   const cfg = defaultTerminalConfig();
   cfg.broker.backoffBaseMs = 50;
   cfg.broker.backoffCapMs = 200;
@@ -61,6 +63,7 @@ function rig(over: (c: TerminalConfig) => void = () => {}, clock = new FakeClock
       journal,
       bootCounter: { nextBoot: () => 3 },
       random: { nextUint32: () => 0x9e3779b9 },
+      utf8,
     },
     { onAlert: (a) => alerts.push(a.id) },
   );
@@ -159,6 +162,32 @@ describe("TerminalApp: accepted swipes", () => {
     expect(rej.map((x) => x.reason)).toEqual([...cases.map((c) => c[1]), "MALFORMED_JSON", "DUPLICATE_TRANSACTION"]);
     expect(r.app.counters.rejected).toBe(7);
     expect(r.app.counters.internalErrors).toBe(0);
+  });
+});
+
+describe("TerminalApp: platform UTF-8 encoder", () => {
+  it("encodes every payload with the platform's encoder when given one, to the same bytes", () => {
+    let calls = 0;
+    const port: Utf8EncoderPort = {
+      encode(s: string) {
+        calls++;
+        return encodeUtf8(s) as Uint8Array;
+      },
+    };
+    const withPort = rig(() => {}, new FakeClock(), new MemoryJournal(), port);
+    const without = rig();
+    const good = { transaction_id: "txn-utf8", card_hash: "hash_u", amount_cents: 1234 };
+    const bad = { transaction_id: "txn-ü", card_hash: "hash_u", amount_cents: 1234 }; // refused: ids are ASCII
+    for (const r of [withPort, without]) {
+      r.app.swipe({ ...good });
+      r.app.swipe({ ...bad });
+      r.run(100);
+    }
+    expect(calls).toBeGreaterThanOrEqual(4); // online, offline (Will), the transaction, the reject
+    expect(published(withPort.broker, "tx")).toHaveLength(1);
+    expect(published(withPort.broker, "tx")).toEqual(published(without.broker, "tx"));
+    expect(published(withPort.broker, "rejects")).toHaveLength(1);
+    expect(published(withPort.broker, "rejects")).toEqual(published(without.broker, "rejects"));
   });
 });
 

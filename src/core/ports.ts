@@ -13,3 +13,14 @@ export interface BootCounterPort {
 export interface RandomPort {
   nextUint32(): number;
 }
+
+/**
+ * UTF-8 encoding done by the platform (optional): `ArrayBuffer.fromString`
+ * on the device, `TextEncoder` on the host. On XS a per-character loop in JS
+ * costs ~90 steps a character, a whole payload ~33 000; the core's own
+ * encoder (src/core/mqtt/utf8.ts) is the fallback. Only ever given
+ * well-formed strings (JSON.stringify output).
+ */
+export interface Utf8EncoderPort {
+  encode(s: string): Uint8Array;
+}

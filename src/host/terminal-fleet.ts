@@ -180,6 +180,9 @@ function terminalConfig(i: number, o: FleetOptions): TerminalConfig {
  * group-committed (one fdatasync per journal, in parallel) before their
  * messages may leave the terminal.
  */
+const encoder = new TextEncoder();
+const textEncoder = { encode: (s: string) => encoder.encode(s) };
+
 export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   const tickMs = o.tickMs ?? 5;
   const traffic = { ...LIVE_TRAFFIC, ...o.traffic };
@@ -202,6 +205,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
       bootCounter: new FileBootCounter(path.join(o.stateDir, cfg.terminalId + ".boot")),
       random: new SeededRandom((o.seed * 7919 + i) >>> 0),
       heapBytes: () => process.memoryUsage().heapUsed,
+      utf8: textEncoder,
     }, {
       onAlert: (a, queued) => {
         if (queued) queuedAlertIds.add(a.id);

@@ -9,7 +9,7 @@ import type { JournalRecord } from "../outbox/journal-record";
 import { Outbox, type RestoreReport } from "../outbox/outbox";
 import { OutboxClass } from "../outbox/outbox-class";
 import { Pipeline, type LateRecord, type PipelineSink, type RejectRecord } from "../pipeline";
-import type { BootCounterPort, RandomPort } from "../ports";
+import type { BootCounterPort, RandomPort, Utf8EncoderPort } from "../ports";
 import type { Swipe } from "../swipe";
 import { createSwipeRecord, type SwipeRecord } from "../swipe-record";
 import { createTimeReading, type EventClockPort, type TimeReading } from "./event-clock";
@@ -30,6 +30,8 @@ export interface TerminalPorts {
   random: RandomPort;
   /** JS heap in use, bytes, where the platform reports it. */
   heapBytes?: () => number;
+  /** Native UTF-8 encoding of payloads (default: the core's JS encoder). */
+  utf8?: Utf8EncoderPort;
 }
 
 /** Optional observers (LEDs, serial log, progress lines). Exceptions in them are caught and counted. */
@@ -119,6 +121,7 @@ export class TerminalApp {
   /** The journal needs commit() before its appends count (see JournalPort.groupCommit). */
   private readonly groupCommit: boolean;
   private readonly heapBytes: (() => number) | undefined;
+  private readonly utf8: Utf8EncoderPort | undefined;
   private readonly events: TerminalEvents;
   private readonly reading = createTimeReading();
   private readonly record: SwipeRecord = createSwipeRecord();
@@ -144,6 +147,7 @@ export class TerminalApp {
     this.journal = ports.journal;
     this.groupCommit = ports.journal.groupCommit === true && typeof ports.journal.flush === "function";
     this.heapBytes = ports.heapBytes;
+    this.utf8 = ports.utf8;
     this.events = events;
     this.topics = terminalTopics(config.topicPrefix, config.terminalId);
     const sink: PipelineSink = {
@@ -155,8 +159,8 @@ export class TerminalApp {
     };
     this.pipeline = new Pipeline(config.pipeline, sink, { bootCounter: ports.bootCounter, random: ports.random }, config.terminalId);
     const boot = this.pipeline.requestIds.bootPart;
-    this.onlinePayload = encodeUtf8(statusPayload("online", config.terminalId, boot)) as Uint8Array;
-    this.offlinePayload = encodeUtf8(statusPayload("offline", config.terminalId, boot)) as Uint8Array;
+    this.onlinePayload = this.encode(statusPayload("online", config.terminalId, boot)) as Uint8Array;
+    this.offlinePayload = this.encode(statusPayload("offline", config.terminalId, boot)) as Uint8Array;
 
     this.outbox = new Outbox(config.outbox, ports.journal);
     this.restored = this.outbox.restore();
@@ -406,7 +410,7 @@ export class TerminalApp {
 
   private onAccepted(s: Swipe, seq: number): void {
     const rid = this.pipeline.requestIds.format(seq);
-    const payload = encodeUtf8(transactionPayload(s, rid, this.quality, this.sendTimeMs));
+    const payload = this.encode(transactionPayload(s, rid, this.quality, this.sendTimeMs));
     const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.TRANSACTION, this.topics.tx, payload, rid, this.sendTimeMs);
     const a = this.answer;
     if (isAccepted(r)) {
@@ -438,7 +442,7 @@ export class TerminalApp {
   }
 
   private onAlert(alert: Alert): void {
-    const payload = encodeUtf8(alertPayload(alert, this.config.terminalId));
+    const payload = this.encode(alertPayload(alert, this.config.terminalId));
     const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.ALERT, this.topics.alerts, payload, alert.id, this.sendTimeMs);
     const queued = isAccepted(r);
     if (queued) this.counters.alertsQueued++;
@@ -448,7 +452,7 @@ export class TerminalApp {
 
   /** kind: 0 late, 1 reject, 2 metrics. */
   private queueTelemetry(topic: string, json: string, requestId: string, kind: number): void {
-    const payload = encodeUtf8(json);
+    const payload = this.encode(json);
     const now = this.reading.state === "unsynced" ? this.clock.monotonicMs() : this.reading.utcMs;
     const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.TELEMETRY, topic, payload, requestId, now);
     if (!isAccepted(r)) {
@@ -507,6 +511,16 @@ export class TerminalApp {
     this.lastMetricsMono = mono;
     this.swipesAtLastMetrics = this.counters.swipes;
     this.queueTelemetry(this.topics.metrics, JSON.stringify(pack), "metrics:" + ++this.metricsSeq, 2);
+  }
+
+  /** A payload's bytes: the platform's encoder when it has one, else the core's; null if not encodable. */
+  private encode(json: string): Uint8Array | null {
+    if (this.utf8 === undefined) return encodeUtf8(json);
+    try {
+      return this.utf8.encode(json);
+    } catch {
+      return encodeUtf8(json);
+    }
   }
 
   private notify(fn: () => void): void {
