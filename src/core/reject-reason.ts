@@ -1,3 +1,5 @@
+import { enumValues, zeroCounts } from "./enum-values";
+
 /**
  * Why a swipe was refused. Every code is counted and emitted on the
  * `rejects` output; none of them throws.
@@ -25,15 +27,11 @@ export const RejectReason = Object.freeze({
 
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
-export const REJECT_REASONS: readonly RejectReason[] = Object.freeze(
-  Object.keys(RejectReason).map((k) => RejectReason[k as keyof typeof RejectReason]),
-);
+export const REJECT_REASONS: readonly RejectReason[] = enumValues(RejectReason);
 
 /** Counters per reject reason, all present from the start. */
 export type RejectCounts = Record<RejectReason, number>;
 
 export function createRejectCounts(): RejectCounts {
-  const counts = {} as RejectCounts;
-  for (const r of REJECT_REASONS) counts[r] = 0;
-  return counts;
+  return zeroCounts(REJECT_REASONS);
 }

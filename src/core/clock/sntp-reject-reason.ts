@@ -1,3 +1,5 @@
+import { enumValues, zeroCounts } from "../enum-values";
+
 /**
  * Why the SNTP client refused a datagram. Every refusal is counted under its
  * reason; none throws. Replies are checked in this order; the first failing
@@ -38,15 +40,11 @@ export const SntpRejectReason = Object.freeze({
 
 export type SntpRejectReason = (typeof SntpRejectReason)[keyof typeof SntpRejectReason];
 
-export const SNTP_REJECT_REASONS: readonly SntpRejectReason[] = Object.freeze(
-  Object.keys(SntpRejectReason).map((k) => SntpRejectReason[k as keyof typeof SntpRejectReason]),
-);
+export const SNTP_REJECT_REASONS: readonly SntpRejectReason[] = enumValues(SntpRejectReason);
 
 /** Counters per reject reason, all present from the start. */
 export type SntpRejectCounts = Record<SntpRejectReason, number>;
 
 export function createSntpRejectCounts(): SntpRejectCounts {
-  const counts = {} as SntpRejectCounts;
-  for (const r of SNTP_REJECT_REASONS) counts[r] = 0;
-  return counts;
+  return zeroCounts(SNTP_REJECT_REASONS);
 }

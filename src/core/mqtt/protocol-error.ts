@@ -1,3 +1,5 @@
+import { enumValues, zeroCounts } from "../enum-values";
+
 /**
  * Why the packet parser stopped. The parser reports exactly one of these
  * through `onError(code, detail)`, counts it, and then ignores input until
@@ -48,17 +50,13 @@ export const ProtocolErrorCode = Object.freeze({
 
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
-export const PROTOCOL_ERROR_CODES: readonly ProtocolErrorCode[] = Object.freeze(
-  Object.keys(ProtocolErrorCode).map((k) => ProtocolErrorCode[k as keyof typeof ProtocolErrorCode]),
-);
+export const PROTOCOL_ERROR_CODES: readonly ProtocolErrorCode[] = enumValues(ProtocolErrorCode);
 
 /** Counters per error code, all present from the start. */
 export type ProtocolErrorCounts = Record<ProtocolErrorCode, number>;
 
 export function createProtocolErrorCounts(): ProtocolErrorCounts {
-  const counts = {} as ProtocolErrorCounts;
-  for (const c of PROTOCOL_ERROR_CODES) counts[c] = 0;
-  return counts;
+  return zeroCounts(PROTOCOL_ERROR_CODES);
 }
 
 /**
