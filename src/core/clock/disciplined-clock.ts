@@ -1,4 +1,4 @@
-import { ClockDiscipline } from "./clock-discipline";
+import { ClockDiscipline, type ClockDisciplineCounters } from "./clock-discipline";
 import type { ClockDisciplineOptions, ResolvedClockDisciplineOptions } from "./clock-discipline-options";
 import { resolveClockDisciplineOptions } from "./clock-discipline-options";
 import type { MonotonicClockPort } from "./clock-ports";
@@ -9,8 +9,8 @@ import type { ClockSample, ClockSampleSink, SampleVerdict } from "./clock-sample
 /** Smallest step between two readings: successive `now()` values strictly increase. */
 export const MIN_READING_STEP_MS = 0.001;
 
-/** Plain numbers for telemetry (see `DisciplinedClock.telemetry`). */
-export interface ClockTelemetry {
+/** Plain numbers for telemetry (see `DisciplinedClock.telemetry`), the discipline's counters included. */
+export interface ClockTelemetry extends ClockDisciplineCounters {
   state: ClockState;
   /** The last sample's offset from the output clock (server − us), ms. */
   offsetMs: number;
@@ -25,15 +25,6 @@ export interface ClockTelemetry {
   /** Milliseconds since the last sample used (Infinity if none). */
   sinceLastSampleMs: number;
   samplesInWindow: number;
-  used: number;
-  collected: number;
-  outliers: number;
-  falsetickers: number;
-  failedAcquisitions: number;
-  reacquisitions: number;
-  steps: number;
-  backwardSteps: number;
-  boundConflicts: number;
   /** Readings raised to stay strictly increasing. */
   clampedReadings: number;
 }
