@@ -56,12 +56,12 @@ export class BucketWindowOperator implements BenchWindowOperator {
     this.listener = listener;
   }
 
-  add(key: string, ts: number, amount: number, now: number, keyHash = -1): number {
+  add(key: string, keyHash: number, ts: number, amount: number): number {
     const o = this.o;
     const wm = this.wmView.current;
     let start = windowStartFor(ts, o.offset, o.slide);
     if (start + o.size - 1 + o.allowedLateness <= wm) return 1;
-    const slot = this.keys.acquire(key, now, keyHash);
+    const slot = this.keys.acquire(key, keyHash);
     const base = slot * this.ring;
     // Ring position of the latest window, then one step back per earlier window.
     let pos = floorMod(Math.round((start - o.offset) / o.slide), this.ring);

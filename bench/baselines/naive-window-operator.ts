@@ -47,12 +47,12 @@ export class NaiveWindowOperator implements BenchWindowOperator {
     this.listener = listener;
   }
 
-  add(key: string, ts: number, amount: number, now: number, keyHash = -1): number {
+  add(key: string, keyHash: number, ts: number, amount: number): number {
     const o = this.o;
     const wm = this.wmView.current;
     const lastStart = windowStartFor(ts, o.offset, o.slide);
     if (lastStart + o.size - 1 + o.allowedLateness <= wm) return 1;
-    const slot = this.keys.acquire(key, now, keyHash);
+    const slot = this.keys.acquire(key, keyHash);
     if (this.count[slot] === this.cap) throw new Error("naive baseline: event buffer too small for the bench stream");
     const i = slot * this.cap + ((this.head[slot] + this.count[slot]) % this.cap);
     this.evTs[i] = ts;

@@ -7,7 +7,7 @@ import type { WindowListener } from "../../src/core/window-result";
  * `catchUp` then, as the pipeline does.
  */
 export interface BenchWindowOperator {
-  add(key: string, ts: number, amount: number, now: number, keyHash?: number): number;
+  add(key: string, keyHash: number, ts: number, amount: number): number;
   readonly dueAt: number;
   catchUp(): void;
   onWindow(listener: WindowListener): void;

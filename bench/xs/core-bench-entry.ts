@@ -113,7 +113,7 @@ export function runWindows(from: number, to: number): void {
     const key = keyOf[k];
     const hash = hashOf[k];
     const ts = evTs[i];
-    for (let j = 0; j < ops.length; j++) ops[j].add(key, ts, evAmount[i], ts, hash);
+    for (let j = 0; j < ops.length; j++) ops[j].add(key, hash, ts, evAmount[i]);
     if (wm.observe(ts)) {
       const w = wm.current;
       for (let j = 0; j < ops.length; j++) if (w >= ops[j].dueAt) ops[j].catchUp();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { hashString } from "../../src/core/string-hash";
 import { SlicedWindowOperator, STATE_FULL, type WindowQuery } from "../../src/core/sliced-window-operator";
 import { BoundedOutOfOrdernessWatermark } from "../../src/core/watermark";
 import type { WindowResult } from "../../src/core/window-result";
@@ -45,7 +46,7 @@ function drive(op: TestOp, delay: number, events: Ev[], finish = true) {
   });
   const wm = new BoundedOutOfOrdernessWatermark(delay);
   for (const e of events) {
-    const o = op.add(e.key, e.ts, e.amount, 0);
+    const o = op.add(e.key, hashString(e.key), e.ts, e.amount);
     if (o === LATE_FOR_W) late.push({ key: e.key, ts: e.ts });
     if (wm.observe(e.ts)) op.advanceWatermark(wm.current);
   }
@@ -53,13 +54,52 @@ function drive(op: TestOp, delay: number, events: Ev[], finish = true) {
   return { firings, late, flags };
 }
 
+/**
+ * Random out-of-order swipes: each event's clock steps forward (often by
+ * multiples of 250 ms, so boundary hits are common) and its time lies some
+ * way behind the clock. `steps`/`backs` are the largest such multiples,
+ * `maxStep`/`maxBack` the largest arbitrary values in ms.
+ */
+function outOfOrderEvents(key: fc.Arbitrary<string>, o: { steps: number; maxStep: number; backs: number; maxBack: number; maxLength: number }) {
+  return fc.array(
+    fc.record({
+      key,
+      step: fc.oneof(fc.integer({ min: 0, max: o.steps }).map((x) => x * 250), fc.integer({ min: 0, max: o.maxStep })),
+      back: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: o.backs }).map((x) => x * 250), fc.integer({ min: 0, max: o.maxBack })),
+      amount: fc.integer({ min: 1, max: 2_000 }),
+    }),
+    { maxLength: o.maxLength },
+  );
+}
+
+/**
+ * Runs one query over random events (clock steps, times `back` behind it)
+ * through the operator as the pipeline does and through the brute-force
+ * model: same firings, same late elements, no state left.
+ */
+function expectSameAsReference(w: { size: number; slide: number; offset: number; allowedLateness: number }, delay: number, evs: { key: string; step: number; back: number; amount: number }[]): void {
+  const ref = new ReferenceWindows({ size: w.size, slide: w.slide, offset: w.offset, lateness: w.allowedLateness, delay, small: 500 });
+  const op = makeOp(w);
+  let clock = 1_000_000;
+  const stream: Ev[] = evs.map((e) => {
+    clock += e.step;
+    return { key: e.key, ts: clock - e.back, amount: e.amount };
+  });
+  for (const e of stream) ref.add(e.key, e.ts, e.amount);
+  ref.advance(Infinity);
+  const got = drive(op, delay, stream);
+  expect(got.firings.map(firingKey).sort()).toEqual(ref.firings.map(firingKey).sort());
+  expect(got.late).toEqual(ref.late);
+  expect(op.livePanes).toBe(0);
+}
+
 describe("sliced window operator", () => {
   it("a tumbling window fires exactly when the watermark reaches end - 1", () => {
     const op = makeOp();
     const seen: number[] = [];
     op.onWindow((r) => seen.push(r.count));
-    op.add("a", 1_000, 100, 0);
-    op.add("a", 9_999, 300, 0);
+    op.add("a", hashString("a"), 1_000, 100);
+    op.add("a", hashString("a"), 9_999, 300);
     op.advanceWatermark(9_998);
     expect(seen).toEqual([]);
     op.advanceWatermark(9_999);
@@ -128,10 +168,10 @@ describe("sliced window operator", () => {
     const op = makeOp({ size: 20_000, slide: 10_000, allowedLateness: 5_000 });
     const seen: number[][] = [];
     op.onWindow((r) => seen.push([r.start, r.count]));
-    op.add("a", 5_000, 1, 0);
+    op.add("a", hashString("a"), 5_000, 1);
     op.advanceWatermark(14_999); // [-10000, 10000) fired at 9_999 and purged now
     expect(seen).toEqual([[-10_000, 1]]);
-    expect(op.add("a", 6_000, 1, 0)).toBe(0); // [0, 20000) still open
+    expect(op.add("a", hashString("a"), 6_000, 1)).toBe(0); // [0, 20000) still open
     expect(seen).toEqual([[-10_000, 1]]);
     op.advanceWatermark(19_999);
     expect(seen).toEqual([[-10_000, 1], [0, 2]]);
@@ -168,8 +208,8 @@ describe("sliced window operator", () => {
     expect(op.livePanes).toBe(2);
     // One key cannot hold more panes than the pool: the element is refused, counted.
     const single = makeOp({ maxPanes: 1, maxKeys: 8 });
-    expect(single.add("x", 1_000, 1, 0)).toBe(0);
-    expect(single.add("x", 20_000, 1, 0)).toBe(STATE_FULL);
+    expect(single.add("x", hashString("x"), 1_000, 1)).toBe(0);
+    expect(single.add("x", hashString("x"), 20_000, 1)).toBe(STATE_FULL);
     expect(single.stateFull).toBe(1);
   });
 
@@ -177,13 +217,51 @@ describe("sliced window operator", () => {
     const op = makeOp({ keyTtlMs: 60_000 });
     const out: WindowResult[] = [];
     op.onWindow((r) => out.push({ ...r }));
-    op.add("a", 1_000, 5, 0);
+    op.expireIdle(0); // processing time of the add below
+    op.add("a", hashString("a"), 1_000, 5);
     op.expireIdle(59_999);
     expect(op.liveKeys).toBe(1);
     op.expireIdle(60_000);
     expect(op.liveKeys).toBe(0);
     expect(op.keys.expirations).toBe(1);
     expect(out.map((r) => [r.key, r.count, r.evicted])).toEqual([["a", 1, true]]);
+  });
+
+  it("a key expiring while a catch-up is pending fires its due windows as usual, not flagged", () => {
+    const op = makeOp({ keyTtlMs: 60_000 });
+    const out: WindowResult[] = [];
+    op.onWindow((r) => out.push({ ...r }));
+    op.expireIdle(0);
+    op.add("a", hashString("a"), 1_000, 5);
+    op.wm.current = 9_999; // [0, 10000) is due, but nobody caught up
+    op.expireIdle(60_000);
+    expect(out.map((r) => [r.key, r.start, r.count, r.evicted])).toEqual([["a", 0, 1, false]]);
+    expect(op.liveKeys).toBe(0);
+    expect(op.keys.expirations).toBe(0); // freed by its purge, before it could expire
+  });
+
+  it("a full slice pool is relieved by a pending catch-up before any key is evicted", () => {
+    const op = makeOp({ maxPanes: 1 });
+    const out: WindowResult[] = [];
+    op.onWindow((r) => out.push({ ...r }));
+    expect(op.add("a", hashString("a"), 1_000, 5)).toBe(0);
+    op.wm.current = 10_000; // [0, 10000) is due and past its lateness, but nobody caught up
+    expect(op.add("a", hashString("a"), 10_500, 7)).toBe(0); // needs a new slice: the catch-up frees one
+    expect(out.map((r) => [r.start, r.count, r.evicted])).toEqual([[0, 1, false]]);
+    expect(op.stateFull).toBe(0);
+    expect(op.keys.evictions).toBe(0);
+  });
+
+  it("keys that share entries of the newest-slice cache keep their own slices (brute-force model)", () => {
+    const events = outOfOrderEvents(fc.integer({ min: 0, max: 40 }).map((k) => "m" + k), { steps: 12, maxStep: 3_000, backs: 40, maxBack: 20_000, maxLength: 200 });
+    fc.assert(
+      fc.property(events, fc.integer({ min: 0, max: 20 }).map((x) => x * 250), (evs, delay) => {
+        const size = 6_000;
+        const slide = 2_000;
+        expectSameAsReference({ size, slide, offset: 0, allowedLateness: 3_000 }, delay, evs);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("matches a brute-force Flink model on random out-of-order streams with late data", () => {
@@ -196,33 +274,13 @@ describe("sliced window operator", () => {
       lateness: fc.integer({ min: 0, max: 160 }).map((x) => x * 250),
       delay: fc.integer({ min: 0, max: 80 }).map((x) => x * 250),
     });
-    const events = fc.array(
-      fc.record({
-        key: fc.constantFrom("a", "b", "c", "d"),
-        step: fc.oneof(fc.integer({ min: 0, max: 24 }).map((x) => x * 250), fc.integer({ min: 0, max: 6_000 })),
-        back: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 360 }).map((x) => x * 250), fc.integer({ min: 0, max: 90_000 })),
-        amount: fc.integer({ min: 1, max: 2_000 }),
-      }),
-      { maxLength: 120 },
-    );
+    const events = outOfOrderEvents(fc.constantFrom("a", "b", "c", "d"), { steps: 24, maxStep: 6_000, backs: 360, maxBack: 90_000, maxLength: 120 });
     fc.assert(
       fc.property(spec, events, (sp, evs) => {
         const slide = sp.slideUnits * 1_000;
         const size = slide + sp.extraUnits * 1_000;
         const offset = (sp.offsetUnits % sp.slideUnits) * 1_000;
-        const ref = new ReferenceWindows({ size, slide, offset, lateness: sp.lateness, delay: sp.delay, small: 500 });
-        const op = makeOp({ size, slide, offset, allowedLateness: sp.lateness });
-        let clock = 1_000_000;
-        const stream: Ev[] = evs.map((e) => {
-          clock += e.step;
-          return { key: e.key, ts: clock - e.back, amount: e.amount };
-        });
-        for (const e of stream) ref.add(e.key, e.ts, e.amount);
-        ref.advance(Infinity);
-        const got = drive(op, sp.delay, stream);
-        expect(got.firings.map(firingKey).sort()).toEqual(ref.firings.map(firingKey).sort());
-        expect(got.late).toEqual(ref.late);
-        expect(op.livePanes).toBe(0);
+        expectSameAsReference({ size, slide, offset, allowedLateness: sp.lateness }, sp.delay, evs);
       }),
       { numRuns: 300 },
     );
@@ -235,15 +293,7 @@ describe("sliced window operator", () => {
       offsetUnits: fc.nat(),
       lateness: fc.integer({ min: 0, max: 120 }).map((x) => x * 250),
     });
-    const events = fc.array(
-      fc.record({
-        key: fc.constantFrom("a", "b", "c"),
-        step: fc.oneof(fc.integer({ min: 0, max: 24 }).map((x) => x * 250), fc.integer({ min: 0, max: 6_000 })),
-        back: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 200 }).map((x) => x * 250), fc.integer({ min: 0, max: 60_000 })),
-        amount: fc.integer({ min: 1, max: 2_000 }),
-      }),
-      { maxLength: 100 },
-    );
+    const events = outOfOrderEvents(fc.constantFrom("a", "b", "c"), { steps: 24, maxStep: 6_000, backs: 200, maxBack: 60_000, maxLength: 100 });
     fc.assert(
       fc.property(fc.array(query, { minLength: 2, maxLength: 3 }), fc.integer({ min: 0, max: 40 }).map((x) => x * 250), events, (qs, delay, evs) => {
         const windows: WindowQuery[] = qs.map((q, i) => {
@@ -261,7 +311,7 @@ describe("sliced window operator", () => {
           clock += e.step;
           const ts = clock - e.back;
           for (const ref of refs) ref.add(e.key, ts, e.amount);
-          const mask = op.add(e.key, ts, e.amount, 0);
+          const mask = op.add(e.key, hashString(e.key), ts, e.amount);
           windows.forEach((_, i) => {
             if (mask & (1 << i)) gotLate[i].push(e.key + "@" + ts);
           });

@@ -1,5 +1,6 @@
 import { alertId, AlertType, createAlert, type Alert } from "./alert";
 import { KeySlotTable } from "./key-slot-table";
+import { hashString } from "./string-hash";
 
 export interface AmountAnomalyOptions {
   /** Swipes a merchant must have before it may alert. */
@@ -87,10 +88,10 @@ export class AmountAnomalyDetector {
   }
 
   /** Scores and then learns one swipe; returns an alert when it is anomalous. */
-  check(merchantId: string, transactionId: string, eventTime: number, amountCents: number, now: number, merchantHash = -1): Alert | null {
+  check(merchantId: string, transactionId: string, eventTime: number, amountCents: number, now: number, merchantHash = hashString(merchantId)): Alert | null {
     this.checked++;
     this.merchants.expireIdle(now);
-    const slot = this.merchants.acquire(merchantId, now, merchantHash);
+    const slot = this.merchants.acquire(merchantId, merchantHash);
     const x = Math.log(amountCents);
     const n = this.n[slot];
     const warmup = this.o.warmup;

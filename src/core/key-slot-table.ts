@@ -14,6 +14,11 @@
  * the O(n) searches happen only when the table is full (eviction) or when
  * some key has really been idle for the TTL (expiry). The key index is a
  * preallocated StringSlotIndex, so keys coming and going never allocate.
+ *
+ * Processing time is the table's `clock`, which the owner advances
+ * (`advanceClock` or `expireIdle`) once per element, before it acquires
+ * slots: a use is stamped with the clock, so a hot path need not carry the
+ * time through every call.
  */
 import { hashString } from "./string-hash";
 import { StringSlotIndex } from "./string-slot-index";
@@ -21,26 +26,36 @@ import { StringSlotIndex } from "./string-slot-index";
 export type SlotRemoval = "evicted" | "expired";
 
 const RECENT = 8; // entries of the lookup cache (a power of two)
+const RECENT_MASK = RECENT - 1;
 
 export class KeySlotTable {
   readonly capacity: number;
   readonly ttlMs: number;
   /** Key held by each slot ("" when free). */
   readonly keys: string[];
+  /** hashString of the key held by each slot (read-only). */
+  readonly hashes: Uint32Array;
   private readonly index: StringSlotIndex;
-  private readonly lastSeen: Float64Array;
-  // Dense list of used slots (order of `slotAt`), and each slot's place in it.
-  private readonly used: Int32Array;
-  private readonly place: Int32Array;
+  /** Processing time of each slot's last use. An owner that knows a key's slot may stamp a use itself: `lastSeen[slot] = clock`. */
+  readonly lastSeen: Float64Array;
   private count = 0;
+  /**
+   * The used slots, densely in their first `size` entries (read-only for
+   * owners; slotAt(i) is used[i]). Releasing used[i] only moves entries from
+   * beyond i, so iterate from size - 1 down when releasing.
+   */
+  readonly used: Int32Array;
+  // Each used slot's place in `used`.
+  private readonly place: Int32Array;
   private readonly freeSlots: Int32Array;
   private freeCount: number;
-  private clock = -Infinity;
+  /** Processing time: the latest value given to advanceClock or expireIdle (never goes backwards). Read-only for owners. */
+  clock = -Infinity;
   /** No key can expire before this processing time. */
   private nextExpiry = Infinity;
   // A small direct-mapped cache in front of the index, by the low hash bits:
   // a terminal's few merchants, or a card's run of swipes, skip the probe.
-  private readonly recentKey: string[] = new Array<string>(RECENT).fill("");
+  private readonly recentKey: (string | null)[] = new Array<string | null>(RECENT).fill(null);
   private readonly recentSlot = new Int32Array(RECENT).fill(-1);
 
   evictions = 0;
@@ -55,6 +70,7 @@ export class KeySlotTable {
     this.ttlMs = ttlMs;
     this.index = new StringSlotIndex(capacity);
     this.keys = this.index.keys;
+    this.hashes = this.index.hashes;
     this.lastSeen = new Float64Array(capacity);
     this.used = new Int32Array(capacity);
     this.place = new Int32Array(capacity).fill(-1);
@@ -79,22 +95,24 @@ export class KeySlotTable {
     return this.index.find(key, hash);
   }
 
-  /**
-   * Slot for `key`, creating it if needed, and marks it used at processing
-   * time `now` (a clock that never goes backwards: earlier values count as
-   * the latest seen). `hash` is hashString(key), or -1 to have it computed.
-   */
-  acquire(key: string, now: number, hash = -1): number {
+  /** Advances processing time to `now`; earlier values are ignored (the clock never goes backwards). */
+  advanceClock(now: number): void {
     if (now > this.clock) this.clock = now;
-    const h = hash === -1 ? hashString(key) : hash;
-    const c = h & (RECENT - 1);
+  }
+
+  /**
+   * Slot for `key`, creating it if needed, and marks it used at the current
+   * processing time (`clock`). `hash` is hashString(key) when the caller has it.
+   */
+  acquire(key: string, hash = hashString(key)): number {
+    const c = hash & RECENT_MASK;
     let slot = this.recentSlot[c];
-    if (slot < 0 || this.recentKey[c] !== key) {
-      slot = this.index.find(key, h);
+    if (this.recentKey[c] !== key) {
+      slot = this.index.find(key, hash);
       if (slot < 0) {
         if (this.freeCount === 0) this.evict(this.leastRecentlyUsed());
         slot = this.freeSlots[--this.freeCount];
-        this.index.insert(key, h, slot);
+        this.index.insert(key, hash, slot);
         this.place[slot] = this.count;
         this.used[this.count++] = slot;
         if (this.clock + this.ttlMs < this.nextExpiry) this.nextExpiry = this.clock + this.ttlMs;
@@ -152,8 +170,11 @@ export class KeySlotTable {
   }
 
   private drop(slot: number): void {
-    const c = this.index.hashOf(slot) & (RECENT - 1);
-    if (this.recentSlot[c] === slot) this.recentSlot[c] = -1;
+    const c = this.index.hashOf(slot) & RECENT_MASK;
+    if (this.recentSlot[c] === slot) {
+      this.recentKey[c] = null;
+      this.recentSlot[c] = -1;
+    }
     this.index.remove(slot);
     const i = this.place[slot];
     const moved = this.used[--this.count];

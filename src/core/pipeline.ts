@@ -163,7 +163,7 @@ export class Pipeline {
       op.expireIdle(now);
       const field = this.operatorKeyField[i];
       const key = s[field] as string;
-      const outcome = op.add(key, s.timestamp, s.amount_cents, now, this.validator.keyHashes[field]);
+      const outcome = op.add(key, this.validator.keyHashes[field], s.timestamp, s.amount_cents);
       if (outcome !== 0) this.emitLate(op, key, outcome);
     }
     if (this.watermark.observe(s.timestamp)) {

@@ -28,28 +28,53 @@ const INT32_MIN = -0x80000000;
 /** `add` returned this: no key slot or slice could be had for the element. */
 export const STATE_FULL = -1;
 
+/** Entries of the newest-slice cache (a power of two), and the mask that picks one from a key hash. */
+const TAIL_CACHE = 8;
+const TAIL_MASK = TAIL_CACHE - 1;
+
 /** Per-query bookkeeping (a handful per operator). */
 class QueryState {
   readonly endGridOffset: number;
+  readonly size: number;
+  readonly slide: number;
+  readonly offset: number;
+  readonly lateness: number;
   readonly result: WindowResult;
   fired = 0;
   updated = 0;
   flushed = 0;
   late = 0;
+  /** The first window end not fired yet, the same for every key: endAfter(watermark + 1) as of the last catch-up; -Infinity before the first ("from the key's oldest slice"). */
+  nextEnd = -Infinity;
+  /** Set by each catch-up that crosses a boundary: the first window end due. */
+  firstDue = 0;
+  /** Set with firstDue: exactly one window of this query is due. */
+  oneDue = false;
 
   constructor(readonly q: WindowQuery, keyField: string) {
+    this.size = q.size;
+    this.slide = q.slide;
+    this.offset = q.offset;
+    this.lateness = q.allowedLateness;
     this.endGridOffset = floorMod(q.offset + q.size, q.slide);
     this.result = createWindowResult(q.name, keyField);
   }
 
   /** Smallest end on this query's window grid that is > t. */
   endAfter(t: number): number {
-    return t - floorMod(t - this.endGridOffset, this.q.slide) + this.q.slide;
+    const r = (t - this.endGridOffset) % this.slide;
+    return t - (r < 0 ? r + this.slide : r) + this.slide;
+  }
+
+  /** Smallest start on this query's window grid that is > t. */
+  startAfter(t: number): number {
+    const r = (t - this.offset) % this.slide;
+    return t - (r < 0 ? r + this.slide : r) + this.slide;
   }
 
   /** End of the last window of this query that contains time `t`. */
   lastEndContaining(t: number): number {
-    return windowStartFor(t, this.q.offset, this.q.slide) + this.q.size;
+    return windowStartFor(t, this.offset, this.slide) + this.size;
   }
 }
 
@@ -60,6 +85,13 @@ class QueryState {
  * and offsets, each event updates exactly one slice, and a window's result is
  * combined from its slices when it fires. State is a preallocated pool of
  * slices linked per key in start order; nothing is allocated per event.
+ *
+ * An element ahead of the watermark whose key's newest slice holds it (the
+ * usual case) is found through a small cache and costs a handful of typed
+ * array updates; windows due are worked out once per boundary for all keys,
+ * and nested windows with one end are combined on one walk. A catch-up left
+ * pending by the caller is done before anything that depends on it (late
+ * elements, new slices or keys, expiry).
  *
  * Per query:
  * - a window [start, end) fires once the watermark reaches end - 1;
@@ -75,6 +107,14 @@ export class SlicedWindowOperator {
   readonly keys: KeySlotTable;
   readonly queries: readonly WindowQuery[];
   private readonly qs: QueryState[];
+  /** The same, smallest size first (windows with one end are nested). */
+  private readonly bySize: QueryState[];
+  /** During a catch-up: indices in bySize of the queries that lead a shared walk (see fireGroup). */
+  private readonly leaders: Int32Array;
+  /** During fireGroup: indices in bySize of the group's queries. */
+  private readonly members: Int32Array;
+  /** Slices starting before this have been freed (see catchUp). */
+  private keptFrom = -Infinity;
   private readonly smallAmount: number;
 
   // Slice pool (struct of arrays); `paneNext` doubles as the free list.
@@ -92,6 +132,15 @@ export class SlicedWindowOperator {
   // Per key slot: its slices, oldest first.
   private readonly keyHead: Int32Array;
   private readonly keyTail: Int32Array;
+  // A direct-mapped cache of recent keys' newest slices, by the low bits of
+  // the key's hash: when tailKey[c] === key and tailFrom[c] <= ts < tailTo[c],
+  // an element at ts goes to slice tailPane[c] of slot tailSlot[c]. Entries
+  // follow setTail, so a valid one (tailKey[c] !== null) is never stale.
+  private readonly tailKey: (string | null)[] = new Array<string | null>(TAIL_CACHE).fill(null);
+  private readonly tailSlot = new Int32Array(TAIL_CACHE);
+  private readonly tailPane = new Int32Array(TAIL_CACHE);
+  private readonly tailFrom = new Float64Array(TAIL_CACHE);
+  private readonly tailTo = new Float64Array(TAIL_CACHE);
 
   private readonly watermark: WatermarkView;
   /** Watermark up to which windows have fired and slices been purged. */
@@ -105,6 +154,9 @@ export class SlicedWindowOperator {
   private listener: WindowListener = () => {};
 
   stateFull = 0;
+  /** Processing time (the key table's clock, as of expireIdle) and the table's lastSeen: a use of a key is `lastSeen[slot] = now`. */
+  private now = -Infinity;
+  private readonly lastSeen: Float64Array;
 
   constructor(o: SlicedWindowOptions, watermark: WatermarkView) {
     if (o.windows.length === 0 || o.windows.length > 30) throw new RangeError(`key ${o.keyField}: between 1 and 30 window queries, got ${o.windows.length}`);
@@ -118,10 +170,14 @@ export class SlicedWindowOperator {
     this.watermark = watermark;
     this.queries = o.windows;
     this.qs = o.windows.map((q) => new QueryState(q, o.keyField));
+    this.bySize = this.qs.slice().sort((a, b) => a.size - b.size);
+    this.leaders = new Int32Array(this.qs.length);
+    this.members = new Int32Array(this.qs.length);
     this.paneLength = pane;
     this.smallAmount = o.smallAmountCents;
     this.keys = new KeySlotTable(o.maxKeys, o.keyTtlMs);
     this.keys.onRemove = (slot, why) => this.flushKey(slot, why);
+    this.lastSeen = this.keys.lastSeen;
 
     const n = o.maxPanes;
     this.paneStart = new Float64Array(n);
@@ -157,52 +213,82 @@ export class SlicedWindowOperator {
   }
 
   /**
-   * Adds one element at event time `ts` under the current watermark. `now` is
-   * processing time, for LRU and TTL; `amount` is an int32 (whole cents);
-   * `keyHash` is hashString(key) when the caller has it.
+   * Adds one element with key `key` (whose hashString is `keyHash`) at event
+   * time `ts` under the current watermark; `amount` is an int32 (whole
+   * cents). Its use of the key is stamped with the processing time last
+   * given to `expireIdle`, for LRU and TTL.
    * Returns 0 when every query took it, a bit mask of the queries for which
    * it was too late (bit i for query i), or STATE_FULL when the slice pool
    * is exhausted by this key alone.
    */
-  add(key: string, ts: number, amount: number, now: number, keyHash = -1): number {
+  add(key: string, keyHash: number, ts: number, amount: number): number {
     const wm = this.watermark.current;
-    // Windows due at a watermark this operator has not caught up with would
-    // fire out of order with this element's late firings: catch up first.
-    // (After a catch-up dueAt lies beyond the watermark, so one test does.)
-    if (wm >= this.dueAt) this.catchUp();
-    // An element ahead of the watermark cannot be late: its last window ends after it.
-    if (ts <= wm) return this.addBehindWatermark(key, ts, amount, now, keyHash, wm);
-    const slot = this.keys.acquire(key, now, keyHash);
-    // Slice lookup and aggregate() inline on purpose: on XS the calls cost as
-    // much as the update itself, and this is the path of almost every swipe.
-    let pane = this.keyTail[slot];
-    const starts = this.paneStart;
-    if (pane < 0 || ts < starts[pane] || ts - starts[pane] >= this.paneLength) {
-      pane = this.paneOf(slot, ts);
-      if (pane < 0) return STATE_FULL;
-    }
+    // An element ahead of the watermark cannot be late (its last window ends
+    // after it), nor be in a window due at it: the fast path needs no
+    // pending catch-up done first (the slow paths do it).
+    if (ts <= wm) return this.addBehindWatermark(key, keyHash, ts, amount, wm);
+    // The path of almost every swipe, inlined on purpose (on XS a call costs
+    // about as much as the update itself): a recent key whose newest slice
+    // holds ts.
+    const c = keyHash & TAIL_MASK;
+    if (this.tailKey[c] !== key || ts < this.tailFrom[c] || ts >= this.tailTo[c]) return this.addAhead(key, keyHash, ts, amount, c);
+    const pane = this.tailPane[c];
+    this.lastSeen[this.tailSlot[c]] = this.now;
     this.paneCount[pane]++;
     this.paneSum[pane] += amount;
-    const min = this.paneMin;
-    if (amount < min[pane]) min[pane] = amount;
-    const max = this.paneMax;
-    if (amount > max[pane]) max[pane] = amount;
+    if (amount < this.paneMin[pane]) this.paneMin[pane] = amount;
+    if (amount > this.paneMax[pane]) this.paneMax[pane] = amount;
     if (amount < this.smallAmount) this.paneSmall[pane]++;
     return 0;
   }
 
+  /**
+   * An element ahead of the watermark that missed the newest-slice cache;
+   * afterwards the cache entry is its key's.
+   */
+  private addAhead(key: string, keyHash: number, ts: number, amount: number, c: number): number {
+    // Slices or keys may be needed: free what a pending catch-up would before
+    // evicting anything (and evict with every due window fired).
+    if (this.watermark.current >= this.dueAt) this.catchUp();
+    let pane: number;
+    if (this.tailKey[c] === key) {
+      // The key's newest slice is cached but does not hold ts: the element is
+      // out of order, or the first of a new slice.
+      const slot = this.tailSlot[c];
+      this.lastSeen[slot] = this.now;
+      pane = ts >= this.tailTo[c] ? this.insertPane(slot, this.tailPane[c], ts - floorMod(ts, this.paneLength)) : this.paneOf(slot, ts);
+      if (pane < 0) return STATE_FULL;
+    } else {
+      const slot = this.keys.acquire(key, keyHash);
+      pane = this.paneOf(slot, ts);
+      if (pane < 0) return STATE_FULL;
+      // The entry goes to this key (setTail keeps it true from now on).
+      const tail = this.keyTail[slot];
+      this.tailKey[c] = key;
+      this.tailSlot[c] = slot;
+      this.tailPane[c] = tail;
+      this.tailFrom[c] = this.paneStart[tail];
+      this.tailTo[c] = this.paneStart[tail] + this.paneLength;
+    }
+    this.aggregate(pane, amount);
+    return 0;
+  }
+
   /** An element at or behind the watermark: late for some queries, maybe re-firing windows of others. */
-  private addBehindWatermark(key: string, ts: number, amount: number, now: number, keyHash: number, wm: number): number {
+  private addBehindWatermark(key: string, keyHash: number, ts: number, amount: number, wm: number): number {
+    // Windows due at a watermark this operator has not caught up with would
+    // fire out of order with this element's late firings: catch up first.
+    if (wm >= this.dueAt) this.catchUp();
     let lateMask = 0;
     for (let i = 0; i < this.qs.length; i++) {
       const q = this.qs[i];
-      if (q.lastEndContaining(ts) - 1 + q.q.allowedLateness <= wm) {
+      if (q.lastEndContaining(ts) - 1 + q.lateness <= wm) {
         lateMask |= 1 << i;
         q.late++;
       }
     }
     if (lateMask === (1 << this.qs.length) - 1) return lateMask;
-    const slot = this.keys.acquire(key, now, keyHash);
+    const slot = this.keys.acquire(key, keyHash);
     const pane = this.paneOf(slot, ts);
     if (pane < 0) return STATE_FULL;
     this.aggregate(pane, amount);
@@ -212,31 +298,22 @@ export class SlicedWindowOperator {
     return lateMask;
   }
 
-  /** The slice of `slot` that holds time `ts` (the key's newest one, usually); -1 when none can be had. */
+  /** The slice of `slot` that holds time `ts` (the key's newest one, usually), created if missing; -1 when none can be had. */
   private paneOf(slot: number, ts: number): number {
-    const pane = this.keyTail[slot];
-    if (pane >= 0) {
-      const d = ts - this.paneStart[pane];
-      if (d >= 0 && d < this.paneLength) return pane;
-    }
-    const paneLength = this.paneLength;
-    let r = ts % paneLength;
-    if (r < 0) r += paneLength;
-    const p = this.paneFor(slot, ts - r);
-    if (p < 0) {
-      this.stateFull++;
-      if (this.keyHead[slot] < 0) this.keys.release(slot);
-    }
-    return p;
+    const tail = this.keyTail[slot];
+    if (tail >= 0 && ts >= this.paneStart[tail] && ts - this.paneStart[tail] < this.paneLength) return tail;
+    const ps = ts - floorMod(ts, this.paneLength);
+    let p = tail;
+    while (p >= 0 && this.paneStart[p] > ps) p = this.panePrev[p];
+    if (p >= 0 && this.paneStart[p] === ps) return p;
+    return this.insertPane(slot, p, ps);
   }
 
   private aggregate(pane: number, amount: number): void {
     this.paneCount[pane]++;
     this.paneSum[pane] += amount;
-    const min = this.paneMin;
-    if (amount < min[pane]) min[pane] = amount;
-    const max = this.paneMax;
-    if (amount > max[pane]) max[pane] = amount;
+    if (amount < this.paneMin[pane]) this.paneMin[pane] = amount;
+    if (amount > this.paneMax[pane]) this.paneMax[pane] = amount;
     if (amount < this.smallAmount) this.paneSmall[pane]++;
   }
 
@@ -244,28 +321,30 @@ export class SlicedWindowOperator {
     for (let i = 0; i < this.qs.length; i++) {
       if (lateMask & (1 << i)) continue;
       const q = this.qs[i];
-      for (let end = q.lastEndContaining(ts); end > ts; end -= q.q.slide) {
+      for (let end = q.lastEndContaining(ts); end > ts; end -= q.slide) {
         if (end - 1 > wm) continue;
-        if (end - 1 + q.q.allowedLateness <= wm) break;
+        if (end - 1 + q.lateness <= wm) break;
         this.emit(slot, q, end, true);
       }
     }
   }
 
-  /** The slice of `slot` starting at `ps`, created in order if missing; -1 when none can be had. */
-  private paneFor(slot: number, ps: number): number {
-    let p = this.keyTail[slot];
-    while (p >= 0 && this.paneStart[p] > ps) p = this.panePrev[p];
-    if (p >= 0 && this.paneStart[p] === ps) return p;
-    // Need a new slice after `p` (or at the head when p < 0).
-    if (this.freePane < 0) {
-      // Pool exhausted: evict least recently used keys other than this one.
-      // Our own list does not change, so `p` stays valid.
-      while (this.freePane < 0) {
-        const victim = this.keys.leastRecentlyUsed(slot);
-        if (victim < 0) return -1;
-        this.keys.evict(victim);
+  /**
+   * A new slice of `slot` starting at `ps`, linked after slice `p` (at the
+   * head when p < 0), which must keep the key's slices in start order.
+   * -1 when none can be had (counted; a key left without slices is freed).
+   */
+  private insertPane(slot: number, p: number, ps: number): number {
+    // Pool exhausted: evict least recently used keys other than this one.
+    // Our own list does not change, so `p` stays valid.
+    while (this.freePane < 0) {
+      const victim = this.keys.leastRecentlyUsed(slot);
+      if (victim < 0) {
+        this.stateFull++;
+        if (this.keyHead[slot] < 0) this.keys.release(slot);
+        return -1;
       }
+      this.keys.evict(victim);
     }
     const q = this.freePane;
     this.freePane = this.paneNext[q];
@@ -282,8 +361,22 @@ export class SlicedWindowOperator {
     if (p >= 0) this.paneNext[p] = q;
     else this.keyHead[slot] = q;
     if (after >= 0) this.panePrev[after] = q;
-    else this.keyTail[slot] = q;
+    else this.setTail(slot, q);
     return q;
+  }
+
+  /** Makes `pane` (or none, -1) the newest slice of `slot`, and keeps the newest-slice cache true. */
+  private setTail(slot: number, pane: number): void {
+    this.keyTail[slot] = pane;
+    const c = this.keys.hashes[slot] & TAIL_MASK;
+    if (this.tailSlot[c] !== slot || this.tailKey[c] === null) return;
+    if (pane < 0) {
+      this.tailKey[c] = null;
+    } else {
+      this.tailPane[c] = pane;
+      this.tailFrom[c] = this.paneStart[pane];
+      this.tailTo[c] = this.paneStart[pane] + this.paneLength;
+    }
   }
 
   /**
@@ -294,37 +387,138 @@ export class SlicedWindowOperator {
   catchUp(): void {
     const wm = this.watermark.current;
     if (!(wm > this.firedTo)) return;
-    const prev = this.firedTo;
     this.firedTo = wm;
     if (wm < this.dueAt) return;
-    // A boundary was crossed: visit every key. At a terminal's rates the live
-    // keys are few; each visit is O(its slices).
-    for (let k = this.keys.size - 1; k >= 0; k--) {
-      const slot = this.keys.slotAt(k);
-      for (let i = 0; i < this.qs.length; i++) this.fireDue(slot, this.qs[i], prev, wm);
-      this.purge(slot, wm);
-      if (this.keyHead[slot] < 0) this.keys.release(slot);
-    }
+    // A boundary was crossed. What is due depends on the watermark alone, so
+    // it is worked out once for all keys: per query, the first window end
+    // due and whether it is the only one; the queries that lead a shared walk
+    // (see fireGroup); and the time before which no query can fire a window
+    // again (slices starting before it are freed).
+    const qs = this.bySize;
+    const nq = qs.length;
+    const leaders = this.leaders;
+    let nLead = 0;
+    let general = false;
+    let keepFrom = Infinity;
     let next = Infinity;
-    if (wm !== Infinity) {
-      for (let i = 0; i < this.qs.length; i++) {
-        const q = this.qs[i];
-        // Next points strictly after wm where this query fires or purges.
-        const fire = q.endAfter(wm + 1) - 1;
-        const purge = q.endAfter(wm + 1 - q.q.allowedLateness) - 1 + q.q.allowedLateness;
-        if (fire < next) next = fire;
-        if (purge < next) next = purge;
+    for (let i = 0; i < nq; i++) {
+      const q = qs[i];
+      const first = q.nextEnd;
+      q.firstDue = first;
+      q.oneDue = first !== -Infinity && first - 1 <= wm && first + q.slide - 1 > wm;
+      if (q.oneDue) {
+        let leads = true;
+        for (let g = 0; g < nLead; g++) if (qs[leaders[g]].firstDue === first) leads = false;
+        if (leads) leaders[nLead++] = i;
+      } else if (first - 1 <= wm) {
+        general = true;
+      }
+      if (wm === Infinity) {
+        q.nextEnd = Infinity;
+      } else {
+        // The first window that may still fire starts at k (its end - 1 +
+        // lateness > wm); the next points after wm where this query fires or
+        // frees slices: the end of the next window - 1, and that of window k
+        // - 1 + lateness.
+        const k = q.startAfter(wm + 1 - q.lateness - q.size);
+        if (k < keepFrom) keepFrom = k;
+        q.nextEnd = q.endAfter(wm + 1);
+        if (q.nextEnd - 1 < next) next = q.nextEnd - 1;
+        if (k + q.size - 1 + q.lateness < next) next = k + q.size - 1 + q.lateness;
+      }
+    }
+    // No slice can start before the last keepFrom (an element whose windows
+    // are all past their lateness is refused): purge only when it moved.
+    const purge = keepFrom > this.keptFrom;
+    if (purge) this.keptFrom = keepFrom;
+    for (let g = 0; g < nLead; g++) this.fireGroup(leaders[g]);
+    if (general || purge) {
+      // At a terminal's rates the live keys are few; each visit is O(the
+      // slices of the windows due), plus the general path's walk.
+      for (let k = this.keys.size - 1; k >= 0; k--) {
+        const slot = this.keys.slotAt(k);
+        if (general) {
+          for (let i = 0; i < nq; i++) {
+            const q = qs[i];
+            if (!q.oneDue && q.firstDue - 1 <= wm) this.fireDue(slot, q, wm);
+          }
+        }
+        if (purge) {
+          this.purgeBefore(slot, keepFrom);
+          if (this.keyHead[slot] < 0) this.keys.release(slot);
+        }
       }
     }
     this.dueAt = next;
   }
 
-  /** Fires windows of query `q` on `slot` with prev < end - 1 <= wm that hold at least one element. */
-  private fireDue(slot: number, q: QueryState, prev: number, wm: number): void {
+  /**
+   * The usual firing, for every key: one window due for query bySize[i],
+   * ending at its firstDue, near the key's newest slices. Combined walking
+   * back from the newest slice; the larger queries with one window due at
+   * the same end (nested windows) are combined on the same walk. Each is
+   * emitted unless empty.
+   */
+  private fireGroup(i: number): void {
+    const qs = this.bySize;
+    const end = qs[i].firstDue;
+    // The group, smallest first, and its window starts: the same for every key.
+    const members = this.members;
+    let nm = 0;
+    for (let j = i; j < qs.length; j++) if (qs[j].oneDue && qs[j].firstDue === end) members[nm++] = j;
+    const starts = this.paneStart;
+    const prevOf = this.panePrev;
+    const counts = this.paneCount;
+    const sums = this.paneSum;
+    const mins = this.paneMin;
+    const maxs = this.paneMax;
+    const smalls = this.paneSmall;
+    const keys = this.keys;
+    const used = keys.used;
+    for (let k = keys.size - 1; k >= 0; k--) {
+      const slot = used[k];
+      let p = this.keyTail[slot];
+      while (p >= 0 && starts[p] >= end) p = prevOf[p];
+      let count = 0;
+      let sum = 0;
+      let min = INT32_MAX;
+      let max = INT32_MIN;
+      let small = 0;
+      for (let m = 0; m < nm; m++) {
+        const q = qs[members[m]];
+        const start = end - q.size;
+        for (; p >= 0 && starts[p] >= start; p = prevOf[p]) {
+          count += counts[p];
+          sum += sums[p];
+          if (mins[p] < min) min = mins[p];
+          if (maxs[p] > max) max = maxs[p];
+          small += smalls[p];
+        }
+        if (count === 0) continue;
+        // As emitFrom does, inlined: this runs for every key at every boundary.
+        const r = q.result;
+        r.key = keys.keys[slot];
+        r.start = start;
+        r.end = end;
+        r.count = count;
+        r.sum = sum;
+        r.min = min;
+        r.max = max;
+        r.small = small;
+        r.update = false;
+        r.evicted = false;
+        q.fired++;
+        this.listener(r);
+      }
+    }
+  }
+
+  /** Fires windows of query `q` on `slot` with q.firstDue <= end <= wm + 1 that hold at least one element (walking from the oldest slice). */
+  private fireDue(slot: number, q: QueryState, wm: number): void {
     let head = this.keyHead[slot];
     if (head < 0) return;
-    const size = q.q.size;
-    let end = prev === -Infinity ? q.endAfter(this.paneStart[head]) : q.endAfter(prev + 1);
+    const size = q.size;
+    let end = q.firstDue === -Infinity ? q.endAfter(this.paneStart[head]) : q.firstDue;
     while (end - 1 <= wm) {
       // Skip to the first slice that can fall in [end - size, end).
       while (head >= 0 && this.paneStart[head] < end - size) head = this.paneNext[head];
@@ -334,30 +528,28 @@ export class SlicedWindowOperator {
         continue;
       }
       this.emitFrom(slot, q, head, end, false, false);
-      end += q.q.slide;
+      end += q.slide;
     }
   }
 
-  /** Frees the key's oldest slices that no query can fire a window with again. */
-  private purge(slot: number, wm: number): void {
+  /** Frees the key's oldest slices, those starting before `keepFrom`. */
+  private purgeBefore(slot: number, keepFrom: number): void {
     let p = this.keyHead[slot];
-    while (p >= 0 && this.purgeable(this.paneStart[p], wm)) {
-      const n = this.paneNext[p];
-      this.freePaneRecord(p);
+    const starts = this.paneStart;
+    if (p < 0 || starts[p] >= keepFrom) return;
+    const next = this.paneNext;
+    let freed = 0;
+    do {
+      const n = next[p];
+      next[p] = this.freePane;
+      this.freePane = p;
+      freed++;
       p = n;
-    }
+    } while (p >= 0 && starts[p] < keepFrom);
+    this.panesInUse -= freed;
     this.keyHead[slot] = p;
     if (p >= 0) this.panePrev[p] = -1;
-    else this.keyTail[slot] = -1;
-  }
-
-  private purgeable(ps: number, wm: number): boolean {
-    // Index loops, not for-of: on XS an array iterator is an allocation.
-    for (let i = 0; i < this.qs.length; i++) {
-      const q = this.qs[i];
-      if (q.lastEndContaining(ps) - 1 + q.q.allowedLateness > wm) return false;
-    }
-    return true;
+    else this.setTail(slot, -1);
   }
 
   private freePaneRecord(p: number): void {
@@ -378,7 +570,7 @@ export class SlicedWindowOperator {
       for (let i = 0; i < this.qs.length; i++) {
         const q = this.qs[i];
         let head = first;
-        const size = q.q.size;
+        const size = q.size;
         let end = q.endAfter(this.paneStart[head]);
         if (wm !== -Infinity) end = Math.max(end, q.endAfter(wm + 1));
         for (;;) {
@@ -389,7 +581,7 @@ export class SlicedWindowOperator {
             continue;
           }
           if (this.emitFrom(slot, q, head, end, false, true)) q.flushed++;
-          end += q.q.slide;
+          end += q.slide;
         }
       }
     }
@@ -400,17 +592,24 @@ export class SlicedWindowOperator {
       p = n;
     }
     this.keyHead[slot] = -1;
-    this.keyTail[slot] = -1;
+    this.setTail(slot, -1);
   }
 
-  /** Flushes and frees keys idle past their TTL. */
+  /**
+   * Processing time has reached `now` (earlier values are ignored): keys idle
+   * past their TTL are flushed and freed, and later adds are stamped `now`.
+   */
   expireIdle(now: number): void {
+    // A key's windows due at the watermark fire as usual, not flagged as
+    // flushed with it: do a pending catch-up first.
+    if (this.watermark.current >= this.dueAt) this.catchUp();
     this.keys.expireIdle(now);
+    this.now = this.keys.clock;
   }
 
   private emit(slot: number, q: QueryState, end: number, lateFire: boolean): void {
     let p = this.keyHead[slot];
-    const start = end - q.q.size;
+    const start = end - q.size;
     while (p >= 0 && this.paneStart[p] < start) p = this.paneNext[p];
     if (p >= 0) this.emitFrom(slot, q, p, end, lateFire, false);
   }
@@ -432,7 +631,7 @@ export class SlicedWindowOperator {
     if (count === 0) return false;
     const r = q.result;
     r.key = this.keys.keys[slot];
-    r.start = end - q.q.size;
+    r.start = end - q.size;
     r.end = end;
     r.count = count;
     r.sum = sum;

@@ -18,7 +18,8 @@ export class StringSlotIndex {
   readonly capacity: number;
   /** Key held by each slot ("" when free). */
   readonly keys: string[];
-  private readonly hashes: Uint32Array;
+  /** hashString of the key held by each slot (read-only for owners). */
+  readonly hashes: Uint32Array;
   /** slot + 1 per bucket, or 0 for an empty bucket */
   private readonly table: Int32Array;
   private readonly mask: number;
