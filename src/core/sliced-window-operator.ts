@@ -34,7 +34,6 @@ const TAIL_MASK = TAIL_CACHE - 1;
 
 /** Per-query bookkeeping (a handful per operator). */
 class QueryState {
-  readonly endGridOffset: number;
   readonly size: number;
   readonly slide: number;
   readonly offset: number;
@@ -56,14 +55,12 @@ class QueryState {
     this.slide = q.slide;
     this.offset = q.offset;
     this.lateness = q.allowedLateness;
-    this.endGridOffset = floorMod(q.offset + q.size, q.slide);
     this.result = createWindowResult(q.name, keyField);
   }
 
-  /** Smallest end on this query's window grid that is > t. */
+  /** Smallest end on this query's window grid that is > t (ends are starts + size). */
   endAfter(t: number): number {
-    const r = (t - this.endGridOffset) % this.slide;
-    return t - (r < 0 ? r + this.slide : r) + this.slide;
+    return this.startAfter(t - this.size) + this.size;
   }
 
   /** Smallest start on this query's window grid that is > t. */
