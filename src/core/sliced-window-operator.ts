@@ -253,7 +253,13 @@ export class SlicedWindowOperator {
       // out of order, or the first of a new slice.
       const slot = this.tailSlot[c];
       this.lastSeen[slot] = this.now;
-      pane = ts >= this.tailTo[c] ? this.insertPane(slot, this.tailPane[c], ts - floorMod(ts, this.paneLength)) : this.paneOf(slot, ts);
+      if (ts >= this.tailTo[c]) {
+        pane = this.insertPane(slot, this.tailPane[c], ts - floorMod(ts, this.paneLength));
+      } else {
+        // Out of order: most often into the slice just before the newest.
+        const before = this.panePrev[this.tailPane[c]];
+        pane = before >= 0 && ts >= this.paneStart[before] && ts - this.paneStart[before] < this.paneLength ? before : this.paneOf(slot, ts);
+      }
       if (pane < 0) return STATE_FULL;
     } else {
       const slot = this.keys.acquire(key, keyHash);
