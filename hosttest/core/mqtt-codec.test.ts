@@ -18,6 +18,7 @@ import {
 import { topicFilterProblem, topicNameProblem } from "../../src/core/mqtt/topic-validation";
 import { decodeUtf8, utf8ByteLength, writeUtf8 } from "../../src/core/mqtt/utf8";
 import { concat } from "./support/bytes";
+import { mqttArbitraries } from "./support/mqtt-arbitraries";
 
 const RUNS = 300;
 
@@ -106,102 +107,11 @@ function encodeErrorCode(f: () => unknown): string {
 
 // ------------------------------------------------------------ arbitraries
 
-const anyCodePoint = fc.string({ unit: "binary", minLength: 1, maxLength: 1 });
-const specialChars = fc.constantFrom("é", "ß", "€", "\u007f", "\u0080", "\u07ff", "\u0800", "\uffff", "\ud7ff", "\ue000", "𝄞", "😀", "\u{10000}", "\u{10ffff}");
-const asciiChars = fc.constantFrom("a", "Z", "0", "-", "_", " ", "$", ".", "~");
-
-/** One code point, never U+0000 and never one of `excluded`. */
-function unit(excluded: string): fc.Arbitrary<string> {
-  return fc
-    .oneof({ weight: 4, arbitrary: asciiChars }, { weight: 2, arbitrary: specialChars }, { weight: 2, arbitrary: anyCodePoint })
-    .filter((c) => c !== "\u0000" && excluded.indexOf(c) === -1);
-}
-
-const text = (maxLength: number) => fc.string({ unit: unit(""), maxLength });
-const topicName = fc.string({ unit: fc.oneof(unit("+#"), fc.constant("/")), minLength: 1, maxLength: 24 });
-const level = fc.string({ unit: unit("+#/"), maxLength: 6 });
-const topicFilter = fc
-  .tuple(fc.array(fc.oneof(level, fc.constant("+")), { maxLength: 5 }), fc.boolean())
-  .map(([levels, multi]) => (multi ? [...levels, "#"] : levels).join("/"))
-  .filter((f) => f.length > 0);
-const binary = fc.oneof(
-  { weight: 5, arbitrary: fc.uint8Array({ maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 100, maxLength: 300 }) },
-);
-const packetId = fc.integer({ min: 1, max: 65535 });
-const qos = fc.constantFrom<QoS>(0, 1, 2);
-
-const connectArb: fc.Arbitrary<MqttPacket> = fc
-  .record({
-    clientId: text(23),
-    cleanSession: fc.boolean(),
-    keepAlive: fc.integer({ min: 0, max: 65535 }),
-    will: fc.option(fc.record({ topic: topicName, payload: binary, qos, retain: fc.boolean() }), { nil: undefined }),
-    username: fc.option(text(16), { nil: undefined }),
-    password: fc.option(binary, { nil: undefined }),
-  })
-  .map((c) => {
-    const p: MqttPacket = {
-      type: "connect",
-      clientId: c.clientId,
-      cleanSession: c.clientId === "" ? true : c.cleanSession,
-      keepAlive: c.keepAlive,
-    };
-    if (c.will !== undefined) p.will = c.will;
-    if (c.username !== undefined) p.username = c.username;
-    if (c.username !== undefined && c.password !== undefined) p.password = c.password;
-    return p;
-  });
-
-const connackArb: fc.Arbitrary<MqttPacket> = fc
-  .record({ sessionPresent: fc.boolean(), returnCode: fc.constantFrom(0, 0, 1, 2, 3, 4, 5) })
-  .map(({ sessionPresent, returnCode }) => ({
-    type: "connack" as const,
-    sessionPresent: returnCode === 0 ? sessionPresent : false,
-    returnCode: returnCode as 0 | 1 | 2 | 3 | 4 | 5,
-  }));
-
-const publishArb: fc.Arbitrary<MqttPacket> = fc
-  .record({ topic: topicName, payload: binary, qos, retain: fc.boolean(), dup: fc.boolean(), packetId })
-  .map((p) =>
-    p.qos === 0
-      ? { type: "publish" as const, topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, dup: false }
-      : { type: "publish" as const, ...p },
-  );
-
-const ackArb = (type: "puback" | "pubrec" | "pubrel" | "pubcomp" | "unsuback"): fc.Arbitrary<MqttPacket> =>
-  packetId.map((id) => ({ type, packetId: id }));
-
-const subscribeArb: fc.Arbitrary<MqttPacket> = fc
-  .record({ packetId, subscriptions: fc.array(fc.record({ topicFilter, qos }), { minLength: 1, maxLength: 6 }) })
-  .map((s) => ({ type: "subscribe" as const, ...s }));
-
-const subackArb: fc.Arbitrary<MqttPacket> = fc
-  .record({ packetId, returnCodes: fc.array(fc.constantFrom<SubackReturnCode>(0, 1, 2, 0x80), { minLength: 1, maxLength: 8 }) })
-  .map((s) => ({ type: "suback" as const, ...s }));
-
-const unsubscribeArb: fc.Arbitrary<MqttPacket> = fc
-  .record({ packetId, topicFilters: fc.array(topicFilter, { minLength: 1, maxLength: 6 }) })
-  .map((s) => ({ type: "unsubscribe" as const, ...s }));
-
-const ARBS: Record<MqttPacket["type"], fc.Arbitrary<MqttPacket>> = {
-  connect: connectArb,
-  connack: connackArb,
-  publish: publishArb,
-  puback: ackArb("puback"),
-  pubrec: ackArb("pubrec"),
-  pubrel: ackArb("pubrel"),
-  pubcomp: ackArb("pubcomp"),
-  subscribe: subscribeArb,
-  suback: subackArb,
-  unsubscribe: unsubscribeArb,
-  unsuback: ackArb("unsuback"),
-  pingreq: fc.constant({ type: "pingreq" }),
-  pingresp: fc.constant({ type: "pingresp" }),
-  disconnect: fc.constant({ type: "disconnect" }),
-};
-
-const anyPacket = fc.oneof(...Object.keys(ARBS).map((k) => ARBS[k as MqttPacket["type"]]));
+const { byType: ARBS, anyPacket } = mqttArbitraries({
+  specialChars: ["é", "ß", "€", "\u007f", "\u0080", "\u07ff", "\u0800", "\uffff", "\ud7ff", "\ue000", "𝄞", "😀", "\u{10000}", "\u{10ffff}"],
+  asciiChars: ["a", "Z", "0", "-", "_", " ", "$", ".", "~"],
+  maxLargeBinary: 300,
+});
 
 // ------------------------------------------------------------------ UTF-8
 

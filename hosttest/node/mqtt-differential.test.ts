@@ -31,8 +31,9 @@ import fc from "fast-check";
 import mqttPacket from "mqtt-packet";
 import { encodePacket } from "../../src/core/mqtt/packet-encoder";
 import { PacketParser } from "../../src/core/mqtt/packet-parser";
-import type { MqttPacket, QoS, SubackReturnCode } from "../../src/core/mqtt/packet-types";
+import type { MqttPacket, SubackReturnCode } from "../../src/core/mqtt/packet-types";
 import { remainingLengthSize } from "../../src/core/mqtt/remaining-length";
+import { mqttArbitraries } from "../core/support/mqtt-arbitraries";
 
 const RUNS = 500;
 
@@ -176,82 +177,11 @@ function theirGenerate(o: Theirs): Uint8Array {
 // ------------------------------------------------------------ arbitraries
 // Spec-valid packets only (see the exclusions in the header comment).
 
-const anyCodePoint = fc.string({ unit: "binary", minLength: 1, maxLength: 1 });
-const specialChars = fc.constantFrom("é", "€", "\u0080", "\u07ff", "\u0800", "\uffff", "\ufffd", "𝄞", "😀", "\u{10ffff}");
-const asciiChars = fc.constantFrom("a", "Z", "0", "-", "_", " ", "$", ".");
-function unit(excluded: string): fc.Arbitrary<string> {
-  return fc
-    .oneof({ weight: 4, arbitrary: asciiChars }, { weight: 2, arbitrary: specialChars }, { weight: 2, arbitrary: anyCodePoint })
-    .filter((c) => c !== "\u0000" && excluded.indexOf(c) === -1);
-}
-const text = (maxLength: number) => fc.string({ unit: unit(""), maxLength });
-const topicName = fc.string({ unit: fc.oneof(unit("+#"), fc.constant("/")), minLength: 1, maxLength: 24 });
-const level = fc.string({ unit: unit("+#/"), maxLength: 6 });
-const topicFilter = fc
-  .tuple(fc.array(fc.oneof(level, fc.constant("+")), { maxLength: 5 }), fc.boolean())
-  .map(([levels, multi]) => (multi ? [...levels, "#"] : levels).join("/"))
-  .filter((f) => f.length > 0);
-const binary = fc.oneof(
-  { weight: 5, arbitrary: fc.uint8Array({ maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 100, maxLength: 20000 }) },
-);
-const packetId = fc.integer({ min: 1, max: 65535 });
-const qos = fc.constantFrom<QoS>(0, 1, 2);
-
-const ARBS: Record<MqttPacket["type"], fc.Arbitrary<MqttPacket>> = {
-  connect: fc
-    .record({
-      clientId: text(23),
-      cleanSession: fc.boolean(),
-      keepAlive: fc.integer({ min: 0, max: 65535 }),
-      will: fc.option(fc.record({ topic: topicName, payload: binary, qos, retain: fc.boolean() }), { nil: undefined }),
-      username: fc.option(text(16), { nil: undefined }),
-      password: fc.option(binary, { nil: undefined }),
-    })
-    .map((c) => {
-      const p: MqttPacket = {
-        type: "connect",
-        clientId: c.clientId,
-        cleanSession: c.clientId === "" ? true : c.cleanSession,
-        keepAlive: c.keepAlive,
-      };
-      if (c.will !== undefined) p.will = c.will;
-      if (c.username !== undefined) p.username = c.username;
-      if (c.username !== undefined && c.password !== undefined) p.password = c.password;
-      return p;
-    }),
-  connack: fc.record({ sessionPresent: fc.boolean(), returnCode: fc.constantFrom(0, 0, 1, 2, 3, 4, 5) }).map((c) => ({
-    type: "connack" as const,
-    sessionPresent: c.returnCode === 0 ? c.sessionPresent : false,
-    returnCode: c.returnCode as 0 | 1 | 2 | 3 | 4 | 5,
-  })),
-  publish: fc
-    .record({ topic: topicName, payload: binary, qos, retain: fc.boolean(), dup: fc.boolean(), packetId })
-    .map((p) =>
-      p.qos === 0
-        ? { type: "publish" as const, topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, dup: false }
-        : { type: "publish" as const, ...p },
-    ),
-  puback: packetId.map((id) => ({ type: "puback" as const, packetId: id })),
-  pubrec: packetId.map((id) => ({ type: "pubrec" as const, packetId: id })),
-  pubrel: packetId.map((id) => ({ type: "pubrel" as const, packetId: id })),
-  pubcomp: packetId.map((id) => ({ type: "pubcomp" as const, packetId: id })),
-  subscribe: fc
-    .record({ packetId, subscriptions: fc.array(fc.record({ topicFilter, qos }), { minLength: 1, maxLength: 6 }) })
-    .map((s) => ({ type: "subscribe" as const, ...s })),
-  suback: fc
-    .record({ packetId, returnCodes: fc.array(fc.constantFrom<SubackReturnCode>(0, 1, 2, 0x80), { minLength: 1, maxLength: 8 }) })
-    .map((s) => ({ type: "suback" as const, ...s })),
-  unsubscribe: fc
-    .record({ packetId, topicFilters: fc.array(topicFilter, { minLength: 1, maxLength: 6 }) })
-    .map((s) => ({ type: "unsubscribe" as const, ...s })),
-  unsuback: packetId.map((id) => ({ type: "unsuback" as const, packetId: id })),
-  pingreq: fc.constant({ type: "pingreq" as const }),
-  pingresp: fc.constant({ type: "pingresp" as const }),
-  disconnect: fc.constant({ type: "disconnect" as const }),
-};
-
-const anyPacket = fc.oneof(...Object.keys(ARBS).map((k) => ARBS[k as MqttPacket["type"]]));
+const { byType: ARBS, anyPacket } = mqttArbitraries({
+  specialChars: ["é", "€", "\u0080", "\u07ff", "\u0800", "\uffff", "\ufffd", "𝄞", "😀", "\u{10ffff}"],
+  asciiChars: ["a", "Z", "0", "-", "_", " ", "$", "."],
+  maxLargeBinary: 20000,
+});
 
 // ------------------------------------------------------------------ tests
 
