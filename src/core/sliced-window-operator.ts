@@ -247,33 +247,29 @@ export class SlicedWindowOperator {
     // Slices or keys may be needed: free what a pending catch-up would before
     // evicting anything (and evict with every due window fired).
     if (this.watermark.current >= this.dueAt) this.catchUp();
-    let pane: number;
     if (this.tailKey[c] === key) {
       // The key's newest slice is cached but does not hold ts: the element is
-      // out of order, or the first of a new slice.
+      // the first of a new slice, or out of order.
       const slot = this.tailSlot[c];
       this.lastSeen[slot] = this.now;
-      if (ts >= this.tailTo[c]) {
-        pane = this.insertPane(slot, this.tailPane[c], ts - floorMod(ts, this.paneLength));
-      } else {
-        // Out of order: most often into the slice just before the newest.
-        const before = this.panePrev[this.tailPane[c]];
-        pane = before >= 0 && ts >= this.paneStart[before] && ts - this.paneStart[before] < this.paneLength ? before : this.paneOf(slot, ts);
+      if (ts >= this.tailTo[c]) return this.insertPane(slot, this.tailPane[c], ts - floorMod(ts, this.paneLength), amount) < 0 ? STATE_FULL : 0;
+      // Most often into the slice just before the newest.
+      const before = this.panePrev[this.tailPane[c]];
+      if (before >= 0 && ts >= this.paneStart[before] && ts - this.paneStart[before] < this.paneLength) {
+        this.aggregate(before, amount);
+        return 0;
       }
-      if (pane < 0) return STATE_FULL;
-    } else {
-      const slot = this.keys.acquire(key, keyHash);
-      pane = this.paneOf(slot, ts);
-      if (pane < 0) return STATE_FULL;
-      // The entry goes to this key (setTail keeps it true from now on).
-      const tail = this.keyTail[slot];
-      this.tailKey[c] = key;
-      this.tailSlot[c] = slot;
-      this.tailPane[c] = tail;
-      this.tailFrom[c] = this.paneStart[tail];
-      this.tailTo[c] = this.paneStart[tail] + this.paneLength;
+      return this.addTo(slot, ts, amount) < 0 ? STATE_FULL : 0;
     }
-    this.aggregate(pane, amount);
+    const slot = this.keys.acquire(key, keyHash);
+    if (this.addTo(slot, ts, amount) < 0) return STATE_FULL;
+    // The entry goes to this key (setTail keeps it true from now on).
+    const tail = this.keyTail[slot];
+    this.tailKey[c] = key;
+    this.tailSlot[c] = slot;
+    this.tailPane[c] = tail;
+    this.tailFrom[c] = this.paneStart[tail];
+    this.tailTo[c] = this.paneStart[tail] + this.paneLength;
     return 0;
   }
 
@@ -292,24 +288,31 @@ export class SlicedWindowOperator {
     }
     if (lateMask === (1 << this.qs.length) - 1) return lateMask;
     const slot = this.keys.acquire(key, keyHash);
-    const pane = this.paneOf(slot, ts);
-    if (pane < 0) return STATE_FULL;
-    this.aggregate(pane, amount);
+    if (this.addTo(slot, ts, amount) < 0) return STATE_FULL;
     // Late but within allowed lateness: re-fire every window of this element
     // whose end has passed and that is not purged yet.
     this.fireLate(slot, ts, wm, lateMask);
     return lateMask;
   }
 
-  /** The slice of `slot` that holds time `ts` (the key's newest one, usually), created if missing; -1 when none can be had. */
-  private paneOf(slot: number, ts: number): number {
-    const tail = this.keyTail[slot];
-    if (tail >= 0 && ts >= this.paneStart[tail] && ts - this.paneStart[tail] < this.paneLength) return tail;
+  /**
+   * Adds the element to the slice of `slot` that holds time `ts` (the key's
+   * newest one, usually), or to a new slice made for it; that slice, or -1
+   * when none can be had.
+   */
+  private addTo(slot: number, ts: number, amount: number): number {
+    let p = this.keyTail[slot];
+    if (p >= 0 && ts >= this.paneStart[p] && ts - this.paneStart[p] < this.paneLength) {
+      this.aggregate(p, amount);
+      return p;
+    }
     const ps = ts - floorMod(ts, this.paneLength);
-    let p = tail;
     while (p >= 0 && this.paneStart[p] > ps) p = this.panePrev[p];
-    if (p >= 0 && this.paneStart[p] === ps) return p;
-    return this.insertPane(slot, p, ps);
+    if (p >= 0 && this.paneStart[p] === ps) {
+      this.aggregate(p, amount);
+      return p;
+    }
+    return this.insertPane(slot, p, ps, amount);
   }
 
   private aggregate(pane: number, amount: number): void {
@@ -333,11 +336,12 @@ export class SlicedWindowOperator {
   }
 
   /**
-   * A new slice of `slot` starting at `ps`, linked after slice `p` (at the
-   * head when p < 0), which must keep the key's slices in start order.
-   * -1 when none can be had (counted; a key left without slices is freed).
+   * A new slice of `slot` starting at `ps`, holding the one element
+   * `amount`, linked after slice `p` (at the head when p < 0), which must
+   * keep the key's slices in start order. -1 when none can be had (counted;
+   * a key left without slices is freed).
    */
-  private insertPane(slot: number, p: number, ps: number): number {
+  private insertPane(slot: number, p: number, ps: number, amount: number): number {
     // Pool exhausted: evict least recently used keys other than this one.
     // Our own list does not change, so `p` stays valid.
     while (this.freePane < 0) {
@@ -353,11 +357,11 @@ export class SlicedWindowOperator {
     this.freePane = this.paneNext[q];
     this.panesInUse++;
     this.paneStart[q] = ps;
-    this.paneCount[q] = 0;
-    this.paneSum[q] = 0;
-    this.paneMin[q] = INT32_MAX;
-    this.paneMax[q] = INT32_MIN;
-    this.paneSmall[q] = 0;
+    this.paneCount[q] = 1;
+    this.paneSum[q] = amount;
+    this.paneMin[q] = amount;
+    this.paneMax[q] = amount;
+    this.paneSmall[q] = amount < this.smallAmount ? 1 : 0;
     const after = p >= 0 ? this.paneNext[p] : this.keyHead[slot];
     this.panePrev[q] = p;
     this.paneNext[q] = after;
