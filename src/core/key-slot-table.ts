@@ -170,7 +170,7 @@ export class KeySlotTable {
   }
 
   private drop(slot: number): void {
-    const c = this.index.hashOf(slot) & RECENT_MASK;
+    const c = this.hashes[slot] & RECENT_MASK;
     if (this.recentSlot[c] === slot) {
       this.recentKey[c] = null;
       this.recentSlot[c] = -1;

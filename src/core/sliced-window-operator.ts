@@ -544,16 +544,11 @@ export class SlicedWindowOperator {
     let p = this.keyHead[slot];
     const starts = this.paneStart;
     if (p < 0 || starts[p] >= keepFrom) return;
-    const next = this.paneNext;
-    let freed = 0;
     do {
-      const n = next[p];
-      next[p] = this.freePane;
-      this.freePane = p;
-      freed++;
+      const n = this.paneNext[p];
+      this.freePaneRecord(p);
       p = n;
     } while (p >= 0 && starts[p] < keepFrom);
-    this.panesInUse -= freed;
     this.keyHead[slot] = p;
     if (p >= 0) this.panePrev[p] = -1;
     else this.setTail(slot, -1);

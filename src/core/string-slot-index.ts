@@ -47,11 +47,6 @@ export class StringSlotIndex {
     }
   }
 
-  /** Hash of the key in `slot`. */
-  hashOf(slot: number): number {
-    return this.hashes[slot];
-  }
-
   /** Maps `key` to the free `slot`; the key must not be present. */
   insert(key: string, hash: number, slot: number): void {
     const h = hash >>> 0;
