@@ -59,6 +59,8 @@ class Terminal {
   readonly proc: ChildProcess;
   ready: { restored: number; resume: number; discardedBytes: number } | null = null;
   last: Progress | null = null;
+  /** Progress lines received so far. */
+  reports = 0;
   done: Progress | null = null;
   error = "";
   stderr = "";
@@ -82,7 +84,10 @@ class Terminal {
       const kind = line.slice(0, sp);
       const body = line.slice(sp + 1);
       if (kind === "READY") this.ready = JSON.parse(body);
-      else if (kind === "P") this.last = JSON.parse(body);
+      else if (kind === "P") {
+        this.last = JSON.parse(body);
+        this.reports++;
+      }
       else if (kind === "DONE") this.done = this.last = JSON.parse(body);
       else if (kind === "ERR") this.error = body;
     });
@@ -200,8 +205,15 @@ describe.skipIf(binary === null)("terminal against mosquitto under faults", () =
           // Hold the link so the terminal surely dies with unacknowledged messages in its journal.
           p.accepting = false;
           p.killAll();
-          const heldFrom = t.last!.seq;
-          await waitFor(() => t.last!.seq > heldFrom && t.last!.held > 0, 5000, () => "the terminal to hold messages while the link is down");
+          // Two progress lines after the cut (~200 ms): the second was written after the
+          // terminal saw its link close, so no PUBACK can lower what it holds any more.
+          // Its seq need not move: the outbox may already be full and refusing.
+          const reportsAtCut = t.reports;
+          await waitFor(
+            () => t.reports >= reportsAtCut + 2 && t.last!.held > 0,
+            5000,
+            () => `the terminal to hold messages while the link is down (last progress ${JSON.stringify(t.last)})`,
+          );
           await t.kill9();
           p.accepting = true;
           terminals.push(new Terminal(journalFile, p.port, SEED + 1));
