@@ -20,6 +20,7 @@ import { FileJournal } from "../../src/host/file-journal";
 import { FaultProxy } from "./support/fault-proxy";
 import { findMosquitto, Mosquitto, MOSQUITTO_MISSING } from "./support/mosquitto";
 import { CHILD_BOUNDS, requestIdFor } from "./support/terminal-child";
+import { sleep, waitFor } from "./support/wait-for";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, "support", "terminal-child.ts");
@@ -32,8 +33,6 @@ const CLIENT_KILL_AT = 4800; // events accepted by the first terminal process
 
 const binary = findMosquitto(); // throws under CI=true when missing
 if (binary === null) console.log(`skipped mosquitto fault suite: ${MOSQUITTO_MISSING}`);
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Progress {
   accepted: number;
@@ -138,14 +137,6 @@ async function subscriber(port: number): Promise<Subscriber> {
   });
   await client.subscribeAsync(`paycard/${TERMINAL}/tx`, { qos: 1 });
   return s;
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: () => string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
-    await sleep(10);
-  }
 }
 
 describe.skipIf(binary === null)("terminal against mosquitto under faults", () => {

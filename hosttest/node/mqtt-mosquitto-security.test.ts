@@ -16,6 +16,7 @@ import { SeededRandom } from "../../src/core/seeded-random";
 import type { NodeTcpTransportOptions } from "../../src/host/node-tcp-transport";
 import { nodeTcpTransportFactory } from "../../src/host/node-tcp-transport";
 import { findMosquitto, findMosquittoTool, Mosquitto, MOSQUITTO_MISSING } from "./support/mosquitto";
+import { sleep, waitFor } from "./support/wait-for";
 
 const binary = findMosquitto(); // throws under CI=true when missing
 const passwd = findMosquittoTool("mosquitto_passwd");
@@ -24,15 +25,6 @@ const openssl = spawnSync("sh", ["-c", "command -v openssl"], { encoding: "utf8"
 if (binary !== null && openssl === "") console.log("skipped the TLS test: openssl not found (Debian package `openssl`)");
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, ms: number, what: () => string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
-    await sleep(10);
-  }
-}
 
 interface Driven {
   session: MqttSession;

@@ -12,6 +12,7 @@ import { MqttSession } from "../../src/core/mqtt/mqtt-session";
 import type { SessionError } from "../../src/core/mqtt/session-error";
 import { SeededRandom } from "../../src/core/seeded-random";
 import { nodeTcpTransportFactory } from "../../src/host/node-tcp-transport";
+import { waitFor } from "./support/wait-for";
 
 const N = 2000;
 const TICK_MS = 5;
@@ -117,14 +118,6 @@ async function observer(port: number, topic: string): Promise<{ client: MqttClie
   client.on("message", (t, payload, packet) => got.push({ topic: t, payload: payload.toString(), retain: packet.retain }));
   await client.subscribeAsync(topic, { qos: 1 });
   return { client, got };
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: () => string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 interface Driven {
