@@ -1,194 +1,22 @@
 // Engine-neutral tests of the MQTT session (src/core/mqtt/mqtt-session.ts),
 // also run inside XS. The session is driven through a scripted in-memory
-// transport whose far end plays the broker with the real codec: it decodes
-// what the session writes and answers CONNACK / PUBACK / SUBACK / PINGRESP; it
-// can fragment its bytes, drop the link, refuse with a CONNACK code, forget
-// the session, accept only part of a write, or send garbage.
+// transport whose far end plays the broker with the real codec
+// (support/scripted-broker.ts): it decodes what the session writes and
+// answers CONNACK / PUBACK / SUBACK / PINGRESP; it can fragment its bytes,
+// drop the link, refuse with a CONNACK code, forget the session, hold PUBACKs
+// back, accept only part of a write, or send garbage.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Backoff } from "../../src/core/mqtt/backoff";
 import type { MqttSessionOptions } from "../../src/core/mqtt/mqtt-session";
 import { MqttSession, MqttSessionState, PUBLISH_INVALID, PUBLISH_NOT_NOW, PUBLISH_SENT_QOS0 } from "../../src/core/mqtt/mqtt-session";
 import { encodePacket } from "../../src/core/mqtt/packet-encoder";
-import { PacketParser } from "../../src/core/mqtt/packet-parser";
-import type { ConnackReturnCode, ConnectPacket, MqttPacket, PublishPacket } from "../../src/core/mqtt/packet-types";
+import type { ConnackReturnCode } from "../../src/core/mqtt/packet-types";
 import type { SessionError } from "../../src/core/mqtt/session-error";
-import type { MqttTransport, TransportHandlers } from "../../src/core/mqtt/transport-port";
 import { SeededRandom } from "../../src/core/seeded-random";
+import { Broker, bytes, Link, text } from "./support/scripted-broker";
 
 // ---------------------------------------------------------------- helpers
-
-function bytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0x7f;
-  return out;
-}
-
-function text(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
-}
-
-/** One end of an in-memory connection; the other end is the FakeBroker. */
-class FakeLink implements MqttTransport {
-  handlers: TransportHandlers | null = null;
-  closed = false;
-  closedBySession = false;
-  readonly parser: PacketParser;
-  constructor(private readonly broker: FakeBroker) {
-    this.parser = new PacketParser({
-      maxPacketSize: 1 << 20,
-      onPacket: (p) => broker.receive(this, p),
-      onError: (code, detail) => broker.parseErrors.push(`${code}: ${detail}`),
-    });
-  }
-  connect(handlers: TransportHandlers): void {
-    this.handlers = handlers;
-    this.broker.links.push(this);
-    if (this.broker.refuseTcp) {
-      this.broker.later(() => this.closeFromBroker("ECONNREFUSED"));
-      return;
-    }
-    if (this.broker.silentTcp) return; // never connects
-    this.broker.later(() => {
-      if (!this.closed) this.handlers!.onConnected();
-    });
-  }
-  write(b: Uint8Array): number {
-    if (this.closed) return 0;
-    let n = b.length;
-    if (this.broker.writeBudget >= 0) {
-      n = Math.min(n, this.broker.writeBudget);
-      // The budget refills at the next pump, like onWritable after an ACK.
-      this.broker.writeBudget -= n;
-      if (n < b.length) this.broker.later(() => {
-        if (!this.closed) {
-          this.broker.writeBudget = this.broker.budgetPerPump;
-          this.handlers!.onWritable();
-        }
-      });
-    }
-    this.broker.bytesFromClient += n;
-    this.parser.feed(b.subarray(0, n));
-    return n;
-  }
-  close(): void {
-    this.closed = true;
-    this.closedBySession = true;
-  }
-  closeFromBroker(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.handlers!.onClosed(reason);
-  }
-}
-
-class FakeBroker {
-  readonly links: FakeLink[] = [];
-  readonly packets: MqttPacket[] = [];
-  readonly publishes: PublishPacket[] = [];
-  readonly connects: ConnectPacket[] = [];
-  readonly parseErrors: string[] = [];
-  private readonly queue: Array<() => void> = [];
-  /** Client ids whose session the broker remembers. */
-  readonly sessions = new Set<string>();
-  connackCode: ConnackReturnCode = 0;
-  keepSessions = true;
-  autoAck = true;
-  answerPings = true;
-  refuseTcp = false;
-  silentTcp = false;
-  /** Largest chunk delivered to the session (0: whole packets). */
-  fragment = 0;
-  /** Bytes the session may write before the next pump (-1: unlimited). */
-  writeBudget = -1;
-  budgetPerPump = -1;
-  bytesFromClient = 0;
-  /** Keep every packet received (off for long runs: a big live heap slows XS's GC). */
-  record = true;
-  /** Ids the broker holds without acknowledging (autoAck off). */
-  readonly unacked: number[] = [];
-  private readonly rnd = new SeededRandom(7);
-
-  get link(): FakeLink | null {
-    const l = this.links[this.links.length - 1];
-    return l !== undefined && !l.closed ? l : null;
-  }
-
-  later(fn: () => void): void {
-    this.queue.push(fn);
-  }
-
-  /** Runs queued deliveries (and what they cause) until none is left. */
-  pump(): void {
-    for (let guard = 0; this.queue.length > 0; guard++) {
-      if (guard > 1_000_000) throw new Error("pump does not settle");
-      this.queue.shift()!();
-    }
-  }
-
-  send(link: FakeLink, packet: MqttPacket): void {
-    this.sendBytes(link, encodePacket(packet));
-  }
-
-  sendBytes(link: FakeLink, b: Uint8Array): void {
-    let i = 0;
-    while (i < b.length) {
-      const n = this.fragment > 0 ? 1 + this.rnd.below(this.fragment) : b.length;
-      const chunk = b.slice(i, i + n);
-      i += n;
-      this.later(() => {
-        if (!link.closed) link.handlers!.onData(chunk);
-      });
-    }
-  }
-
-  receive(link: FakeLink, p: MqttPacket): void {
-    if (this.record) this.packets.push(p);
-    switch (p.type) {
-      case "connect": {
-        this.connects.push(p);
-        if (this.connackCode !== 0) {
-          this.send(link, { type: "connack", sessionPresent: false, returnCode: this.connackCode });
-          return;
-        }
-        const present = !p.cleanSession && this.keepSessions && this.sessions.has(p.clientId);
-        if (p.cleanSession) this.sessions.delete(p.clientId);
-        else this.sessions.add(p.clientId);
-        this.send(link, { type: "connack", sessionPresent: present, returnCode: 0 });
-        return;
-      }
-      case "publish":
-        if (this.record) this.publishes.push(p);
-        if (p.qos === 1) {
-          if (this.autoAck) this.send(link, { type: "puback", packetId: p.packetId! });
-          else this.unacked.push(p.packetId!);
-        }
-        return;
-      case "pingreq":
-        if (this.answerPings) this.send(link, { type: "pingresp" });
-        return;
-      case "subscribe":
-        this.send(link, { type: "suback", packetId: p.packetId, returnCodes: p.subscriptions.map((s) => (s.topicFilter.startsWith("forbidden") ? 0x80 : s.qos)) });
-        return;
-      default:
-        return;
-    }
-  }
-
-  ackAll(): void {
-    const link = this.link;
-    if (link === null) return;
-    for (const id of this.unacked.splice(0)) this.send(link, { type: "puback", packetId: id });
-  }
-
-  /** The network drops the connection: the session hears onClosed. */
-  drop(): void {
-    const l = this.link;
-    if (l !== null) this.later(() => l.closeFromBroker("connection reset"));
-  }
-}
 
 const BASE: MqttSessionOptions = {
   clientId: "term-1",
@@ -201,7 +29,7 @@ const BASE: MqttSessionOptions = {
 
 interface Rig {
   session: MqttSession;
-  broker: FakeBroker;
+  broker: Broker;
   errors: SessionError[];
   acked: number[];
   connected: boolean[];
@@ -211,8 +39,8 @@ interface Rig {
 }
 
 function rig(overrides: Partial<MqttSessionOptions> = {}, seed = 1): Rig {
-  const broker = new FakeBroker();
-  const session = new MqttSession({ ...BASE, ...overrides }, { transport: () => new FakeLink(broker), random: new SeededRandom(seed) });
+  const broker = new Broker(7);
+  const session = new MqttSession({ ...BASE, ...overrides }, { transport: () => new Link(broker), random: new SeededRandom(seed) });
   const r: Rig = {
     session,
     broker,
@@ -275,7 +103,7 @@ describe("MqttSession: connecting", () => {
   });
 
   it("refuses options that can never work, at construction", () => {
-    const ports = { transport: () => new FakeLink(new FakeBroker()), random: new SeededRandom(1) };
+    const ports = { transport: () => new Link(new Broker(7)), random: new SeededRandom(1) };
     expect(() => new MqttSession({ ...BASE, inFlightWindow: 0 }, ports)).toThrow("inFlightWindow");
     expect(() => new MqttSession({ ...BASE, inFlightWindow: 65536 }, ports)).toThrow("inFlightWindow");
     expect(() => new MqttSession({ ...BASE, clientId: "", cleanSession: false }, ports)).toThrow("CONNECT");
@@ -327,19 +155,19 @@ describe("MqttSession: connecting", () => {
 
   it("reports a refused TCP connection as TRANSPORT_CLOSED and retries", () => {
     const r = rig();
-    r.broker.refuseTcp = true;
+    r.broker.down = true;
     r.session.start(r.now);
     r.run(100);
     expect(r.errors[0]!.code).toBe("TRANSPORT_CLOSED");
     expect(r.errors[0]!.message).toContain("ECONNREFUSED");
-    r.broker.refuseTcp = false;
+    r.broker.down = false;
     r.run(5000);
     expect(r.session.state).toBe(MqttSessionState.CONNECTED);
     expect(r.session.counters.transportCloses).toBe(1);
   });
 
   it("survives a transport factory or connect that throws", () => {
-    const broker = new FakeBroker();
+    const broker = new Broker(7);
     let calls = 0;
     const session = new MqttSession(BASE, {
       random: new SeededRandom(3),
@@ -347,7 +175,7 @@ describe("MqttSession: connecting", () => {
         calls++;
         if (calls === 1) throw new Error("no sockets left");
         if (calls === 2) return { connect: () => { throw new Error("boom"); }, write: () => 0, close: () => {} };
-        return new FakeLink(broker);
+        return new Link(broker);
       },
     });
     const errors: string[] = [];
@@ -379,7 +207,7 @@ describe("MqttSession: publishing", () => {
     expect(publishTagged(r, 5)).toBe(PUBLISH_NOT_NOW);
     expect(r.session.inFlightCount).toBe(4);
     r.broker.pump();
-    expect(r.broker.publishes.map((p) => text(p.payload))).toEqual(["seq:1", "seq:2", "seq:3", "seq:4"]);
+    expect(r.broker.publishes.map((p) => p.payload)).toEqual(["seq:1", "seq:2", "seq:3", "seq:4"]);
     expect(r.broker.publishes.map((p) => p.dup)).toEqual([false, false, false, false]);
     r.broker.ackAll();
     r.broker.pump();
@@ -423,7 +251,7 @@ describe("MqttSession: publishing", () => {
     buf[4] = 57;
     r.broker.drop();
     r.run(5000);
-    expect(r.broker.publishes.map((p) => text(p.payload))).toEqual(["seq:1", "seq:1"]);
+    expect(r.broker.publishes.map((p) => p.payload)).toEqual(["seq:1", "seq:1"]);
   });
 
   it("works when every byte from the broker arrives in its own chunk or in random fragments", () => {
@@ -457,8 +285,8 @@ describe("MqttSession: publishing", () => {
     }
     r.run(1000);
     expect(r.broker.parseErrors).toEqual([]);
-    expect(r.broker.publishes.map((p) => text(p.payload))).toHaveLength(40);
-    expect(r.broker.publishes[39]!.payload).toEqual(bytes("seq:40"));
+    expect(r.broker.publishes.map((p) => p.payload)).toHaveLength(40);
+    expect(r.broker.publishes[39]!.payload).toBe("seq:40");
     expect(r.acked).toHaveLength(40);
     expect(r.session.counters.writeStalls).toBeGreaterThan(0);
   });
@@ -482,7 +310,7 @@ describe("MqttSession: reconnecting", () => {
     const resent = r.broker.publishes.slice(3);
     expect(resent.map((p) => p.packetId)).toEqual([1, 2, 3]);
     expect(resent.map((p) => p.dup)).toEqual([true, true, true]);
-    expect(resent.map((p) => text(p.payload))).toEqual(["seq:1", "seq:2", "seq:3"]);
+    expect(resent.map((p) => p.payload)).toEqual(["seq:1", "seq:2", "seq:3"]);
     expect(r.session.counters.retransmits).toBe(3);
     expect(r.session.counters.republished).toBe(0);
     expect(r.session.counters.reconnects).toBe(1);
@@ -503,7 +331,7 @@ describe("MqttSession: reconnecting", () => {
     expect(r.connected).toEqual([false, false]);
     const again = r.broker.publishes.slice(3);
     expect(again.map((p) => p.dup)).toEqual([false, false, false]);
-    expect(again.map((p) => text(p.payload))).toEqual(["seq:1", "seq:2", "seq:3"]);
+    expect(again.map((p) => p.payload)).toEqual(["seq:1", "seq:2", "seq:3"]);
     expect(again.map((p) => p.packetId)).toEqual([4, 5, 6]);
     expect(r.session.counters.republished).toBe(3);
     expect(r.session.counters.retransmits).toBe(0);
@@ -526,7 +354,7 @@ describe("MqttSession: reconnecting", () => {
     expect(r.acked).toEqual([1, 2]);
     publishTagged(r, 3);
     r.broker.pump();
-    expect(r.broker.publishes.map((p) => text(p.payload))).toEqual(["seq:1", "seq:2", "seq:1", "seq:2", "seq:3"]);
+    expect(r.broker.publishes.map((p) => p.payload)).toEqual(["seq:1", "seq:2", "seq:1", "seq:2", "seq:3"]);
   });
 
   it("resubscribes after a reconnect without session, not with one", () => {
@@ -683,7 +511,7 @@ describe("Backoff (full jitter)", () => {
 
   it("the session waits out the backoff between failed attempts", () => {
     const r = rig({ backoff: { baseMs: 1000, capMs: 8000 } }, 99);
-    r.broker.refuseTcp = true;
+    r.broker.down = true;
     r.session.start(r.now);
     const attemptsAt: number[] = [];
     let seen = 0;
@@ -738,7 +566,7 @@ describe("MqttSession: properties", () => {
           }
           const sorted = r.acked.slice().sort((a, b) => a - b);
           for (let t = 1; t <= total; t++) if (sorted[t - 1] !== t) return false;
-          const seen = new Set(r.broker.publishes.map((p) => text(p.payload)));
+          const seen = new Set(r.broker.publishes.map((p) => p.payload));
           return sorted.length === total && seen.size === total && maxInFlight <= window && r.session.counters.internalErrors === 0;
         },
       ),
@@ -749,7 +577,7 @@ describe("MqttSession: properties", () => {
   it("packet ids wrap past 65535 through the session and never collide with ids in flight", () => {
     const r = started({ inFlightWindow: 16 });
     r.broker.autoAck = false;
-    r.broker.record = false;
+    r.broker.keepMessages = false;
     let acks = 0;
     r.session.onPuback(() => acks++);
     // One message stays unacknowledged for the whole run.
