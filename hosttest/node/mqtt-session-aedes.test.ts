@@ -1,7 +1,8 @@
 // Node-only: the real MQTT session (src/core/mqtt/mqtt-session.ts) over the
 // Node TCP transport against an in-process aedes broker, with an MQTT.js
 // client as the observer. No broker mocks. The second and third tests put a
-// loopback TCP proxy between session and broker that cuts the link.
+// loopback TCP proxy (support/fault-proxy.ts) between session and broker
+// that cuts the link.
 import net from "node:net";
 import { Aedes } from "aedes";
 import mqtt from "mqtt";
@@ -12,6 +13,7 @@ import { MqttSession } from "../../src/core/mqtt/mqtt-session";
 import type { SessionError } from "../../src/core/mqtt/session-error";
 import { SeededRandom } from "../../src/core/seeded-random";
 import { nodeTcpTransportFactory } from "../../src/host/node-tcp-transport";
+import { FaultProxy } from "./support/fault-proxy";
 import { waitFor } from "./support/wait-for";
 
 const N = 2000;
@@ -37,79 +39,6 @@ async function startBroker(): Promise<Broker> {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     },
   };
-}
-
-/** Loopback proxy session <-> broker that can cut every link, or cut once the client has sent given byte counts. */
-class Proxy {
-  port = 0;
-  accepting = true;
-  cuts = 0;
-  private readonly server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  private clientBytes = 0;
-  /** Cumulative client->broker byte counts at which to cut, ascending. */
-  private cutAt: number[] = [];
-
-  constructor(private readonly targetPort: number) {
-    this.server = net.createServer((client) => this.accept(client));
-  }
-
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(0, "127.0.0.1", () => resolve());
-    });
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  cutAtBytes(points: number[]): void {
-    this.cutAt = points.slice().sort((a, b) => a - b);
-  }
-
-  /** Abruptly resets every open link (no FIN, no DISCONNECT). */
-  killAll(): void {
-    this.cuts++;
-    for (const s of this.sockets) s.resetAndDestroy();
-    this.sockets.clear();
-  }
-
-  async close(): Promise<void> {
-    this.accepting = false;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private accept(client: net.Socket): void {
-    if (!this.accepting) {
-      client.resetAndDestroy();
-      return;
-    }
-    const upstream = net.connect(this.targetPort, "127.0.0.1");
-    for (const s of [client, upstream]) {
-      this.sockets.add(s);
-      s.on("error", () => {});
-      s.on("close", () => {
-        this.sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    upstream.on("data", (b: Buffer) => client.write(b));
-    client.on("data", (b: Buffer) => {
-      const next = this.cutAt[0];
-      if (next !== undefined && this.clientBytes + b.length >= next) {
-        // Forward up to the cut point (often mid-packet), then reset both sides.
-        const keep = next - this.clientBytes;
-        this.cutAt.shift();
-        this.clientBytes = next;
-        if (keep > 0) upstream.write(b.subarray(0, keep), () => this.killAll());
-        else this.killAll();
-        return;
-      }
-      this.clientBytes += b.length;
-      upstream.write(b);
-    });
-  }
 }
 
 async function observer(port: number, topic: string): Promise<{ client: MqttClient; got: Array<{ topic: string; payload: string; retain: boolean }> }> {
@@ -212,7 +141,7 @@ describe("MqttSession against aedes", () => {
 
   it(`delivers all ${N} messages exactly once after dedup while a proxy cuts the link at random points`, async () => {
     const broker = await startBroker();
-    const proxy = new Proxy(broker.port);
+    const proxy = new FaultProxy(broker.port, { seed: 1 });
     let obs: Awaited<ReturnType<typeof observer>> | null = null;
     let d: Driven | null = null;
     try {
@@ -221,7 +150,7 @@ describe("MqttSession against aedes", () => {
       const rnd = new SeededRandom(2024);
       const points: number[] = [];
       for (let i = 0; i < 5; i++) points.push(2000 + rnd.below(60_000));
-      proxy.cutAtBytes(points);
+      proxy.cutAtClientBytes(points);
       obs = await observer(broker.port, "paycard/+/swipes");
       const o = obs;
       // aedes 1.x answers sessionPresent=1 only for a session with subscriptions
@@ -258,7 +187,7 @@ describe("MqttSession against aedes", () => {
 
   it("the broker publishes the retained Last Will when the link dies abruptly", async () => {
     const broker = await startBroker();
-    const proxy = new Proxy(broker.port);
+    const proxy = new FaultProxy(broker.port, { seed: 1 });
     let obs: Awaited<ReturnType<typeof observer>> | null = null;
     let late: Awaited<ReturnType<typeof observer>> | null = null;
     let d: Driven | null = null;

@@ -3,8 +3,9 @@
  * fragments the byte stream into random pieces, delays some pieces (order
  * kept per direction), and cuts every open link abruptly (RST) at random
  * byte counts in either direction: mid-packet, between a PUBLISH and its
- * PUBACK, anywhere. `killAll()` cuts on demand; `accepting = false` refuses
- * new links. Seeded, so a failing run can be replayed.
+ * PUBACK, anywhere. `cutAtClientBytes()` adds cuts at given client-to-target
+ * byte counts, `killAll()` cuts on demand; `accepting = false` refuses new
+ * links. Seeded, so a failing run can be replayed.
  */
 import net from "node:net";
 import { SeededRandom } from "../../../src/core/seeded-random";
@@ -26,6 +27,8 @@ class Pipe {
   constructor(
     private readonly proxy: FaultProxy,
     private readonly to: net.Socket,
+    /** True for the client-to-target direction. */
+    private readonly fromClient: boolean,
   ) {}
 
   push(b: Buffer): void {
@@ -43,7 +46,7 @@ class Pipe {
       const b = this.queue.shift()!;
       const piece = this.proxy.pieceOf(b);
       if (piece.length < b.length) this.queue.unshift(b.subarray(piece.length));
-      if (!this.proxy.forward(this.to, piece)) {
+      if (!this.proxy.forward(this.to, piece, this.fromClient)) {
         this.queue.length = 0;
         break;
       }
@@ -71,6 +74,8 @@ export class FaultProxy {
   private readonly rnd: SeededRandom;
   private readonly o: Required<Omit<FaultProxyOptions, "cutEveryBytes">> & { cutEveryBytes: { min: number; max: number } | null };
   private nextCutAt = Infinity;
+  private clientBytes = 0;
+  private clientCutAt: number[] = [];
 
   constructor(
     private readonly targetPort: number,
@@ -94,6 +99,11 @@ export class FaultProxy {
       this.server.listen(0, "127.0.0.1", () => resolve());
     });
     this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** Also cuts every link once the clients have sent these many bytes in total (client to target, all links), often mid-packet. */
+  cutAtClientBytes(points: number[]): void {
+    this.clientCutAt = points.slice().sort((a, b) => a - b);
   }
 
   /** Resets every open link at once (no FIN, no DISCONNECT). */
@@ -123,17 +133,25 @@ export class FaultProxy {
   }
 
   /** Writes a piece, or part of it and then cuts; false when the link was cut. */
-  forward(to: net.Socket, piece: Buffer): boolean {
-    if (this.bytesForwarded + piece.length >= this.nextCutAt) {
-      const keep = this.nextCutAt - this.bytesForwarded;
-      this.bytesForwarded = this.nextCutAt;
-      this.scheduleCut();
-      this.randomCuts++;
+  forward(to: net.Socket, piece: Buffer, fromClient: boolean): boolean {
+    const untilRandom = this.nextCutAt - this.bytesForwarded;
+    const planned = this.clientCutAt[0];
+    const untilPlanned = fromClient && planned !== undefined ? planned - this.clientBytes : Infinity;
+    const keep = Math.min(untilRandom, untilPlanned);
+    if (piece.length >= keep) {
+      this.bytesForwarded += keep;
+      if (fromClient) this.clientBytes += keep;
+      if (keep === untilRandom) {
+        this.scheduleCut();
+        this.randomCuts++;
+      }
+      if (keep === untilPlanned) this.clientCutAt.shift();
       if (keep > 0) to.write(piece.subarray(0, keep), () => this.killAll());
       else this.killAll();
       return false;
     }
     this.bytesForwarded += piece.length;
+    if (fromClient) this.clientBytes += piece.length;
     to.write(piece);
     return true;
   }
@@ -170,8 +188,8 @@ export class FaultProxy {
         upstream.destroy();
       });
     }
-    const toClient = new Pipe(this, client);
-    const toUpstream = new Pipe(this, upstream);
+    const toClient = new Pipe(this, client, false);
+    const toUpstream = new Pipe(this, upstream, true);
     upstream.on("data", (b: Buffer) => toClient.push(b));
     client.on("data", (b: Buffer) => toUpstream.push(b));
   }
