@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import dgram from "node:dgram";
 import os from "node:os";
 import path from "node:path";
-import { findSystemBinary } from "./system-binary";
+import { findSystemBinary, terminate } from "./system-binary";
 
 export const CHRONYD_MISSING = "chronyd not found: install the Debian package `chrony`; .ci/run does this in CI";
 
@@ -96,15 +96,7 @@ export class Chrony {
 
   /** SIGTERM, SIGKILL after `graceMs`; then removes the temp dir. */
   async cleanup(graceMs = 3000): Promise<void> {
-    const p = this.proc;
-    if (p !== null && this.running) {
-      p.kill("SIGTERM");
-      const done = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
-      if (!done) {
-        p.kill("SIGKILL");
-        await this.exited;
-      }
-    }
+    if (this.proc !== null) await terminate(this.proc, this.exited, graceMs);
     rmSync(this.dir, { recursive: true, force: true });
   }
 

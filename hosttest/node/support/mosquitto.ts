@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { executable, findSystemBinary } from "./system-binary";
+import { executable, findSystemBinary, terminate } from "./system-binary";
 
 export const MOSQUITTO_MISSING = "mosquitto not found: install the Debian package `mosquitto` (and `mosquitto-clients`); .ci/run does this in CI";
 
@@ -133,14 +133,7 @@ export class Mosquitto {
 
   /** Graceful: SIGTERM (mosquitto saves its persistence file), SIGKILL after `graceMs`. */
   async stop(graceMs = 3000): Promise<void> {
-    const p = this.proc;
-    if (p === null || !this.running) return;
-    p.kill("SIGTERM");
-    const done = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
-    if (!done) {
-      p.kill("SIGKILL");
-      await this.exited;
-    }
+    if (this.proc !== null) await terminate(this.proc, this.exited, graceMs);
   }
 
   /** kill -9: no chance to save anything. */

@@ -2,9 +2,10 @@
  * Finding a system program an integration suite needs (mosquitto, chronyd):
  * the usual Debian locations, then the shell's PATH. Missing, the suite
  * skips with one line naming the Debian package; under CI=true a missing
- * program is an error instead, so CI never skips silently.
+ * program is an error instead, so CI never skips silently. Also: stopping
+ * such a program gracefully.
  */
-import { spawnSync } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 
@@ -33,4 +34,15 @@ export function findSystemBinary(name: string, missingMessage: string): string |
   }
   if (found === null && process.env.CI === "true") throw new Error(missingMessage);
   return found;
+}
+
+/** SIGTERM, then SIGKILL if `exited` has not settled within `graceMs`; resolves once the process is gone. */
+export async function terminate(proc: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill("SIGTERM");
+  const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+  if (!done) {
+    proc.kill("SIGKILL");
+    await exited;
+  }
 }
