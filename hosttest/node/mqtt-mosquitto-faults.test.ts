@@ -82,13 +82,16 @@ class Terminal {
       const sp = line.indexOf(" ");
       const kind = line.slice(0, sp);
       const body = line.slice(sp + 1);
-      if (kind === "READY") this.ready = JSON.parse(body);
-      else if (kind === "P") {
+      if (kind === "READY") {
+        this.ready = JSON.parse(body);
+      } else if (kind === "P") {
         this.last = JSON.parse(body);
         this.reports++;
+      } else if (kind === "DONE") {
+        this.done = this.last = JSON.parse(body);
+      } else if (kind === "ERR") {
+        this.error = body;
       }
-      else if (kind === "DONE") this.done = this.last = JSON.parse(body);
-      else if (kind === "ERR") this.error = body;
     });
     this.proc.stderr!.on("data", (b: Buffer) => {
       this.stderr = (this.stderr + b.toString()).slice(-4000);
