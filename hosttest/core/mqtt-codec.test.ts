@@ -287,6 +287,9 @@ describe("topic validation", () => {
   it("accepts valid names and filters, refuses invalid ones", () => {
     for (const t of ["a", "/", "a/b", "$SYS/x", "a//b", " ", "€/😀"]) expect(topicNameProblem(t)).toBeNull();
     for (const t of ["", "+", "#", "a/+", "a/#", "a+b"]) expect(topicNameProblem(t)).not.toBeNull();
+    // The first wildcard is the one named, whichever kind comes first.
+    expect(topicNameProblem("a/b#/+")).toBe("wildcard '#' in topic name at 3");
+    expect(topicNameProblem("a/+/#")).toBe("wildcard '+' in topic name at 2");
     for (const f of ["a", "#", "+", "+/+", "a/+/b", "a/#", "/#", "+/#", "a//b", "/"]) expect(topicFilterProblem(f)).toBeNull();
     for (const f of ["", "a#", "a/#/b", "#/", "a+", "+a", "a/b+", "##", "++", "a/#b"]) expect(topicFilterProblem(f)).not.toBeNull();
   });

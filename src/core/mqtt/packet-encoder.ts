@@ -47,9 +47,27 @@ export function encodeInto(packet: MqttPacket, target: Uint8Array, offset = 0): 
       `packet needs ${total} bytes, ${target.length - offset} available at offset ${offset}`,
     );
   }
-  // The writer sees exactly the packet's slot, so a measuring bug can
-  // never overwrite the caller's bytes after it.
-  const w = new Writer(target.subarray(offset, offset + total));
+  writeMeasured(packet, body, total, target.subarray(offset, offset + total));
+  return total;
+}
+
+/** Encodes `packet` into a new Uint8Array of exactly its size. */
+export function encodePacket(packet: MqttPacket): Uint8Array {
+  // Validated and measured once (encodeInto would do both again).
+  const body = measureBody(packet);
+  const total = 1 + remainingLengthSize(body) + body;
+  const out = new Uint8Array(total);
+  writeMeasured(packet, body, total, out);
+  return out;
+}
+
+/**
+ * Writes a validated packet of remaining length `body` into `slot`, which
+ * is exactly `total` bytes: the writer sees only the packet's slot, so a
+ * measuring bug can never overwrite the caller's bytes after it.
+ */
+function writeMeasured(packet: MqttPacket, body: number, total: number, slot: Uint8Array): void {
+  const w = new Writer(slot);
   try {
     w.u8(headerByte(packet));
     w.pos += writeRemainingLength(body, w.bytes, w.pos);
@@ -61,14 +79,6 @@ export function encodeInto(packet: MqttPacket, target: Uint8Array, offset = 0): 
   if (w.pos !== total) {
     throw new MqttEncodeError(EncodeErrorCode.LENGTH_MISMATCH, `measured ${total} bytes, wrote ${w.pos}`);
   }
-  return total;
-}
-
-/** Encodes `packet` into a new Uint8Array of exactly its size. */
-export function encodePacket(packet: MqttPacket): Uint8Array {
-  const out = new Uint8Array(encodedLength(packet));
-  encodeInto(packet, out, 0);
-  return out;
 }
 
 const PROTOCOL_NAME = "MQTT";

@@ -12,11 +12,12 @@ const SLASH = 0x2f; // '/'
 /** Topic names are non-empty and contain no wildcard. */
 export function topicNameProblem(topic: string): string | null {
   if (topic.length === 0) return "topic name is empty";
-  for (let i = 0; i < topic.length; i++) {
-    const c = topic.charCodeAt(i);
-    if (c === PLUS || c === HASH) return `wildcard '${topic[i]}' in topic name at ${i}`;
-  }
-  return null;
+  // Two native searches instead of a loop over the characters: this runs for every PUBLISH.
+  const plus = topic.indexOf("+");
+  const hash = topic.indexOf("#");
+  if (plus < 0 && hash < 0) return null;
+  const i = plus < 0 ? hash : hash < 0 ? plus : Math.min(plus, hash);
+  return `wildcard '${topic[i]}' in topic name at ${i}`;
 }
 
 /**

@@ -2,20 +2,22 @@
  * UTF-8 over Uint8Array without TextEncoder/TextDecoder (not available on
  * every engine). Strings are JavaScript UTF-16; surrogate pairs map to 4-byte
  * sequences. Lone surrogates cannot be encoded; malformed input is not
- * decoded (no U+FFFD substitution).
+ * decoded (no U+FFFD substitution). Code units are read with
+ * `charCodeAtFn.call` (see string-scan.ts: no wrapper object per character on XS).
  */
+import { charCodeAtFn } from "../string-scan";
 
 /** Bytes needed to encode `s` as UTF-8, or -1 if `s` holds a lone surrogate. */
 export function utf8ByteLength(s: string): number {
   let n = 0;
   const len = s.length;
   for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAtFn.call(s, i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
     else if (c < 0xd800 || c > 0xdfff) n += 3;
     else if (c <= 0xdbff && i + 1 < len) {
-      const d = s.charCodeAt(i + 1);
+      const d = charCodeAtFn.call(s, i + 1);
       if (d < 0xdc00 || d > 0xdfff) return -1;
       n += 4;
       i++;
@@ -34,14 +36,14 @@ export function writeUtf8(s: string, target: Uint8Array, offset: number): number
   const len = s.length;
   const limit = target.length;
   for (let i = 0; i < len; i++) {
-    let c = s.charCodeAt(i);
+    let c = charCodeAtFn.call(s, i);
     if (c < 0x80) {
       if (p >= limit) throw new RangeError("UTF-8 target too short");
       target[p++] = c;
       continue;
     }
     if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < len ? s.charCodeAt(i + 1) : 0;
+      const d = i + 1 < len ? charCodeAtFn.call(s, i + 1) : 0;
       if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) throw new RangeError(`lone surrogate at index ${i}`);
       c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
       i++;

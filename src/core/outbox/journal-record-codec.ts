@@ -137,6 +137,8 @@ function writeHeaderAndCrc(target: Uint8Array, offset: number, kind: FrameKind, 
   return FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES;
 }
 
+const UNENCODABLE = "journal record cannot be encoded (string or payload too long, or lone surrogate)";
+
 /**
  * Writes the RECORD frame of `r` at `offset`; returns the bytes written
  * (recordFrameSize(r)). Throws RangeError if `r` cannot be encoded (see
@@ -145,7 +147,12 @@ function writeHeaderAndCrc(target: Uint8Array, offset: number, kind: FrameKind, 
  */
 export function writeRecordFrame(r: JournalRecord, target: Uint8Array, offset: number): number {
   const size = recordFrameSize(r);
-  if (size < 0) throw new RangeError("journal record cannot be encoded (string or payload too long, or lone surrogate)");
+  if (size < 0) throw new RangeError(UNENCODABLE);
+  return writeSizedRecordFrame(r, size, target, offset);
+}
+
+/** writeRecordFrame for a record whose frame size (>= 0) is already known. */
+function writeSizedRecordFrame(r: JournalRecord, size: number, target: Uint8Array, offset: number): number {
   if (!isValidId(r.id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${r.id}`);
   if (!isOutboxClass(r.cls)) throw new RangeError(`bad outbox class ${String(r.cls)}`);
   if (offset + size > target.length) throw new RangeError("journal frame target too short");
@@ -175,9 +182,9 @@ export function writeTombstoneFrame(id: number, target: Uint8Array, offset: numb
 /** The RECORD frame of `r` in a new array. */
 export function encodeRecordFrame(r: JournalRecord): Uint8Array {
   const size = recordFrameSize(r);
-  if (size < 0) throw new RangeError("journal record cannot be encoded (string or payload too long, or lone surrogate)");
+  if (size < 0) throw new RangeError(UNENCODABLE);
   const out = new Uint8Array(size);
-  writeRecordFrame(r, out, 0);
+  writeSizedRecordFrame(r, size, out, 0);
   return out;
 }
 
