@@ -164,7 +164,7 @@ function run(plan: Plan): RunResult {
 }
 
 function deliveredIds(broker: Broker): string[] {
-  return broker.delivered.map(requestIdOf);
+  return broker.publishes.map((p) => requestIdOf(p.payload));
 }
 
 function noFaults(events: number, seed = 1): Plan {

@@ -106,11 +106,10 @@ export interface ReceivedPublish {
   packetId: number;
 }
 
-/** Far end: answers with the real codec; `delivered` is what subscribers would get, in order. */
+/** Far end: answers with the real codec; `publishes` is what subscribers would get, in order. */
 export class Broker {
   readonly links: Link[] = [];
-  readonly delivered: string[] = [];
-  /** Every PUBLISH received, in order (delivered holds the payloads alone). */
+  /** Every PUBLISH received, in order. */
   readonly publishes: ReceivedPublish[] = [];
   /** Every packet received, in order. */
   readonly packets: MqttPacket[] = [];
@@ -226,7 +225,6 @@ export class Broker {
       case "publish":
         if (this.keepMessages) {
           const payload = text(p.payload);
-          this.delivered.push(payload);
           this.publishes.push({ topic: p.topic, payload, qos: p.qos, retain: p.retain, dup: p.dup, packetId: p.packetId ?? 0 });
           if (p.retain) this.retained.set(p.topic, payload);
         }
