@@ -4,17 +4,17 @@
 // unsynced/synced/holdover, back-dating).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ClockCorrection } from "../../src/core/clock/clock-correction";
-import { resolveClockDisciplineOptions } from "../../src/core/clock/clock-discipline-options";
-import { ClockModel } from "../../src/core/clock/clock-model";
-import { createFitScratch, fitClockModel } from "../../src/core/clock/clock-model-fit";
+import { ClockCorrection } from "../../src/core/clock/discipline/clock-correction";
+import { resolveClockDisciplineOptions } from "../../src/core/clock/discipline/clock-discipline-options";
+import { ClockModel } from "../../src/core/clock/discipline/clock-model";
+import { createFitScratch, fitClockModel } from "../../src/core/clock/discipline/clock-model-fit";
 import { ClockState, createClockReading } from "../../src/core/clock/clock-reading";
 import type { ClockSample } from "../../src/core/clock/clock-sample";
 import { SampleVerdict } from "../../src/core/clock/clock-sample";
-import { bitCount, ClockSampleWindow } from "../../src/core/clock/clock-sample-window";
-import { DisciplinedClock, MIN_READING_STEP_MS } from "../../src/core/clock/disciplined-clock";
-import { createSelectionScratch, selectTruechimers } from "../../src/core/clock/server-selection";
-import { SeededRandom } from "../../src/core/seeded-random";
+import { bitCount, ClockSampleWindow } from "../../src/core/clock/discipline/clock-sample-window";
+import { DisciplinedClock, MIN_READING_STEP_MS } from "../../src/core/clock/discipline/disciplined-clock";
+import { createSelectionScratch, selectTruechimers } from "../../src/core/clock/discipline/server-selection";
+import { SeededRandom } from "../../src/sim/seeded-random";
 
 const BOOT_UTC = 1772323200000;
 

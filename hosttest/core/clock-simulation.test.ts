@@ -1,12 +1,12 @@
 // Engine-neutral, seeded simulations of the SNTP client and the disciplined
-// clock (hosttest/core/support/ntp-simulation.ts): a monotonic clock off by
+// clock (src/sim/ntp-simulation.ts): a monotonic clock off by
 // ±100 ppm, asymmetric paths with up to 50 ms of queueing each way, loss,
 // spoofed replies, Kiss-o'-Death, a server that steps, an outage (holdover),
 // the 2036 era rollover. Sized to run in a few seconds under XS too.
 import { describe, expect, it } from "vitest";
 import { ClockState } from "../../src/core/clock/clock-reading";
-import type { SimResult, SimScenario } from "./support/ntp-simulation";
-import { runNtpSimulation, threeServers } from "./support/ntp-simulation";
+import type { SimResult, SimScenario } from "../../src/sim/ntp-simulation";
+import { runNtpSimulation, threeServers } from "../../src/sim/ntp-simulation";
 
 function expectSound(r: SimResult): void {
   expect(r.monotonicViolations).toBe(0);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { BurstDetector, DEFAULT_BURST_THRESHOLDS } from "../../src/core/burst-detector";
-import { AmountAnomalyDetector, DEFAULT_AMOUNT_ANOMALY } from "../../src/core/amount-anomaly-detector";
-import { ClockDriftDetector } from "../../src/core/clock-drift-detector";
-import { alertId } from "../../src/core/alert";
-import { createWindowResult } from "../../src/core/window-result";
+import { BurstDetector, DEFAULT_BURST_THRESHOLDS } from "../../src/core/detect/burst-detector";
+import { AmountAnomalyDetector, DEFAULT_AMOUNT_ANOMALY } from "../../src/core/detect/amount-anomaly-detector";
+import { ClockDriftDetector } from "../../src/core/detect/clock-drift-detector";
+import { alertId } from "../../src/core/model/alert";
+import { createWindowResult } from "../../src/core/stream/window-result";
 
 function windowOf(count: number, sum: number, end = 120_000) {
   const r = createWindowResult("burst", "card_hash");

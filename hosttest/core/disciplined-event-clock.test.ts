@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { DisciplinedEventClock } from "../../src/core/app/disciplined-event-clock";
 import { createTimeReading } from "../../src/core/app/event-clock";
-import { DisciplinedClock } from "../../src/core/clock/disciplined-clock";
-import type { SntpClient } from "../../src/core/clock/sntp-client";
+import { DisciplinedClock } from "../../src/core/clock/discipline/disciplined-clock";
+import type { SntpClient } from "../../src/core/clock/sntp/sntp-client";
 
 const BOOT_UTC = 1772323200000;
 

@@ -3,7 +3,7 @@
 // fast-check and src/core imports, and only the matchers the XS harness has.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { crc32, crc32Update } from "../../src/core/outbox/crc32";
+import { crc32, crc32Update } from "../../src/core/lib/crc32";
 import type { JournalRecord } from "../../src/core/outbox/journal-record";
 import {
   DecodedFrame,
@@ -20,7 +20,7 @@ import {
   writeRecordFrame,
 } from "../../src/core/outbox/journal-record-codec";
 import { OutboxClass } from "../../src/core/outbox/outbox-class";
-import { concat } from "./support/bytes";
+import { concat } from "../support/bytes";
 
 const RUNS = 150;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { KeySlotTable } from "../../src/core/key-slot-table";
+import { KeySlotTable } from "../../src/core/stream/key-slot-table";
 
 /** A use of `key` at processing time `now`. */
 function use(t: KeySlotTable, key: string, now: number): number {

@@ -3,22 +3,22 @@
 // and only the matchers the XS harness implements.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { EncodeErrorCode, MqttEncodeError } from "../../src/core/mqtt/encode-error";
-import { encodedLength, encodeInto, encodePacket } from "../../src/core/mqtt/packet-encoder";
-import { MAX_MQTT_PACKET_SIZE, PacketParser } from "../../src/core/mqtt/packet-parser";
-import type { MqttPacket, QoS, SubackReturnCode } from "../../src/core/mqtt/packet-types";
-import { PROTOCOL_ERROR_CODES, ProtocolErrorCode } from "../../src/core/mqtt/protocol-error";
+import { EncodeErrorCode, MqttEncodeError } from "../../src/core/mqtt/codec/encode-error";
+import { encodedLength, encodeInto, encodePacket } from "../../src/core/mqtt/codec/packet-encoder";
+import { MAX_MQTT_PACKET_SIZE, PacketParser } from "../../src/core/mqtt/codec/packet-parser";
+import type { MqttPacket, QoS, SubackReturnCode } from "../../src/core/mqtt/codec/packet-types";
+import { PROTOCOL_ERROR_CODES, ProtocolErrorCode } from "../../src/core/mqtt/codec/protocol-error";
 import {
   MAX_REMAINING_LENGTH,
   RemainingLengthReader,
   RemainingLengthStep,
   remainingLengthSize,
   writeRemainingLength,
-} from "../../src/core/mqtt/remaining-length";
-import { topicFilterProblem, topicNameProblem } from "../../src/core/mqtt/topic-validation";
-import { decodeUtf8, utf8ByteLength, writeUtf8 } from "../../src/core/mqtt/utf8";
-import { concat } from "./support/bytes";
-import { mqttArbitraries } from "./support/mqtt-arbitraries";
+} from "../../src/core/mqtt/codec/remaining-length";
+import { topicFilterProblem, topicNameProblem } from "../../src/core/mqtt/codec/topic-validation";
+import { decodeUtf8, utf8ByteLength, writeUtf8 } from "../../src/core/lib/utf8";
+import { concat } from "../support/bytes";
+import { mqttArbitraries } from "../support/mqtt-arbitraries";
 
 const RUNS = 300;
 

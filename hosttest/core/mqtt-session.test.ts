@@ -7,14 +7,14 @@
 // back, accept only part of a write, or send garbage.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Backoff } from "../../src/core/mqtt/backoff";
-import type { MqttSessionOptions } from "../../src/core/mqtt/mqtt-session";
-import { MqttSession, MqttSessionState, PUBLISH_INVALID, PUBLISH_NOT_NOW, PUBLISH_SENT_QOS0 } from "../../src/core/mqtt/mqtt-session";
-import { encodePacket } from "../../src/core/mqtt/packet-encoder";
-import type { ConnackReturnCode } from "../../src/core/mqtt/packet-types";
-import type { SessionError } from "../../src/core/mqtt/session-error";
-import { SeededRandom } from "../../src/core/seeded-random";
-import { Broker, bytes, Link, text } from "./support/scripted-broker";
+import { Backoff } from "../../src/core/mqtt/session/backoff";
+import type { MqttSessionOptions } from "../../src/core/mqtt/session/mqtt-session";
+import { MqttSession, MqttSessionState, PUBLISH_INVALID, PUBLISH_NOT_NOW, PUBLISH_SENT_QOS0 } from "../../src/core/mqtt/session/mqtt-session";
+import { encodePacket } from "../../src/core/mqtt/codec/packet-encoder";
+import type { ConnackReturnCode } from "../../src/core/mqtt/codec/packet-types";
+import type { SessionError } from "../../src/core/mqtt/session/session-error";
+import { SeededRandom } from "../../src/sim/seeded-random";
+import { Broker, bytes, Link, text } from "../../src/sim/scripted-broker";
 
 // ---------------------------------------------------------------- helpers
 

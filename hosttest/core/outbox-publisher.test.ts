@@ -6,16 +6,16 @@
 // publisher on the same MemoryJournal.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { MqttSessionOptions } from "../../src/core/mqtt/mqtt-session";
-import { MqttSession } from "../../src/core/mqtt/mqtt-session";
-import { OutboxPublisher } from "../../src/core/mqtt/outbox-publisher";
+import type { MqttSessionOptions } from "../../src/core/mqtt/session/mqtt-session";
+import { MqttSession } from "../../src/core/mqtt/session/mqtt-session";
+import { OutboxPublisher } from "../../src/core/app/outbox-publisher";
 import { isAccepted, isBackpressure } from "../../src/core/outbox/enqueue-result";
-import { MemoryJournal } from "../../src/core/outbox/memory-journal";
+import { MemoryJournal } from "../../src/sim/memory-journal";
 import { Outbox } from "../../src/core/outbox/outbox";
 import { OutboxClass } from "../../src/core/outbox/outbox-class";
 import type { OutboxConfig } from "../../src/core/outbox/outbox-config";
-import { SeededRandom } from "../../src/core/seeded-random";
-import { Broker, bytes, Link } from "./support/scripted-broker";
+import { SeededRandom } from "../../src/sim/seeded-random";
+import { Broker, bytes, Link } from "../../src/sim/scripted-broker";
 
 const TOPIC = "paycard/term-1/tx";
 

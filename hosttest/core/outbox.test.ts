@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { EnqueueResult, isAccepted } from "../../src/core/outbox/enqueue-result";
-import { MemoryJournal } from "../../src/core/outbox/memory-journal";
+import { MemoryJournal } from "../../src/sim/memory-journal";
 import { Outbox } from "../../src/core/outbox/outbox";
 import { OutboxClass } from "../../src/core/outbox/outbox-class";
 import type { OutboxConfig } from "../../src/core/outbox/outbox-config";

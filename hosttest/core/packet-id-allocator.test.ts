@@ -1,8 +1,8 @@
 // Engine-neutral tests of the MQTT packet id allocator (also run inside XS).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { MAX_PACKET_ID, PacketIdAllocator } from "../../src/core/mqtt/packet-id-allocator";
-import { SeededRandom } from "../../src/core/seeded-random";
+import { MAX_PACKET_ID, PacketIdAllocator } from "../../src/core/mqtt/session/packet-id-allocator";
+import { SeededRandom } from "../../src/sim/seeded-random";
 
 describe("PacketIdAllocator", () => {
   it("hands out 1, 2, 3 ... 65535, then wraps to 1", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultPipelineConfig, resolvePipelineConfig } from "../../src/core/pipeline-config";
+import { defaultPipelineConfig, resolvePipelineConfig } from "../../src/core/pipeline/pipeline-config";
 
 describe("pipeline config", () => {
   it("defaults follow the reference pipeline: 2 min / 15 s burst windows, 30 s watermark delay, 2 min lateness", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Pipeline, ProcessOutcome, type PipelineSink } from "../../src/core/pipeline";
-import { defaultPipelineConfig, resolvePipelineConfig } from "../../src/core/pipeline-config";
-import { REJECT_REASONS } from "../../src/core/reject-reason";
-import { CollectingSink } from "./support/collecting-sink";
-import { fixedPorts, rawSwipe, T0 } from "./support/swipes";
+import { Pipeline, ProcessOutcome, type PipelineSink } from "../../src/core/pipeline/pipeline";
+import { defaultPipelineConfig, resolvePipelineConfig } from "../../src/core/pipeline/pipeline-config";
+import { REJECT_REASONS } from "../../src/core/model/reject-reason";
+import { CollectingSink } from "../support/collecting-sink";
+import { fixedPorts, rawSwipe, T0 } from "../support/swipes";
 
 function pipeline(over: unknown = {}) {
   const sink = new CollectingSink();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { RequestIdAllocator } from "../../src/core/request-id";
-import { RecentIdSet } from "../../src/core/recent-id-set";
-import { hashString } from "../../src/core/string-hash";
+import { RequestIdAllocator } from "../../src/core/model/request-id";
+import { RecentIdSet } from "../../src/core/stream/recent-id-set";
+import { hashString } from "../../src/core/lib/string-hash";
 
 const rnd = (v: number) => ({ nextUint32: () => v });
 

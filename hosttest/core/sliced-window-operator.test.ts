@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { hashString } from "../../src/core/string-hash";
-import { SlicedWindowOperator, STATE_FULL, type WindowQuery } from "../../src/core/sliced-window-operator";
-import { BoundedOutOfOrdernessWatermark } from "../../src/core/watermark";
-import type { WindowResult } from "../../src/core/window-result";
-import { firingKey, ReferenceWindows, type RefFiring } from "./support/reference-windows";
+import { hashString } from "../../src/core/lib/string-hash";
+import { SlicedWindowOperator, STATE_FULL, type WindowQuery } from "../../src/core/stream/sliced-window-operator";
+import { BoundedOutOfOrdernessWatermark } from "../../src/core/stream/watermark";
+import type { WindowResult } from "../../src/core/stream/window-result";
+import { firingKey, ReferenceWindows, type RefFiring } from "../support/reference-windows";
 
 interface OpOptions { size: number; slide: number; offset: number; allowedLateness: number; maxKeys: number; keyTtlMs: number; maxPanes: number }
 

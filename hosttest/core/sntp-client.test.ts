@@ -6,11 +6,11 @@ import fc from "fast-check";
 import type { DatagramHandlers, DatagramSocket } from "../../src/core/clock/clock-ports";
 import type { ClockSample, ClockSampleSink, SampleVerdict } from "../../src/core/clock/clock-sample";
 import { SampleVerdict as Verdict } from "../../src/core/clock/clock-sample";
-import { readUint32, writeNtpTimestamp, writeUint32 } from "../../src/core/clock/ntp-timestamp";
-import { SntpClient, SntpServerState } from "../../src/core/clock/sntp-client";
-import type { SntpClientOptions } from "../../src/core/clock/sntp-client-options";
-import { KISS_DENY, KISS_RATE } from "../../src/core/clock/sntp-reply-check";
-import { SeededRandom } from "../../src/core/seeded-random";
+import { readUint32, writeNtpTimestamp, writeUint32 } from "../../src/core/clock/sntp/ntp-timestamp";
+import { SntpClient, SntpServerState } from "../../src/core/clock/sntp/sntp-client";
+import type { SntpClientOptions } from "../../src/core/clock/sntp/sntp-client-options";
+import { KISS_DENY, KISS_RATE } from "../../src/core/clock/sntp/sntp-reply-check";
+import { SeededRandom } from "../../src/sim/seeded-random";
 
 const UTC0 = 1772323200000; // UTC at monotonic 0 in these tests
 

@@ -11,10 +11,10 @@ import {
   readUint32,
   writeNtpTimestamp,
   writeUint32,
-} from "../../src/core/clock/ntp-timestamp";
-import { createSntpReply, decodeSntpReply, encodeSntpRequest, NTP_PACKET_SIZE } from "../../src/core/clock/sntp-packet";
-import { createSntpRejectCounts, SNTP_REJECT_REASONS, SntpRejectReason } from "../../src/core/clock/sntp-reject-reason";
-import { checkSntpReply, KISS_DENY, KISS_RATE, KISS_RSTR } from "../../src/core/clock/sntp-reply-check";
+} from "../../src/core/clock/sntp/ntp-timestamp";
+import { createSntpReply, decodeSntpReply, encodeSntpRequest, NTP_PACKET_SIZE } from "../../src/core/clock/sntp/sntp-packet";
+import { createSntpRejectCounts, SNTP_REJECT_REASONS, SntpRejectReason } from "../../src/core/clock/sntp/sntp-reject-reason";
+import { checkSntpReply, KISS_DENY, KISS_RATE, KISS_RSTR } from "../../src/core/clock/sntp/sntp-reply-check";
 
 const NONCE_HI = 0x9e3779b9;
 const NONCE_LO = 0x7f4a7c15;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { StringSlotIndex } from "../../src/core/string-slot-index";
-import { hashString } from "../../src/core/string-hash";
+import { StringSlotIndex } from "../../src/core/lib/string-slot-index";
+import { hashString } from "../../src/core/lib/string-hash";
 
 describe("string slot index", () => {
   it("agrees with a Map under inserts and removals, even when every hash collides", () => {

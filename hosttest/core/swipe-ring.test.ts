@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { SwipeRing } from "../../src/core/swipe-ring";
-import { createEmptySwipe } from "../../src/core/swipe";
+import { SwipeRing } from "../../src/core/stream/swipe-ring";
+import { createEmptySwipe } from "../../src/core/model/swipe";
 
 function swipeAt(i: number) {
   const s = createEmptySwipe();

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createEmptySwipe } from "../../src/core/swipe";
-import { createRejectInfo, DEFAULT_VALIDATION_LIMITS, SwipeValidator } from "../../src/core/swipe-validator";
-import { REJECT_REASONS, RejectReason } from "../../src/core/reject-reason";
-import { looksLikeCardNumber } from "../../src/core/card-number-check";
-import { hashString } from "../../src/core/string-hash";
-import { rawSwipe, T0 } from "./support/swipes";
+import { createEmptySwipe } from "../../src/core/model/swipe";
+import { createRejectInfo, DEFAULT_VALIDATION_LIMITS, SwipeValidator } from "../../src/core/model/swipe-validator";
+import { REJECT_REASONS, RejectReason } from "../../src/core/model/reject-reason";
+import { looksLikeCardNumber } from "../../src/core/model/card-number-check";
+import { hashString } from "../../src/core/lib/string-hash";
+import { rawSwipe, T0 } from "../support/swipes";
 
 function check(input: unknown) {
   const s = createEmptySwipe();

@@ -7,12 +7,12 @@ import type { ClockState, ClockTelemetry, EventClockPort, TimeReading } from "..
 import { SwipeDecision } from "../../src/core/app/swipe-decision";
 import { TerminalApp } from "../../src/core/app/terminal-app";
 import { defaultTerminalConfig, resolveTerminalConfig, type TerminalConfig } from "../../src/core/app/terminal-config";
-import { encodeUtf8 } from "../../src/core/mqtt/utf8";
-import { MemoryJournal } from "../../src/core/outbox/memory-journal";
-import type { Utf8EncoderPort } from "../../src/core/ports";
-import { ConfigError } from "../../src/core/pipeline-config";
-import { Broker, Link } from "./support/scripted-broker";
-import { T0 } from "./support/swipes";
+import { encodeUtf8 } from "../../src/core/lib/utf8";
+import { MemoryJournal } from "../../src/sim/memory-journal";
+import type { Utf8EncoderPort } from "../../src/core/lib/ports";
+import { ConfigError } from "../../src/core/pipeline/pipeline-config";
+import { Broker, Link } from "../../src/sim/scripted-broker";
+import { T0 } from "../support/swipes";
 
 class FakeClock implements EventClockPort {
   mono = 5_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { floorMod, gcd, windowStartFor } from "../../src/core/window-math";
+import { floorMod, gcd, windowStartFor } from "../../src/core/stream/window-math";
 
 describe("window math", () => {
   it("windowStartFor follows Flink's formula for positive times", () => {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { defaultTerminalConfig, resolveTerminalConfig } from "../../src/core/app/terminal-config";
-import { defaultPipelineConfig } from "../../src/core/pipeline-config";
+import { defaultPipelineConfig } from "../../src/core/pipeline/pipeline-config";
 import {
   configBool,
   configInt,

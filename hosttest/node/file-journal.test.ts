@@ -14,7 +14,7 @@ import { encodeRecordFrame, FrameStatus, TOMBSTONE_FRAME_BYTES } from "../../src
 import { Outbox } from "../../src/core/outbox/outbox";
 import { OutboxClass } from "../../src/core/outbox/outbox-class";
 import { FileJournal } from "../../src/host/file-journal";
-import { isIntact, recordFor } from "./support/journal-records";
+import { isIntact, recordFor } from "../support/node/journal-records";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), "paycard-journal-"));
@@ -202,7 +202,7 @@ interface RunLog {
 
 function runChildAndKill(file: string, seed: number, delayMs: number): Promise<RunLog> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "support", "journal-writer.ts"), file, String(seed)], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "..", "support", "node", "journal-writer.ts"), file, String(seed)], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -29,11 +29,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import mqttPacket from "mqtt-packet";
-import { encodePacket } from "../../src/core/mqtt/packet-encoder";
-import { PacketParser } from "../../src/core/mqtt/packet-parser";
-import type { MqttPacket, SubackReturnCode } from "../../src/core/mqtt/packet-types";
-import { remainingLengthSize } from "../../src/core/mqtt/remaining-length";
-import { mqttArbitraries } from "../core/support/mqtt-arbitraries";
+import { encodePacket } from "../../src/core/mqtt/codec/packet-encoder";
+import { PacketParser } from "../../src/core/mqtt/codec/packet-parser";
+import type { MqttPacket, SubackReturnCode } from "../../src/core/mqtt/codec/packet-types";
+import { remainingLengthSize } from "../../src/core/mqtt/codec/remaining-length";
+import { mqttArbitraries } from "../support/mqtt-arbitraries";
 
 const RUNS = 500;
 

@@ -18,11 +18,11 @@
 // PAYCARD_FUZZ_SEED the PRNG seed (default fixed, so CI is reproducible;
 // set it to explore other streams — the seed is printed).
 import { describe, expect, it } from "vitest";
-import { encodedLength, encodePacket } from "../../src/core/mqtt/packet-encoder";
-import { PacketParser } from "../../src/core/mqtt/packet-parser";
-import type { MqttPacket, QoS, SubackReturnCode } from "../../src/core/mqtt/packet-types";
-import { PROTOCOL_ERROR_CODES, ProtocolErrorCode } from "../../src/core/mqtt/protocol-error";
-import { concat } from "../core/support/bytes";
+import { encodedLength, encodePacket } from "../../src/core/mqtt/codec/packet-encoder";
+import { PacketParser } from "../../src/core/mqtt/codec/packet-parser";
+import type { MqttPacket, QoS, SubackReturnCode } from "../../src/core/mqtt/codec/packet-types";
+import { PROTOCOL_ERROR_CODES, ProtocolErrorCode } from "../../src/core/mqtt/codec/protocol-error";
+import { concat } from "../support/bytes";
 
 const RUNS = Number(process.env.PAYCARD_FUZZ_RUNS ?? 100000);
 const SEED = Number(process.env.PAYCARD_FUZZ_SEED ?? 20261125) >>> 0;

@@ -9,14 +9,14 @@ import path from "node:path";
 import mqtt from "mqtt";
 import type { MqttClient } from "mqtt";
 import { describe, expect, it } from "vitest";
-import type { MqttSessionOptions } from "../../src/core/mqtt/mqtt-session";
-import { MqttSession, MqttSessionState } from "../../src/core/mqtt/mqtt-session";
-import type { SessionError } from "../../src/core/mqtt/session-error";
-import { SeededRandom } from "../../src/core/seeded-random";
+import type { MqttSessionOptions } from "../../src/core/mqtt/session/mqtt-session";
+import { MqttSession, MqttSessionState } from "../../src/core/mqtt/session/mqtt-session";
+import type { SessionError } from "../../src/core/mqtt/session/session-error";
+import { SeededRandom } from "../../src/sim/seeded-random";
 import type { NodeTcpTransportOptions } from "../../src/host/node-tcp-transport";
 import { nodeTcpTransportFactory } from "../../src/host/node-tcp-transport";
-import { findMosquitto, findMosquittoTool, Mosquitto, MOSQUITTO_MISSING } from "./support/mosquitto";
-import { sleep, waitFor } from "./support/wait-for";
+import { findMosquitto, findMosquittoTool, Mosquitto, MOSQUITTO_MISSING } from "../../src/host/mosquitto-broker";
+import { sleep, waitFor } from "../support/node/wait-for";
 
 const binary = findMosquitto(); // throws under CI=true when missing
 const passwd = findMosquittoTool("mosquitto_passwd");

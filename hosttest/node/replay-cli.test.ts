@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSwipeRecord, type SwipeRecord } from "../../src/core/swipe-record";
-import { DEFAULT_TRAFFIC, TrafficGenerator } from "../../src/core/traffic-generator";
+import { createSwipeRecord, type SwipeRecord } from "../../src/core/model/swipe-record";
+import { DEFAULT_TRAFFIC, TrafficGenerator } from "../../src/sim/traffic-generator";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cli = path.join(root, "src", "host", "paycard.mjs");

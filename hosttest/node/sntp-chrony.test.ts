@@ -4,14 +4,14 @@
 // clock must sync and agree with the host clock (Date.now) within 5 ms.
 import { describe, expect, it } from "vitest";
 import { ClockState, createClockReading } from "../../src/core/clock/clock-reading";
-import { DisciplinedClock } from "../../src/core/clock/disciplined-clock";
-import { SntpClient } from "../../src/core/clock/sntp-client";
-import { SNTP_REJECT_REASONS } from "../../src/core/clock/sntp-reject-reason";
-import { SeededRandom } from "../../src/core/seeded-random";
+import { DisciplinedClock } from "../../src/core/clock/discipline/disciplined-clock";
+import { SntpClient } from "../../src/core/clock/sntp/sntp-client";
+import { SNTP_REJECT_REASONS } from "../../src/core/clock/sntp/sntp-reject-reason";
+import { SeededRandom } from "../../src/sim/seeded-random";
 import { NodeMonotonicClock } from "../../src/host/node-monotonic-clock";
 import { nodeResolver } from "../../src/host/node-resolver";
 import { nodeUdpSocketFactory } from "../../src/host/node-udp-port";
-import { Chrony, CHRONYD_MISSING, findChronyd } from "./support/chrony";
+import { Chrony, CHRONYD_MISSING, findChronyd } from "../support/node/chrony";
 
 const binary = findChronyd(); // throws under CI=true when missing
 if (binary === null) console.log(`skipped chrony suite: ${CHRONYD_MISSING}`);

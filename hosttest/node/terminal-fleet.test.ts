@@ -13,8 +13,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedBroker } from "../../src/host/embedded-broker";
 import { OsEventClock } from "../../src/host/os-event-clock";
 import { runFleet, type FleetSummary } from "../../src/host/terminal-fleet";
-import { Chrony, CHRONYD_MISSING, findChronyd } from "./support/chrony";
-import { findMosquitto, Mosquitto, MOSQUITTO_MISSING } from "./support/mosquitto";
+import { Chrony, CHRONYD_MISSING, findChronyd } from "../support/node/chrony";
+import { findMosquitto, Mosquitto, MOSQUITTO_MISSING } from "../../src/host/mosquitto-broker";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dirs: string[] = [];

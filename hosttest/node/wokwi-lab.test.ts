@@ -24,7 +24,7 @@ import {
   validateWokwiToml,
   type Diagram,
   type PinConfig,
-} from "./support/wokwi-lab";
+} from "../support/node/wokwi-lab";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const read = (rel: string) => readFileSync(path.join(root, rel), "utf8");
@@ -35,7 +35,7 @@ const scenario = parseMiniYaml(read("hosttest/wokwi/card-test.scenario.yaml"));
 const toml = parseMiniToml(read("wokwi.toml"));
 const pins = Object.fromEntries(PIN_KEYS.map((k) => [k, manifest.config[k]])) as PinConfig;
 
-/** Folders under src/core and src/device that hold .ts modules, as "core", "core/mqtt", ... */
+/** Folders under src/core and src/device that hold .ts modules, as "core/lib", "core/mqtt/codec", ... */
 function sourceDirs(): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
@@ -188,14 +188,14 @@ steps:
     m.config.ssid = "Wokwi-GUEST";
     m.config.brokerPort = "1883";
     delete m.platforms.lin.config.scriptedSwipes;
-    delete m.modules["core/mqtt/*"];
+    delete m.modules["core/mqtt/codec/*"];
     m.modules["*"] = "./build/dist/device/main";
     delete m.creation.main;
     const problems = validateManifest(m, sourceDirs()).join("\n");
     expect(problems).toContain("config.ssid is set");
     expect(problems).toContain(`config.brokerPort must default to 1883, found "1883"`);
     expect(problems).toContain("platforms.lin.config.scriptedSwipes must be true");
-    expect(problems).toContain(`must map "core/mqtt/*": "./build/dist/core/mqtt/*"`);
+    expect(problems).toContain(`must map "core/mqtt/codec/*": "./build/dist/core/mqtt/codec/*"`);
     expect(problems).toContain(`modules "*": "./build/dist/device/main" maps no source folder`);
     expect(problems).toContain(`creation.main must be "device/main"`);
     expect(Object.keys(LAB_CONFIG_DEFAULTS)).toEqual(expect.arrayContaining([...PIN_KEYS]));

@@ -1,5 +1,5 @@
 import Preference from "preference";
-import type { BootCounterPort } from "../core/ports";
+import type { BootCounterPort } from "../core/lib/ports";
 
 const DOMAIN = "paycard"; // NVS: domain and key at most 15 characters
 const KEY = "boot";

@@ -1,5 +1,5 @@
 import type { ResolverPort } from "../core/clock/clock-ports";
-import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/transport-port";
+import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/session/transport-port";
 import { Ecma419TcpTransport } from "./ecma419-tcp-transport";
 import { isDottedIPv4 } from "./net-resolver";
 

@@ -14,7 +14,7 @@
  * what was expected.
  */
 import { resolveTerminalConfig, type TerminalConfig } from "../core/app/terminal-config";
-import { isObject } from "../core/pipeline-config";
+import { isObject } from "../core/pipeline/pipeline-config";
 
 /** Settings of the firmware itself (not the terminal app's). */
 export interface DeviceSettings {

@@ -1,5 +1,5 @@
 import TCP from "embedded:io/socket/tcp";
-import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/transport-port";
+import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/session/transport-port";
 
 export interface Ecma419TcpOptions {
   /** Dotted IPv4 address: the Moddable TCP socket reads `address` only, never a host name (resolve first). */

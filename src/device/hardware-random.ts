@@ -1,4 +1,4 @@
-import type { RandomPort } from "../core/ports";
+import type { RandomPort } from "../core/lib/ports";
 
 /** On the ESP32, Math.random() is the hardware random number generator. */
 export class HardwareRandom implements RandomPort {

@@ -29,13 +29,13 @@
  */
 import config from "mc/config";
 import Timer from "timer";
-import type { Alert } from "../core/alert";
+import type { Alert } from "../core/model/alert";
 import { DisciplinedEventClock } from "../core/app/disciplined-event-clock";
 import { createTimeReading } from "../core/app/event-clock";
 import { SwipeDecision } from "../core/app/swipe-decision";
 import { TerminalApp } from "../core/app/terminal-app";
-import { DisciplinedClock } from "../core/clock/disciplined-clock";
-import { SntpClient } from "../core/clock/sntp-client";
+import { DisciplinedClock } from "../core/clock/discipline/disciplined-clock";
+import { SntpClient } from "../core/clock/sntp/sntp-client";
 import type { JournalRecord } from "../core/outbox/journal-record";
 import { PreferenceBootCounter } from "./boot-counter";
 import { brokerTransportFactory, createBrokerTransportCounters } from "./broker-transport";

@@ -1,4 +1,4 @@
-import type { RandomPort } from "../core/ports";
+import type { RandomPort } from "../core/lib/ports";
 
 /** What a card reader hands the terminal (the app fills terminal, merchant, time). */
 export interface ReaderSwipe {

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { BootCounterPort } from "../core/ports";
+import type { BootCounterPort } from "../core/lib/ports";
 
 /**
  * The boot counter on the host: a small JSON file `{"boot": n}`, written to

@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, readFileSync } from "node:fs";
-import { ConfigError, resolvePipelineConfig, type PipelineConfig } from "../core/pipeline-config";
+import { ConfigError, resolvePipelineConfig, type PipelineConfig } from "../core/pipeline/pipeline-config";
 import { intOption, parseArgs, stringOption, UsageError } from "./cli-args";
 import { LineWriter } from "./line-writer";
 import { replay } from "./replay";
@@ -90,19 +90,19 @@ export async function main(argv: string[]): Promise<number> {
         return await runDeviceBuild(cmd === "build-esp32" ? "esp32" : cmd === "flash" ? "flash" : "lin", rest);
       }
       case "bench-core": {
-        const { runCoreBench } = await import("../../bench/core-bench");
+        const { runCoreBench } = await import("./bench/core-bench");
         return await runCoreBench(rest);
       }
       case "bench-fleet": {
-        const { runFleetBench } = await import("../../bench/fleet-bench");
+        const { runFleetBench } = await import("./bench/fleet-bench");
         return await runFleetBench(rest);
       }
       case "bench-clock": {
-        const { runClockBench } = await import("../../bench/clock-bench");
+        const { runClockBench } = await import("./bench/clock-bench");
         return await runClockBench(rest);
       }
       case "bench-mqtt": {
-        const { runMqttBench } = await import("../../bench/mqtt-bench");
+        const { runMqttBench } = await import("./bench/mqtt-bench");
         return await runMqttBench(rest);
       }
       case undefined:

@@ -1,5 +1,5 @@
-import type { Alert } from "../core/alert";
-import type { InjectedAnomaly, InjectedBurst, TrafficTruth } from "../core/traffic-generator";
+import type { Alert } from "../core/model/alert";
+import type { InjectedAnomaly, InjectedBurst, TrafficTruth } from "../sim/traffic-generator";
 
 export interface DetectionScore {
   injected: number;

@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from "mqtt";
-import type { Alert } from "../core/alert";
+import type { Alert } from "../core/model/alert";
 import { OsEventClock } from "./os-event-clock";
 
 /** What the subscriber saw of one terminal fleet's topics. */

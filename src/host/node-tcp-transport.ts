@@ -10,7 +10,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/transport-port";
+import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/session/transport-port";
 
 export interface NodeTcpTlsOptions {
   ca?: string | Buffer | Array<string | Buffer>;

@@ -1,12 +1,12 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import type { Alert } from "../core/alert";
-import { alertRecord, lateRecord, rejectRecord, windowRecord } from "../core/output-records";
-import { Pipeline, type LateRecord, type PipelineSink, type PipelineStats, type RejectRecord } from "../core/pipeline";
-import type { PipelineConfig } from "../core/pipeline-config";
-import { SeededRandom } from "../core/seeded-random";
-import type { Swipe } from "../core/swipe";
-import type { WindowResult } from "../core/window-result";
+import type { Alert } from "../core/model/alert";
+import { alertRecord, lateRecord, rejectRecord, windowRecord } from "../core/pipeline/output-records";
+import { Pipeline, type LateRecord, type PipelineSink, type PipelineStats, type RejectRecord } from "../core/pipeline/pipeline";
+import type { PipelineConfig } from "../core/pipeline/pipeline-config";
+import { SeededRandom } from "../sim/seeded-random";
+import type { Swipe } from "../core/model/swipe";
+import type { WindowResult } from "../core/stream/window-result";
 import type { LineWriter } from "./line-writer";
 
 export interface ReplayOptions {

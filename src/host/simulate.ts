@@ -1,10 +1,10 @@
-import type { Alert } from "../core/alert";
-import { Pipeline, type LateRecord, type PipelineSink, type RejectRecord } from "../core/pipeline";
-import { createSwipeRecord } from "../core/swipe-record";
-import { SeededRandom } from "../core/seeded-random";
-import { DEFAULT_TRAFFIC, TrafficGenerator } from "../core/traffic-generator";
-import type { Swipe } from "../core/swipe";
-import type { WindowResult } from "../core/window-result";
+import type { Alert } from "../core/model/alert";
+import { Pipeline, type LateRecord, type PipelineSink, type RejectRecord } from "../core/pipeline/pipeline";
+import { createSwipeRecord } from "../core/model/swipe-record";
+import { SeededRandom } from "../sim/seeded-random";
+import { DEFAULT_TRAFFIC, TrafficGenerator } from "../sim/traffic-generator";
+import type { Swipe } from "../core/model/swipe";
+import type { WindowResult } from "../core/stream/window-result";
 import { intOption, numberOption, parseArgs } from "./cli-args";
 import { loadConfig } from "./cli";
 import { DetectionScorer, type DetectionScore } from "./detection-score";

@@ -1,8 +1,8 @@
 import { DisciplinedEventClock } from "../core/app/disciplined-event-clock";
 import type { EventClockPort } from "../core/app/event-clock";
-import { DisciplinedClock } from "../core/clock/disciplined-clock";
-import { SntpClient } from "../core/clock/sntp-client";
-import { SeededRandom } from "../core/seeded-random";
+import { DisciplinedClock } from "../core/clock/discipline/disciplined-clock";
+import { SntpClient } from "../core/clock/sntp/sntp-client";
+import { SeededRandom } from "../sim/seeded-random";
 import { UsageError } from "./cli-args";
 import { NodeMonotonicClock } from "./node-monotonic-clock";
 import { nodeResolver } from "./node-resolver";

@@ -4,9 +4,9 @@ import { createTimeReading, type EventClockPort } from "../core/app/event-clock"
 import { SwipeDecision } from "../core/app/swipe-decision";
 import { TerminalApp } from "../core/app/terminal-app";
 import { resolveTerminalConfig, type TerminalConfig } from "../core/app/terminal-config";
-import { SeededRandom } from "../core/seeded-random";
-import { createSwipeRecord, type SwipeRecord } from "../core/swipe-record";
-import { DEFAULT_TRAFFIC, TrafficGenerator, type InjectedAnomaly, type InjectedBurst, type TrafficTruth } from "../core/traffic-generator";
+import { SeededRandom } from "../sim/seeded-random";
+import { createSwipeRecord, type SwipeRecord } from "../core/model/swipe-record";
+import { DEFAULT_TRAFFIC, TrafficGenerator, type InjectedAnomaly, type InjectedBurst, type TrafficTruth } from "../sim/traffic-generator";
 import { FileBootCounter } from "./boot-counter-file";
 import { DetectionScorer, type DetectionScore } from "./detection-score";
 import { FileJournal } from "./file-journal";

@@ -1,7 +1,7 @@
 import type { MonotonicClockPort } from "../clock/clock-ports";
 import { createClockReading } from "../clock/clock-reading";
-import type { DisciplinedClock } from "../clock/disciplined-clock";
-import type { SntpClient } from "../clock/sntp-client";
+import type { DisciplinedClock } from "../clock/discipline/disciplined-clock";
+import type { SntpClient } from "../clock/sntp/sntp-client";
 import type { ClockTelemetry, EventClockPort, TimeReading } from "./event-clock";
 
 /**

@@ -1,7 +1,7 @@
-import type { Alert } from "../alert";
-import { alertRecord, lateRecord, rejectRecord } from "../output-records";
-import type { LateRecord, RejectRecord } from "../pipeline";
-import type { Swipe } from "../swipe";
+import type { Alert } from "../model/alert";
+import { alertRecord, lateRecord, rejectRecord } from "../pipeline/output-records";
+import type { LateRecord, RejectRecord } from "../pipeline/pipeline";
+import type { Swipe } from "../model/swipe";
 import type { ClockState } from "./event-clock";
 
 /**

@@ -1,5 +1,5 @@
 import { checkOutboxConfig, DEFAULT_OUTBOX_CONFIG, type OutboxConfig } from "../outbox/outbox-config";
-import { ConfigError, isObject, mergeSettings, resolvePipelineConfig, type PipelineConfig } from "../pipeline-config";
+import { ConfigError, isObject, mergeSettings, resolvePipelineConfig, type PipelineConfig } from "../pipeline/pipeline-config";
 
 /** Where the terminal publishes, and how it holds its MQTT session. */
 export interface BrokerSettings {

@@ -1,5 +1,5 @@
-import { decodeUtf8, utf8ByteLength, writeUtf8 } from "../mqtt/utf8";
-import { crc32 } from "./crc32";
+import { decodeUtf8, utf8ByteLength, writeUtf8 } from "../lib/utf8";
+import { crc32 } from "../lib/crc32";
 import type { JournalRecord } from "./journal-record";
 import { isOutboxClass } from "./outbox-class";
 

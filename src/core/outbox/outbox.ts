@@ -1,5 +1,5 @@
-import { utf8ByteLength } from "../mqtt/utf8";
-import { topicNameProblem } from "../mqtt/topic-validation";
+import { utf8ByteLength } from "../lib/utf8";
+import { topicNameProblem } from "../mqtt/codec/topic-validation";
 import { EnqueueResult } from "./enqueue-result";
 import type { JournalPort } from "./journal-port";
 import type { JournalRecord } from "./journal-record";

@@ -1,0 +1,236 @@
+import type { JournalRecord } from "../outbox/journal-record";
+import type { Outbox } from "../outbox/outbox";
+import type { MqttSession } from "../mqtt/session/mqtt-session";
+import { PUBLISH_INVALID, PUBLISH_NOT_NOW } from "../mqtt/session/mqtt-session";
+import type { SessionError } from "../mqtt/session/session-error";
+
+export interface OutboxPublisherCounters {
+  /** Messages handed to the session (first sends and, after a restart, restored ones). */
+  published: number;
+  /** Of those, messages restored from the journal or requeued (possibly sent before). */
+  republishedFromOutbox: number;
+  /** PUBACKs that acknowledged an outbox message. */
+  acknowledged: number;
+  /** PUBACKs whose tag was not in flight in the outbox (counted, ignored). */
+  unknownAcks: number;
+  /** Links lost (onDisconnected). */
+  disconnects: number;
+  /** CONNACKs seen (onConnected). */
+  connects: number;
+  /** Messages requeued because their session was replaced. */
+  requeued: number;
+  /** Messages the session refused for good (parked, never dropped). */
+  invalid: number;
+  /** pump() calls that found the session unable to take more while messages were queued. */
+  stalls: number;
+  /** Errors reported by the session, by code. */
+  sessionErrors: Record<string, number>;
+}
+
+export interface OutboxPublisherOptions {
+  /** Retain flag of every PUBLISH (default false). */
+  retain?: boolean;
+  /** Called for every session error after counting it (optional). */
+  onError?: (error: SessionError) => void;
+  /** Called after each acknowledged message with the record (optional). */
+  onAcknowledged?: (record: JournalRecord) => void;
+  /** Called on every CONNACK, before the outbox is pumped (optional): e.g. to publish a retained status first. */
+  onConnected?: () => void;
+  /** Called when the link is lost (optional). */
+  onDisconnected?: () => void;
+  /**
+   * Group commit (optional): the highest outbox id whose journal write is
+   * durable. Messages above it stay queued until it moves, so nothing leaves
+   * the terminal before it is safely stored. Default: no limit.
+   */
+  durableThrough?: () => number;
+}
+
+/**
+ * Glue between the bounded, journaled Outbox and the MQTT session.
+ * Engine-neutral and timer-free: call `pump()` from the host's tick (the
+ * publisher also pumps by itself on every CONNACK and PUBACK).
+ *
+ * Who owns retransmission (the one rule that keeps a message from being
+ * lost or multiplied):
+ * - While one MqttSession object lives, the SESSION owns retransmission.
+ *   It keeps a copy of every unacknowledged QoS 1 message across reconnects
+ *   and sends it again after CONNACK (same id with DUP=1 when the broker kept
+ *   the session, a new packet otherwise). The outbox keeps the same message
+ *   in flight (and in the journal) until the PUBACK comes back with the
+ *   message's outbox id as tag. So on a disconnect the publisher does NOT
+ *   call `outbox.requeueInFlight()`: that would hand the outbox's copy to
+ *   the session a second time while the session resends its own, i.e. send
+ *   every in-flight message twice after every cut.
+ * - The OUTBOX (with its journal) owns durability across the session's
+ *   lifetime: after a restart `outbox.restore()` queues every journaled,
+ *   unacknowledged message again, and a fresh session publishes it as a new
+ *   packet. When a publisher is built over an outbox that still has messages
+ *   in flight (a previous session object was dropped together with its
+ *   copies), it calls `requeueInFlight()` once, at construction, since no
+ *   session holds them any more; `replaceSession` does the same.
+ * Invariant (checked by `consistent()`): every message the outbox has in
+ * flight is held by the session (or parked, see below), so
+ * `outbox.inFlight === session.inFlightCount + parked`, given that the
+ * publisher is the only user of the session's QoS 1 publishing.
+ *
+ * A message the session refuses for good (PUBLISH_INVALID: larger than the
+ * session's maxPacketSize) is never dropped: it is taken off the queue so it
+ * does not block the others, stays in flight in the outbox and in the
+ * journal, and is counted in `invalid` (see `parkedIds`). Size the outbox's
+ * byte bound below the session's packet limit and this cannot happen.
+ *
+ * Consumers deduplicate on the event's request id: after a cut or a restart
+ * a message may arrive more than once, never zero times.
+ */
+export class OutboxPublisher {
+  readonly counters: OutboxPublisherCounters = {
+    published: 0,
+    republishedFromOutbox: 0,
+    acknowledged: 0,
+    unknownAcks: 0,
+    disconnects: 0,
+    connects: 0,
+    requeued: 0,
+    invalid: 0,
+    stalls: 0,
+    sessionErrors: {},
+  };
+
+  private readonly outbox: Outbox;
+  private session: MqttSession;
+  private readonly retain: boolean;
+  private readonly errorCb: ((error: SessionError) => void) | undefined;
+  private readonly ackCb: ((record: JournalRecord) => void) | undefined;
+  private readonly connectedCb: (() => void) | undefined;
+  private readonly disconnectedCb: (() => void) | undefined;
+  private readonly durableThrough: (() => number) | undefined;
+  /** Outbox ids the session refused for good; in flight in the outbox, not in the session. */
+  private readonly parked: number[] = [];
+  /** Records in flight, by outbox id, for onAcknowledged. */
+  private readonly inFlight = new Map<number, JournalRecord>();
+  private pumping = false;
+
+  /**
+   * Takes over the session's onPuback, onConnected, onDisconnected and
+   * onError callbacks. The outbox must already be restored.
+   */
+  constructor(outbox: Outbox, session: MqttSession, options: OutboxPublisherOptions = {}) {
+    this.outbox = outbox;
+    this.session = session;
+    this.retain = options.retain ?? false;
+    this.errorCb = options.onError;
+    this.ackCb = options.onAcknowledged;
+    this.connectedCb = options.onConnected;
+    this.disconnectedCb = options.onDisconnected;
+    this.durableThrough = options.durableThrough;
+    this.adoptOrphans();
+    this.attach(session);
+  }
+
+  /** Messages the session refused for good (still in the outbox and the journal). */
+  get parkedIds(): readonly number[] {
+    return this.parked;
+  }
+
+  /**
+   * Moves queued messages into the session while it can take them.
+   * Returns how many were handed over.
+   */
+  pump(): number {
+    if (this.pumping) return 0; // a PUBACK inside publish() re-enters: the outer loop goes on
+    this.pumping = true;
+    let n = 0;
+    try {
+      const s = this.session;
+      const o = this.outbox;
+      const limit = this.durableThrough === undefined ? Infinity : this.durableThrough();
+      for (;;) {
+        const head = o.peek();
+        if (head === null || head.id > limit) break;
+        if (!s.canSend()) {
+          this.counters.stalls++;
+          break;
+        }
+        const r = s.publish(head.topic, head.payload, 1, this.retain, head.id);
+        if (r === PUBLISH_NOT_NOW) {
+          this.counters.stalls++;
+          break;
+        }
+        // Accepted or refused for good: either way it leaves the queue now.
+        const taken = o.next();
+        if (taken === null || taken.id !== head.id) throw new Error(`outbox gave ${taken?.id} after peeking ${head.id}`);
+        if (r === PUBLISH_INVALID) {
+          this.parked.push(taken.id);
+          this.counters.invalid++;
+          continue;
+        }
+        this.inFlight.set(taken.id, taken);
+        this.counters.published++;
+        if (o.lastAttempts > 1) this.counters.republishedFromOutbox++;
+        n++;
+      }
+    } finally {
+      this.pumping = false;
+    }
+    return n;
+  }
+
+  /**
+   * True when every message the outbox has in flight is held by the session
+   * or parked: nothing can be forgotten between the two.
+   */
+  consistent(): boolean {
+    return this.outbox.inFlight === this.session.inFlightCount + this.parked.length && this.inFlight.size === this.session.inFlightCount;
+  }
+
+  /**
+   * Switches to a new session object (the old one and its copies are
+   * dropped: stop it first). Messages in flight go back to the front of the
+   * outbox's queues, to be published by the new session.
+   */
+  replaceSession(session: MqttSession): void {
+    this.session = session;
+    this.inFlight.clear();
+    this.parked.length = 0;
+    this.adoptOrphans();
+    this.attach(session);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private adoptOrphans(): void {
+    if (this.outbox.inFlight > 0) this.counters.requeued += this.outbox.requeueInFlight();
+  }
+
+  private attach(session: MqttSession): void {
+    session.onPuback((tag) => {
+      if (session !== this.session) return;
+      const record = this.inFlight.get(tag);
+      if (!this.outbox.acknowledge(tag)) {
+        this.counters.unknownAcks++;
+      } else {
+        this.counters.acknowledged++;
+        this.inFlight.delete(tag);
+        if (this.ackCb !== undefined && record !== undefined) this.ackCb(record);
+      }
+      this.pump();
+    });
+    session.onConnected(() => {
+      if (session !== this.session) return;
+      this.counters.connects++;
+      if (this.connectedCb !== undefined) this.connectedCb();
+      this.pump();
+    });
+    session.onDisconnected(() => {
+      if (session !== this.session) return;
+      // Not requeueInFlight(): the session keeps and resends its copies (see the class comment).
+      this.counters.disconnects++;
+      if (this.disconnectedCb !== undefined) this.disconnectedCb();
+    });
+    session.onError((e) => {
+      this.counters.sessionErrors[e.code] = (this.counters.sessionErrors[e.code] ?? 0) + 1;
+      if (this.errorCb !== undefined) this.errorCb(e);
+    });
+  }
+}

@@ -1,0 +1,792 @@
+import type { RandomPort } from "../../lib/ports";
+import { Backoff } from "./backoff";
+import { encodedLength, encodePacket } from "../codec/packet-encoder";
+import { PacketIdAllocator, MAX_PACKET_ID } from "./packet-id-allocator";
+import { MAX_MQTT_PACKET_SIZE, PacketParser } from "../codec/packet-parser";
+import type { ConnackPacket, MqttPacket, PublishPacket, SubackPacket } from "../codec/packet-types";
+import { SUBACK_FAILURE } from "../codec/packet-types";
+import type { ProtocolErrorCode } from "../codec/protocol-error";
+import type { SessionError } from "./session-error";
+import { connackRefusalError, SessionErrorCode } from "./session-error";
+import type { MqttTransport, TransportFactory, TransportHandlers } from "./transport-port";
+
+/**
+ * MQTT 3.1.1 client session (QoS 0 and 1), engine-neutral and timer-free.
+ *
+ * Time: the session has no timers. The host calls `tick(nowMs)` often (e.g.
+ * every 100 ms) with a monotonic clock; keep-alive, dead-link detection,
+ * connect timeouts and reconnect backoff are evaluated there. Transport
+ * events between ticks are stamped with the time of the last tick.
+ *
+ * Flow control: no send queue. The caller (the outbox) offers a message only
+ * while `canSend()` is true: connected, fewer than `inFlightWindow` QoS 1
+ * messages unacknowledged, and no bytes waiting for the transport.
+ * Unacknowledged QoS 1 messages stay with the session (topic and payload
+ * copied) until their PUBACK, across reconnects; `stop()` keeps them too.
+ *
+ * Reconnect: with cleanSession=false (default), after CONNACK with
+ * sessionPresent=1 every unacknowledged PUBLISH is sent again in its original
+ * order with DUP=1 and the same packet id (counted in `retransmits`); with
+ * sessionPresent=0 they are published again as new packets, new ids, DUP=0
+ * (counted in `republished`). Consumers must deduplicate on the message's own
+ * id. Subscriptions are sent again after any CONNACK without a session.
+ *
+ * Failures never throw out of the session: each one is counted and reported
+ * once through `onError`, and a broken link is retried after a full-jitter
+ * exponential backoff. Only the constructor throws (RangeError) for options
+ * that can never work.
+ */
+export interface MqttWill {
+  topic: string;
+  payload: Uint8Array;
+  qos: 0 | 1;
+  retain: boolean;
+}
+
+export interface MqttSessionOptions {
+  clientId: string;
+  username?: string;
+  password?: Uint8Array;
+  /** Keep-alive in seconds, 0..65535; 0 disables PINGREQ and dead-link detection. */
+  keepAliveSec: number;
+  /** Default false: the broker keeps the session (subscriptions, unacknowledged QoS 1) across connections. */
+  cleanSession?: boolean;
+  will?: MqttWill;
+  /** Most QoS 1 PUBLISHes awaiting PUBACK at once, 1..65535. */
+  inFlightWindow: number;
+  /** Largest packet sent or accepted, fixed header included. */
+  maxPacketSize: number;
+  backoff: { baseMs: number; capMs: number };
+  /** How long to wait for PINGRESP (or any packet) after a PINGREQ. */
+  pingTimeoutMs: number;
+  /** Limit for transport connect + CONNACK; default 10 000 ms. */
+  connectTimeoutMs?: number;
+}
+
+export interface MqttSessionPorts {
+  /** A fresh transport for each connection attempt. */
+  transport: TransportFactory;
+  /** Jitter for the reconnect backoff. */
+  random: RandomPort;
+}
+
+export const MqttSessionState = Object.freeze({
+  /** Not started, or stopped. */
+  IDLE: "idle",
+  /** Waiting for the transport to connect. */
+  CONNECTING: "connecting",
+  /** CONNECT sent, waiting for CONNACK. */
+  AWAITING_CONNACK: "awaiting-connack",
+  CONNECTED: "connected",
+  /** Link lost or refused; the next attempt is due at `nextAttemptAt`. */
+  BACKING_OFF: "backing-off",
+} as const);
+
+export type MqttSessionState = (typeof MqttSessionState)[keyof typeof MqttSessionState];
+
+/** `publish` result: not now (not connected, window full, transport busy); offer it again later. */
+export const PUBLISH_NOT_NOW = 0;
+/** `publish` result: the message can never be sent (invalid topic, too large); reported through onError. */
+export const PUBLISH_INVALID = -1;
+/** `publish` result for an accepted QoS 0 message (it has no packet id). */
+export const PUBLISH_SENT_QOS0 = 0x10000;
+
+export interface MqttSessionCounters {
+  /** Connection attempts started (transport requested). */
+  connectAttempts: number;
+  /** CONNACKs accepted. */
+  connects: number;
+  /** CONNACKs accepted after the first one. */
+  reconnects: number;
+  /** CONNACK refusals by error code. */
+  refusals: Record<string, number>;
+  /** Errors reported through onError, by code. */
+  errors: Record<string, number>;
+  /** QoS 1 PUBLISHes accepted from the caller. */
+  published: number;
+  publishedQos0: number;
+  /** PUBLISH sent again with DUP=1 and the same id after a reconnect with session present. */
+  retransmits: number;
+  /** PUBLISH sent again as a new packet (new id) after a reconnect without session. */
+  republished: number;
+  pubacks: number;
+  /** PUBACKs for ids not in flight (ignored). */
+  unknownPubacks: number;
+  pingsSent: number;
+  keepaliveTimeouts: number;
+  connectTimeouts: number;
+  /** Parser errors and nonsensical packets from the broker. */
+  protocolErrors: number;
+  transportCloses: number;
+  callbackErrors: number;
+  internalErrors: number;
+  subscribesSent: number;
+  messagesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Times a write was short and the session waited for onWritable. */
+  writeStalls: number;
+}
+
+interface InFlightMessage {
+  id: number;
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly retain: boolean;
+  readonly tag: number;
+}
+
+interface Subscription {
+  readonly filter: string;
+  qos: 0 | 1;
+  /** Packet id of the SUBSCRIBE awaiting SUBACK, or 0. */
+  pendingId: number;
+  acked: boolean;
+}
+
+type ConnectedCallback = (sessionPresent: boolean) => void;
+type PubackCallback = (tag: number, packetId: number) => void;
+type ErrorCallback = (error: SessionError) => void;
+type MessageCallback = (topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean) => void;
+type SubackCallback = (filter: string, grantedQos: number) => void;
+type DisconnectedCallback = () => void;
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const PINGREQ = encodePacket({ type: "pingreq" });
+const DISCONNECT = encodePacket({ type: "disconnect" });
+
+function noop(): void {}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+function checkInteger(v: unknown, min: number, max: number, what: string): void {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`${what} must be an integer in ${min}..${max}, got ${String(v)}`);
+  }
+}
+
+export class MqttSession {
+  readonly counters: MqttSessionCounters = {
+    connectAttempts: 0,
+    connects: 0,
+    reconnects: 0,
+    refusals: {},
+    errors: {},
+    published: 0,
+    publishedQos0: 0,
+    retransmits: 0,
+    republished: 0,
+    pubacks: 0,
+    unknownPubacks: 0,
+    pingsSent: 0,
+    keepaliveTimeouts: 0,
+    connectTimeouts: 0,
+    protocolErrors: 0,
+    transportCloses: 0,
+    callbackErrors: 0,
+    internalErrors: 0,
+    subscribesSent: 0,
+    messagesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    writeStalls: 0,
+  };
+
+  private readonly transportFactory: TransportFactory;
+  private readonly backoff: Backoff;
+  private readonly ids = new PacketIdAllocator();
+  private readonly parser: PacketParser;
+  private readonly connectBytes: Uint8Array;
+  private readonly window: number;
+  private readonly maxPacketSize: number;
+  private readonly keepAliveMs: number;
+  private readonly pingTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+
+  private currentState: MqttSessionState = MqttSessionState.IDLE;
+  private transport: MqttTransport | null = null;
+  /** Incremented whenever the link is replaced; events from older links are ignored. */
+  private gen = 0;
+  /** The link whose bytes the parser currently holds. */
+  private parserGen = -1;
+  private now = 0;
+  private attemptStartedAt = 0;
+  private nextAttempt = 0;
+  private lastSentAt = 0;
+  private lastReceivedAt = 0;
+  private pingOutstanding = false;
+  private pingSentAt = 0;
+  private present = false;
+  /** Short write pending: bytes the transport has not taken yet, oldest first. */
+  private readonly pending: Uint8Array[] = [];
+  private readonly inFlight: InFlightMessage[] = [];
+  private readonly subscriptions: Subscription[] = [];
+
+  private connectedCb: ConnectedCallback = noop;
+  private pubackCb: PubackCallback = noop;
+  private errorCb: ErrorCallback = noop;
+  private messageCb: MessageCallback = noop;
+  private subackCb: SubackCallback = noop;
+  private disconnectedCb: DisconnectedCallback = noop;
+
+  constructor(options: MqttSessionOptions, ports: MqttSessionPorts) {
+    checkInteger(options.inFlightWindow, 1, MAX_PACKET_ID, "inFlightWindow");
+    checkInteger(options.maxPacketSize, 2, MAX_MQTT_PACKET_SIZE, "maxPacketSize");
+    checkInteger(options.keepAliveSec, 0, 0xffff, "keepAliveSec");
+    checkInteger(options.pingTimeoutMs, 1, 0x7fffffff, "pingTimeoutMs");
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    checkInteger(connectTimeoutMs, 1, 0x7fffffff, "connectTimeoutMs");
+    if (typeof ports?.transport !== "function") throw new RangeError("ports.transport must be a transport factory");
+    if (typeof ports.random?.nextUint32 !== "function") throw new RangeError("ports.random must be a RandomPort");
+    this.transportFactory = ports.transport;
+    this.backoff = new Backoff(ports.random, options.backoff.baseMs, options.backoff.capMs);
+    this.window = options.inFlightWindow;
+    this.maxPacketSize = options.maxPacketSize;
+    this.keepAliveMs = options.keepAliveSec * 1000;
+    this.pingTimeoutMs = options.pingTimeoutMs;
+    this.connectTimeoutMs = connectTimeoutMs;
+    // Encoding CONNECT once validates client id, will, credentials; the encoder throws on bad ones.
+    const connect: MqttPacket = {
+      type: "connect",
+      clientId: options.clientId,
+      cleanSession: options.cleanSession ?? false,
+      keepAlive: options.keepAliveSec,
+    };
+    if (options.will !== undefined) {
+      const w = options.will;
+      connect.will = { topic: w.topic, payload: w.payload.slice(), qos: w.qos, retain: w.retain };
+    }
+    if (options.username !== undefined) connect.username = options.username;
+    if (options.password !== undefined) connect.password = options.password.slice();
+    try {
+      this.connectBytes = encodePacket(connect);
+    } catch (e) {
+      throw new RangeError(`invalid CONNECT options: ${describe(e)}`);
+    }
+    if (this.connectBytes.length > this.maxPacketSize) {
+      throw new RangeError(`CONNECT is ${this.connectBytes.length} bytes, above maxPacketSize ${this.maxPacketSize}`);
+    }
+    this.parser = new PacketParser({
+      maxPacketSize: this.maxPacketSize,
+      onPacket: (p) => this.handlePacket(p),
+      onError: (code, detail) => this.handleParserError(code, detail),
+    });
+  }
+
+  // ------------------------------------------------------------ callbacks
+
+  /** After each accepted CONNACK (after unacknowledged messages were sent again). */
+  onConnected(cb: ConnectedCallback): void {
+    this.connectedCb = cb;
+  }
+  /** Once per acknowledged QoS 1 message, with the caller's tag and the packet id it was acknowledged under. */
+  onPuback(cb: PubackCallback): void {
+    this.pubackCb = cb;
+  }
+  onError(cb: ErrorCallback): void {
+    this.errorCb = cb;
+  }
+  /** An incoming PUBLISH (QoS 1 ones are acknowledged before the call). */
+  onMessage(cb: MessageCallback): void {
+    this.messageCb = cb;
+  }
+  /** Per SUBACK: the granted QoS, or 0x80 when refused. */
+  onSuback(cb: SubackCallback): void {
+    this.subackCb = cb;
+  }
+  /** When an established connection is lost or closed. */
+  onDisconnected(cb: DisconnectedCallback): void {
+    this.disconnectedCb = cb;
+  }
+
+  // ------------------------------------------------------------ state
+
+  get state(): MqttSessionState {
+    return this.currentState;
+  }
+  get connected(): boolean {
+    return this.currentState === MqttSessionState.CONNECTED;
+  }
+  /** sessionPresent of the last accepted CONNACK. */
+  get sessionPresent(): boolean {
+    return this.present;
+  }
+  /** QoS 1 messages awaiting PUBACK. */
+  get inFlightCount(): number {
+    return this.inFlight.length;
+  }
+  /** Packet ids awaiting PUBACK, in publish order. */
+  inFlightIds(): number[] {
+    return this.inFlight.map((m) => m.id);
+  }
+  /** When the next connection attempt is due (meaningful while backing off). */
+  get nextAttemptAt(): number {
+    return this.nextAttempt;
+  }
+  /** True when a QoS 1 publish would be accepted now. */
+  canSend(): boolean {
+    return this.currentState === MqttSessionState.CONNECTED && this.inFlight.length < this.window && this.pending.length === 0;
+  }
+
+  // ------------------------------------------------------------ commands
+
+  /** Starts connecting at once. No effect unless idle. */
+  start(now: number): void {
+    if (this.currentState !== MqttSessionState.IDLE) return;
+    this.now = now;
+    this.backoff.reset();
+    this.guard(() => this.beginAttempt());
+  }
+
+  /** Sends DISCONNECT (when connected, best effort), closes the link and goes idle. Unacknowledged messages are kept. */
+  stop(now: number): void {
+    if (this.currentState === MqttSessionState.IDLE) return;
+    this.now = now;
+    this.guard(() => {
+      const wasConnected = this.currentState === MqttSessionState.CONNECTED;
+      if (wasConnected && this.pending.length === 0 && this.transport !== null) {
+        try {
+          this.transport.write(DISCONNECT);
+        } catch {
+          // best effort
+        }
+      }
+      this.closeLink();
+      this.currentState = MqttSessionState.IDLE;
+      if (wasConnected) this.call(() => this.disconnectedCb());
+    });
+  }
+
+  /** Drives keep-alive, timeouts and reconnects; call often with a monotonic ms clock. */
+  tick(now: number): void {
+    this.now = now;
+    this.guard(() => {
+      switch (this.currentState) {
+        case MqttSessionState.BACKING_OFF:
+          if (now >= this.nextAttempt) this.beginAttempt();
+          return;
+        case MqttSessionState.CONNECTING:
+        case MqttSessionState.AWAITING_CONNACK:
+          if (now - this.attemptStartedAt >= this.connectTimeoutMs) {
+            this.counters.connectTimeouts++;
+            this.linkFailed(SessionErrorCode.CONNECT_TIMEOUT, `no CONNACK within ${this.connectTimeoutMs} ms`);
+          }
+          return;
+        case MqttSessionState.CONNECTED:
+          this.keepAlive(now);
+          return;
+        default:
+          return;
+      }
+    });
+  }
+
+  /**
+   * Publishes at QoS 0 or 1. `tag` is the caller's own number for the
+   * message, given back by `onPuback` (packet ids change when a message is
+   * published again after the broker lost the session). The payload is copied.
+   * Returns the packet id (QoS 1), PUBLISH_SENT_QOS0, PUBLISH_NOT_NOW or PUBLISH_INVALID.
+   */
+  publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, tag = 0): number {
+    try {
+      if (qos === 1 ? !this.canSend() : !this.connected || this.pending.length > 0) return PUBLISH_NOT_NOW;
+      if (qos !== 0 && qos !== 1) {
+        this.report(SessionErrorCode.INVALID_MESSAGE, `QoS must be 0 or 1, got ${String(qos)}`);
+        return PUBLISH_INVALID;
+      }
+      const id = qos === 1 ? this.ids.allocate() : 0;
+      if (qos === 1 && id === 0) return PUBLISH_NOT_NOW;
+      // Encoded once: the encoder validates topic and sizes, and its bytes go out as they are.
+      const bytes = this.encodePublish(topic, payload, qos, retain, id);
+      if (bytes === null) {
+        if (id !== 0) this.ids.release(id);
+        return PUBLISH_INVALID;
+      }
+      if (qos === 0) {
+        this.counters.publishedQos0++;
+        this.send(bytes);
+        return PUBLISH_SENT_QOS0;
+      }
+      const m: InFlightMessage = { id, topic, payload: payload.slice(), retain, tag };
+      this.inFlight.push(m);
+      this.counters.published++;
+      this.send(bytes);
+      return id;
+    } catch (e) {
+      this.internalError(e);
+      return PUBLISH_NOT_NOW;
+    }
+  }
+
+  /**
+   * Subscribes to `filter` now if connected, and again after every
+   * reconnect without a session. Returns the SUBSCRIBE packet id, 0 when it
+   * will be sent at the next connection, PUBLISH_INVALID for a bad filter.
+   */
+  subscribe(filter: string, qos: 0 | 1): number {
+    try {
+      try {
+        encodedLength({ type: "subscribe", packetId: 1, subscriptions: [{ topicFilter: filter, qos }] });
+      } catch (e) {
+        this.report(SessionErrorCode.INVALID_MESSAGE, `subscribe ${String(filter)}: ${describe(e)}`);
+        return PUBLISH_INVALID;
+      }
+      let sub: Subscription | undefined;
+      for (const s of this.subscriptions) if (s.filter === filter) sub = s;
+      if (sub === undefined) {
+        sub = { filter, qos, pendingId: 0, acked: false };
+        this.subscriptions.push(sub);
+      } else {
+        sub.qos = qos;
+        sub.acked = false;
+      }
+      if (!this.connected || sub.pendingId !== 0) return 0;
+      return this.sendSubscribe(sub);
+    } catch (e) {
+      this.internalError(e);
+      return 0;
+    }
+  }
+
+  // ------------------------------------------------------------ link
+
+  private beginAttempt(): void {
+    this.counters.connectAttempts++;
+    const gen = ++this.gen;
+    this.currentState = MqttSessionState.CONNECTING;
+    this.attemptStartedAt = this.now;
+    this.pending.length = 0;
+    let t: MqttTransport;
+    try {
+      t = this.transportFactory();
+    } catch (e) {
+      this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport factory threw: ${describe(e)}`);
+      return;
+    }
+    this.transport = t;
+    const handlers: TransportHandlers = {
+      onConnected: () => {
+        if (gen === this.gen) this.guard(() => this.handleConnected());
+      },
+      onData: (chunk) => {
+        if (gen === this.gen) this.guard(() => this.handleData(gen, chunk));
+      },
+      onWritable: () => {
+        if (gen === this.gen) this.guard(() => this.flush());
+      },
+      onClosed: (reason) => {
+        if (gen === this.gen) this.guard(() => this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `connection closed: ${String(reason)}`));
+      },
+    };
+    try {
+      t.connect(handlers);
+    } catch (e) {
+      if (gen === this.gen) this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport connect threw: ${describe(e)}`);
+    }
+  }
+
+  private handleConnected(): void {
+    if (this.currentState !== MqttSessionState.CONNECTING) return;
+    this.currentState = MqttSessionState.AWAITING_CONNACK;
+    this.lastReceivedAt = this.now;
+    this.send(this.connectBytes);
+  }
+
+  private handleData(gen: number, chunk: Uint8Array): void {
+    if (this.parserGen !== gen) {
+      // First bytes of a new link: forget whatever the last one left.
+      this.parser.reset();
+      this.parserGen = gen;
+    }
+    this.counters.bytesReceived += chunk.length;
+    this.parser.feed(chunk);
+  }
+
+  private handleParserError(code: ProtocolErrorCode, detail: string): void {
+    if (this.parserGen !== this.gen) return;
+    this.counters.protocolErrors++;
+    this.linkFailed(SessionErrorCode.PROTOCOL_ERROR, `${code}: ${detail}`);
+  }
+
+  /** Never throws: the parser would count that as a handler error. */
+  private handlePacket(p: MqttPacket): void {
+    if (this.parserGen !== this.gen) return; // link already dropped while this chunk was parsed
+    this.guard(() => {
+      this.lastReceivedAt = this.now;
+      this.pingOutstanding = false;
+      if (this.currentState === MqttSessionState.AWAITING_CONNACK) {
+        if (p.type === "connack") this.handleConnack(p);
+        else this.protocolError(`expected CONNACK, got ${p.type.toUpperCase()}`);
+        return;
+      }
+      if (this.currentState !== MqttSessionState.CONNECTED) return;
+      switch (p.type) {
+        case "puback":
+          this.handlePuback(p.packetId);
+          return;
+        case "pingresp":
+          return;
+        case "suback":
+          this.handleSuback(p);
+          return;
+        case "publish":
+          this.handleIncomingPublish(p);
+          return;
+        case "unsuback":
+          return;
+        default:
+          this.protocolError(`unexpected ${p.type.toUpperCase()} from the broker`);
+      }
+    });
+  }
+
+  private handleConnack(p: ConnackPacket): void {
+    if (p.returnCode !== 0) {
+      const code = connackRefusalError(p.returnCode);
+      this.counters.refusals[code] = (this.counters.refusals[code] ?? 0) + 1;
+      this.linkFailed(code, `broker refused the connection: ${code} (CONNACK return code ${p.returnCode})`);
+      return;
+    }
+    this.currentState = MqttSessionState.CONNECTED;
+    this.present = p.sessionPresent;
+    this.backoff.reset();
+    if (this.counters.connects > 0) this.counters.reconnects++;
+    this.counters.connects++;
+    const gen = this.gen;
+    this.resendInFlight(p.sessionPresent);
+    for (const s of this.subscriptions) {
+      if (gen !== this.gen) return;
+      if (!p.sessionPresent || !s.acked) {
+        s.acked = false;
+        this.sendSubscribe(s);
+      }
+    }
+    if (gen !== this.gen) return;
+    const present = p.sessionPresent;
+    this.call(() => this.connectedCb(present));
+  }
+
+  private resendInFlight(sessionPresent: boolean): void {
+    const list = this.inFlight;
+    const gen = this.gen;
+    if (!sessionPresent) {
+      // The broker forgot them: new packets, new ids, in the same order.
+      for (const m of list) this.ids.release(m.id);
+      for (const m of list) m.id = this.ids.allocate();
+    }
+    for (const m of list) {
+      if (gen !== this.gen) return; // the link failed while resending
+      if (sessionPresent) this.counters.retransmits++;
+      else this.counters.republished++;
+      this.send(this.encodeInFlight(m, sessionPresent));
+    }
+  }
+
+  private handlePuback(id: number): void {
+    const list = this.inFlight;
+    let i = 0;
+    while (i < list.length && list[i]!.id !== id) i++;
+    if (i === list.length) {
+      this.counters.unknownPubacks++;
+      return;
+    }
+    const m = list[i]!;
+    list.splice(i, 1);
+    this.ids.release(id);
+    this.counters.pubacks++;
+    const tag = m.tag;
+    this.call(() => this.pubackCb(tag, id));
+  }
+
+  private handleSuback(p: SubackPacket): void {
+    let sub: Subscription | undefined;
+    for (const s of this.subscriptions) if (s.pendingId === p.packetId) sub = s;
+    if (sub === undefined) return;
+    this.ids.release(p.packetId);
+    sub.pendingId = 0;
+    const granted = p.returnCodes[0]!;
+    sub.acked = true;
+    const filter = sub.filter;
+    if (granted === SUBACK_FAILURE) this.report(SessionErrorCode.SUBSCRIBE_REFUSED, `broker refused the subscription to ${filter}`);
+    this.call(() => this.subackCb(filter, granted));
+  }
+
+  private handleIncomingPublish(p: PublishPacket): void {
+    if (p.qos === 2) {
+      this.protocolError(`QoS 2 PUBLISH on ${p.topic}: this client never subscribes at QoS 2`);
+      return;
+    }
+    if (p.qos === 1) this.send(encodePacket({ type: "puback", packetId: p.packetId! }));
+    this.counters.messagesReceived++;
+    const qos = p.qos;
+    this.call(() => this.messageCb(p.topic, p.payload, qos, p.retain));
+  }
+
+  private keepAlive(now: number): void {
+    if (this.keepAliveMs === 0) return;
+    if (this.pingOutstanding) {
+      if (now - this.pingSentAt >= this.pingTimeoutMs) {
+        this.counters.keepaliveTimeouts++;
+        this.linkFailed(SessionErrorCode.KEEPALIVE_TIMEOUT, `no PINGRESP within ${this.pingTimeoutMs} ms: dead link`);
+      }
+      return;
+    }
+    // Ping when we have been quiet (the broker expects a packet each keep-alive),
+    // and also when the broker has: a link that only swallows our bytes is dead.
+    if (now - this.lastSentAt >= this.keepAliveMs || now - this.lastReceivedAt >= this.keepAliveMs) {
+      this.pingOutstanding = true;
+      this.pingSentAt = now;
+      this.counters.pingsSent++;
+      this.send(PINGREQ);
+    }
+  }
+
+  // ------------------------------------------------------------ sending
+
+  private sendSubscribe(sub: Subscription): number {
+    const id = this.ids.allocate();
+    if (id === 0) return 0;
+    sub.pendingId = id;
+    this.counters.subscribesSent++;
+    this.send(encodePacket({ type: "subscribe", packetId: id, subscriptions: [{ topicFilter: sub.filter, qos: sub.qos }] }));
+    return id;
+  }
+
+  private encodeInFlight(m: InFlightMessage, dup: boolean): Uint8Array {
+    return encodePacket({ type: "publish", topic: m.topic, payload: m.payload, qos: 1, retain: m.retain, dup, packetId: m.id });
+  }
+
+  /** The PUBLISH packet, or null (reported as INVALID_MESSAGE) when it cannot be sent. */
+  private encodePublish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, packetId: number): Uint8Array | null {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodePacket(qos === 1
+        ? { type: "publish", topic, payload, qos: 1, retain, dup: false, packetId }
+        : { type: "publish", topic, payload, qos: 0, retain, dup: false });
+    } catch (e) {
+      this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: ${describe(e)}`);
+      return null;
+    }
+    if (bytes.length > this.maxPacketSize) {
+      this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${topic} is ${bytes.length} bytes, above maxPacketSize ${this.maxPacketSize}`);
+      return null;
+    }
+    return bytes;
+  }
+
+  /** Writes `bytes` after anything already waiting; keeps what the transport does not take. */
+  private send(bytes: Uint8Array): void {
+    if (this.transport === null) return;
+    this.lastSentAt = this.now;
+    this.counters.bytesSent += bytes.length;
+    if (this.pending.length > 0) {
+      this.pending.push(bytes);
+      return;
+    }
+    this.pending.push(bytes);
+    this.flush();
+  }
+
+  private flush(): void {
+    const gen = this.gen;
+    while (this.pending.length > 0 && this.transport !== null) {
+      const b = this.pending[0]!;
+      let n: number;
+      try {
+        n = this.transport.write(b);
+      } catch (e) {
+        this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport write threw: ${describe(e)}`);
+        return;
+      }
+      if (gen !== this.gen) return; // closed from inside write
+      n = typeof n === "number" && n > 0 ? Math.floor(n) : 0;
+      if (n >= b.length) {
+        this.pending.shift();
+      } else {
+        if (n > 0) this.pending[0] = b.subarray(n);
+        this.counters.writeStalls++;
+        return; // wait for onWritable
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ failure
+
+  private closeLink(): void {
+    const t = this.transport;
+    this.transport = null;
+    this.gen++;
+    this.pending.length = 0;
+    this.pingOutstanding = false;
+    for (const s of this.subscriptions) {
+      if (s.pendingId !== 0) {
+        this.ids.release(s.pendingId);
+        s.pendingId = 0;
+      }
+    }
+    if (t !== null) {
+      try {
+        t.close();
+      } catch {
+        // closing is best effort
+      }
+    }
+  }
+
+  /** Drops the link, schedules the next attempt after backoff, reports. */
+  private linkFailed(code: SessionErrorCode, message: string): void {
+    const wasConnected = this.currentState === MqttSessionState.CONNECTED;
+    if (code === SessionErrorCode.TRANSPORT_CLOSED) this.counters.transportCloses++;
+    this.closeLink();
+    this.currentState = MqttSessionState.BACKING_OFF;
+    this.nextAttempt = this.now + this.backoff.nextDelay();
+    this.report(code, message);
+    if (wasConnected) this.call(() => this.disconnectedCb());
+  }
+
+  private protocolError(message: string): void {
+    this.counters.protocolErrors++;
+    this.linkFailed(SessionErrorCode.PROTOCOL_ERROR, message);
+  }
+
+  private report(code: SessionErrorCode, message: string): void {
+    this.counters.errors[code] = (this.counters.errors[code] ?? 0) + 1;
+    try {
+      this.errorCb({ code, message });
+    } catch {
+      this.counters.callbackErrors++;
+    }
+  }
+
+  /** Runs a caller's callback; a throw is counted and reported, never propagated. */
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.counters.callbackErrors++;
+      this.report(SessionErrorCode.CALLBACK_ERROR, `callback threw: ${describe(e)}`);
+    }
+  }
+
+  /** Runs session code; a bug caught here drops the link instead of escaping. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.internalError(e);
+    }
+  }
+
+  private internalError(e: unknown): void {
+    this.counters.internalErrors++;
+    try {
+      if (this.currentState === MqttSessionState.IDLE) this.report(SessionErrorCode.INTERNAL_ERROR, describe(e));
+      else this.linkFailed(SessionErrorCode.INTERNAL_ERROR, describe(e));
+    } catch {
+      // nothing more can be done safely
+    }
+  }
+}

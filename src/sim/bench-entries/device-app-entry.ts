@@ -1,0 +1,99 @@
+/**
+ * The whole terminal app with the device's configuration, bundled and run
+ * inside XS by src/host/bench/core-bench.ts to measure its live heap (slots after a
+ * full collection) and its steps per swipe: the figure manifest.json's
+ * creation sizes are checked against. The broker is the scripted in-memory
+ * one of the core tests (the real MQTT codec on the far end), the journal is
+ * in memory, the clock a counter: no platform code. Plain ECMAScript.
+ */
+import type { ClockTelemetry, EventClockPort, TimeReading } from "../../core/app/event-clock";
+import { TerminalApp } from "../../core/app/terminal-app";
+import { MemoryJournal } from "../memory-journal";
+import { SeededRandom } from "../seeded-random";
+import { createSwipeRecord } from "../../core/model/swipe-record";
+import { DEFAULT_TRAFFIC, TrafficGenerator } from "../traffic-generator";
+import { deviceConfig } from "../../device/device-config";
+import { Broker, Link } from "../scripted-broker";
+
+class CountingClock implements EventClockPort {
+  mono = 1_000;
+  readonly origin = Date.UTC(2026, 0, 10, 14, 0, 0) - 1_000;
+  monotonicMs(): number {
+    return this.mono;
+  }
+  read(out: TimeReading): TimeReading {
+    out.utcMs = this.origin + this.mono;
+    out.errorBoundMs = 5;
+    out.state = "synced";
+    return out;
+  }
+  utcAt(m: number): number {
+    return this.origin + m;
+  }
+  telemetry(): ClockTelemetry {
+    return { state: "synced", offsetMs: 0.4, frequencyPpm: 12, errorBoundMs: 5 };
+  }
+}
+
+/** xsnap's native encoder, standing in for the device's (not an ECMAScript global). */
+declare const TextEncoder: new () => { encode(s: string): Uint8Array };
+const nativeEncoder = new TextEncoder();
+let app: TerminalApp | null = null;
+let broker: Broker | null = null;
+let clock = new CountingClock();
+let gen: TrafficGenerator | null = null;
+const rec = createSwipeRecord();
+const input: Record<string, unknown> = {};
+
+/** The device's terminal app (mc/config defaults) against the scripted broker. */
+export function setupDeviceApp(seed: number): number {
+  const cfg = deviceConfig({ brokerHost: "127.0.0.1" }).terminal;
+  clock = new CountingClock();
+  const b = new Broker(seed);
+  b.keepMessages = false;
+  broker = b;
+  app = new TerminalApp(cfg, {
+    clock,
+    transport: () => new Link(b),
+    journal: new MemoryJournal(),
+    bootCounter: { nextBoot: () => 1 },
+    random: new SeededRandom(seed),
+    // The device encodes natively (ArrayBuffer.fromString, absent here); xsnap's TextEncoder stands in.
+    utf8: { encode: (s: string) => nativeEncoder.encode(s) },
+  });
+  app.start();
+  // A terminal's day: 2 swipes/s, a card-testing burst every 2 min, a big ticket every 90 s.
+  gen = new TrafficGenerator({ ...DEFAULT_TRAFFIC, seed, ratePerSec: 2, terminalId: cfg.terminalId, merchantIds: [cfg.merchantId] });
+  gen.next(rec);
+  return cfg.pipeline.ringCapacity;
+}
+
+/** Feeds `n` swipes at their generated times, ticking the app every 50 ms of simulated time. */
+export function runDeviceApp(n: number): void {
+  const a = app as TerminalApp;
+  const b = broker as Broker;
+  const g = gen as TrafficGenerator;
+  const start = DEFAULT_TRAFFIC.startMs;
+  for (let i = 0; i < n; i++) {
+    const due = 1_000 + ((rec.terminal_time as number) - start);
+    while (clock.mono + 50 <= due) {
+      clock.mono += 50;
+      a.tick();
+      b.pump();
+    }
+    clock.mono = due;
+    input.transaction_id = rec.transaction_id;
+    input.card_hash = rec.card_hash;
+    input.amount_cents = rec.amount_cents;
+    a.swipe(input);
+    g.next(rec);
+  }
+  a.tick();
+  b.pump();
+}
+
+export function deviceAppStats() {
+  const a = app as TerminalApp;
+  return { accepted: a.counters.accepted, acknowledged: a.counters.acknowledged, alerts: a.counters.alertsQueued, held: a.outbox.messages };
+}
+
