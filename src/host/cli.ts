@@ -1,7 +1,8 @@
-import { createReadStream, existsSync, readFileSync } from "node:fs";
-import { ConfigError, resolvePipelineConfig, type PipelineConfig } from "../core/pipeline/pipeline-config";
+import { createReadStream, existsSync } from "node:fs";
+import { ConfigError } from "../core/pipeline/pipeline-config";
 import { intOption, parseArgs, stringOption, UsageError } from "./cli-args";
 import { LineWriter } from "./line-writer";
+import { loadConfig } from "./pipeline-config-file";
 import { replay } from "./replay";
 
 const USAGE = `paycard — ESP32 payment terminal firmware, host tools
@@ -36,18 +37,6 @@ Usage:
   paycard bench-fleet [--json] [--duration S] [--rates a,b,...] [--terminals N]
       Terminals against mosquitto at rising rates: max sustained rate, latency.
   paycard help`;
-
-export function loadConfig(path: string | undefined): PipelineConfig {
-  if (path === undefined) return resolvePipelineConfig({});
-  if (!existsSync(path)) throw new UsageError(`config file not found: ${path}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  return resolvePipelineConfig(raw);
-}
 
 async function runReplay(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { config: "value", terminal: "value", boot: "value", events: "flag" });

@@ -6,7 +6,7 @@ import { DEFAULT_TRAFFIC, TrafficGenerator } from "../sim/traffic-generator";
 import type { Swipe } from "../core/model/swipe";
 import type { WindowResult } from "../core/stream/window-result";
 import { intOption, numberOption, parseArgs } from "./cli-args";
-import { loadConfig } from "./cli";
+import { loadConfig } from "./pipeline-config-file";
 import { DetectionScorer, type DetectionScore } from "./detection-score";
 
 class CountingSink implements PipelineSink {
