@@ -5,7 +5,7 @@
  * writes. No simulator, SDK or network needed. The negative cases feed broken
  * in-memory copies to the same validators, so each check is known to fail.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -35,20 +35,6 @@ const scenario = parseMiniYaml(read("hosttest/wokwi/card-test.scenario.yaml"));
 const toml = parseMiniToml(read("wokwi.toml"));
 const pins = Object.fromEntries(PIN_KEYS.map((k) => [k, manifest.config[k]])) as PinConfig;
 
-/** Folders under src/core and src/device that hold .ts modules, as "core/lib", "core/mqtt/codec", ... */
-function sourceDirs(): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    const abs = path.join(root, "src", rel);
-    const names = readdirSync(abs);
-    if (names.some((n) => n.endsWith(".ts") && !n.endsWith(".d.ts"))) out.push(rel);
-    for (const n of names) if (statSync(path.join(abs, n)).isDirectory()) walk(`${rel}/${n}`);
-  };
-  walk("core");
-  walk("device");
-  return out.sort();
-}
-
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 describe("Wokwi lab files as committed", () => {
@@ -76,8 +62,8 @@ describe("Wokwi lab files as committed", () => {
     expect(validateWokwiToml(toml, { firmware: WOKWI_FIRMWARE, elf: WOKWI_ELF })).toEqual([]);
   });
 
-  it("manifest.json: config defaults, lin overrides, no SDK ssid, device/main, every source folder mapped", () => {
-    expect(validateManifest(manifest, sourceDirs())).toEqual([]);
+  it("manifest.json: config defaults, lin overrides, no SDK ssid, device/main", () => {
+    expect(validateManifest(manifest)).toEqual([]);
   });
 });
 
@@ -183,20 +169,16 @@ steps:
     expect(validateWokwiToml(parseMiniToml("# empty\n"), { firmware: WOKWI_FIRMWARE, elf: WOKWI_ELF })).toEqual(["wokwi.toml: missing the [wokwi] table"]);
   });
 
-  it("manifest: SDK ssid, wrong default, missing lin override, unmapped folder, old main mapping", () => {
+  it("manifest: SDK ssid, wrong default, missing lin override, no main", () => {
     const m = clone(manifest) as Record<string, any>;
     m.config.ssid = "Wokwi-GUEST";
     m.config.brokerPort = "1883";
     delete m.platforms.lin.config.scriptedSwipes;
-    delete m.modules["core/mqtt/codec/*"];
-    m.modules["*"] = "./build/dist/device/main";
     delete m.creation.main;
-    const problems = validateManifest(m, sourceDirs()).join("\n");
+    const problems = validateManifest(m).join("\n");
     expect(problems).toContain("config.ssid is set");
     expect(problems).toContain(`config.brokerPort must default to 1883, found "1883"`);
     expect(problems).toContain("platforms.lin.config.scriptedSwipes must be true");
-    expect(problems).toContain(`must map "core/mqtt/codec/*": "./build/dist/core/mqtt/codec/*"`);
-    expect(problems).toContain(`modules "*": "./build/dist/device/main" maps no source folder`);
     expect(problems).toContain(`creation.main must be "device/main"`);
     expect(Object.keys(LAB_CONFIG_DEFAULTS)).toEqual(expect.arrayContaining([...PIN_KEYS]));
   });

@@ -538,11 +538,10 @@ export const LIN_CONFIG_OVERRIDES: Readonly<Record<string, string | number | boo
 
 /**
  * The device manifest: config defaults, the lin overrides, no SDK `ssid` (it would
- * make setup/network hold main until Wi-Fi is up), main at device/main, and a module
- * mapping for every source folder (mcconfig's "dir/*" does not descend into subfolders).
- * `sourceDirs` are folders under src/ holding .ts modules, e.g. "core/lib", "core/mqtt/codec", "device".
+ * make setup/network hold main until Wi-Fi is up) and main at device/main. The module
+ * mappings and preload lists live in the folders' fragments (manifest-fragments.ts).
  */
-export function validateManifest(manifest: unknown, sourceDirs: string[]): string[] {
+export function validateManifest(manifest: unknown): string[] {
   const problems: string[] = [];
   if (!isRecord(manifest)) return ["manifest.json: the top level must be an object"];
   const config = isRecord(manifest.config) ? manifest.config : {};
@@ -563,16 +562,6 @@ export function validateManifest(manifest: unknown, sourceDirs: string[]): strin
   const creation = isRecord(manifest.creation) ? manifest.creation : {};
   if (creation.main !== "device/main") {
     problems.push(`manifest.json creation.main must be "device/main" (main's "../core/..." imports resolve only from device/), found ${JSON.stringify(creation.main)}`);
-  }
-  const modules = isRecord(manifest.modules) ? manifest.modules : {};
-  for (const dir of sourceDirs) {
-    const want = `./build/dist/${dir}/*`;
-    if (modules[`${dir}/*`] !== want) problems.push(`manifest.json modules must map "${dir}/*": "${want}" (src/${dir} holds modules; mcconfig does not descend into subfolders)`);
-  }
-  for (const [target, source] of Object.entries(modules)) {
-    if (target === "~") continue;
-    const dir = target.endsWith("/*") ? target.slice(0, -2) : undefined;
-    if (dir === undefined || !sourceDirs.includes(dir)) problems.push(`manifest.json modules "${target}": ${JSON.stringify(source)} maps no source folder of src/`);
   }
   return problems;
 }
