@@ -4,35 +4,22 @@
  * report names the rule and both files. A tree that keeps the rules passes.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { TempTrees } from "../support/node/temp-tree";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cli = path.join(root, "node_modules", "dependency-cruiser", "bin", "dependency-cruise.mjs");
 const config = path.join(root, ".dependency-cruiser.cjs");
 
-let dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
+const trees = new TempTrees("paycard-layout-");
+afterEach(() => trees.removeAll());
 
-/** A tree of files (path → source) in a fresh temp folder, with a tsconfig like the project's. */
+/** A tree of files (path → source) with a tsconfig like the project's. */
 function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "paycard-layout-"));
-  dirs.push(dir);
-  const all: Record<string, string> = {
-    "tsconfig.json": JSON.stringify({ compilerOptions: { module: "esnext", moduleResolution: "bundler", target: "es2022" } }),
-    ...files,
-  };
-  for (const [file, text] of Object.entries(all)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
+  const tsconfig = { compilerOptions: { module: "esnext", moduleResolution: "bundler", target: "es2022" } };
+  return trees.make({ "tsconfig.json": JSON.stringify(tsconfig), ...files });
 }
 
 /** Runs the project's rules over src/ and hosttest/ of a tree: exit code and report. */

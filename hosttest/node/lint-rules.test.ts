@@ -4,30 +4,21 @@
  * report names the rule and the file and line. `any` is refused in src/core only.
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { TempTrees } from "../support/node/temp-tree";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const biome = path.join(root, "node_modules", "@biomejs", "biome", "bin", "biome");
 
-let dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
+const trees = new TempTrees("paycard-lint-");
+afterEach(() => trees.removeAll());
 
+/** A tree of files (path → source) with the project's biome.json. */
 function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "paycard-lint-"));
-  dirs.push(dir);
-  copyFileSync(path.join(root, "biome.json"), path.join(dir, "biome.json"));
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
+  return trees.make({ "biome.json": readFileSync(path.join(root, "biome.json"), "utf8"), ...files });
 }
 
 /** `biome lint` over a tree (no git there, so without the VCS ignore file): exit code and the rule hits. */
