@@ -1,4 +1,4 @@
-// Engine-neutral tests of the MQTT session (src/core/mqtt/mqtt-session.ts),
+// Engine-neutral tests of the MQTT session (src/core/mqtt/session/mqtt-session.ts),
 // also run inside XS. The session is driven through a scripted in-memory
 // transport whose far end plays the broker with the real codec
 // (support/scripted-broker.ts): it decodes what the session writes and

@@ -1,4 +1,4 @@
-// Engine-neutral tests of the outbox publisher (src/core/mqtt/outbox-publisher.ts),
+// Engine-neutral tests of the outbox publisher (src/core/app/outbox-publisher.ts),
 // also run inside XS: a journaled Outbox, the real MqttSession and the
 // publisher, over a scripted in-memory broker (the real codec on the far
 // end) that fragments its bytes, cuts links mid-packet or between PUBLISH

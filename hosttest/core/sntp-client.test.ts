@@ -1,4 +1,4 @@
-// Engine-neutral tests of the SNTP client (src/core/clock/sntp-client.ts)
+// Engine-neutral tests of the SNTP client (src/core/clock/sntp/sntp-client.ts)
 // over a scripted network: the test plays the servers, the resolver and the
 // monotonic clock, and a recording sink stands in for the disciplined clock.
 import { describe, expect, it } from "vitest";

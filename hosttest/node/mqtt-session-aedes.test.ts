@@ -1,4 +1,4 @@
-// Node-only: the real MQTT session (src/core/mqtt/mqtt-session.ts) over the
+// Node-only: the real MQTT session (src/core/mqtt/session/mqtt-session.ts) over the
 // Node TCP transport against an in-process aedes broker, with an MQTT.js
 // client as the observer. No broker mocks. The second and third tests put a
 // loopback TCP proxy (support/fault-proxy.ts) between session and broker

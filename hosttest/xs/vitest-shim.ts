@@ -2,7 +2,7 @@
  * The part of vitest's API that engine-neutral suites (hosttest/core) use,
  * reimplemented in plain ECMAScript so the same suites run inside the XS
  * engine. esbuild aliases "vitest" to this file when bundling for XS.
- * Keep it in step with hosttest/core/README.md.
+ * Keep it in step with what those suites import from "vitest".
  */
 
 type TestFn = () => void;

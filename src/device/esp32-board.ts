@@ -1,5 +1,5 @@
 /**
- * ESP32 only (excluded from the lin build by manifest.json; loaded by
+ * ESP32 only (excluded from the lin build by src/device/manifest.json; loaded by
  * esp32-platform.ts): the lab's buttons and LEDs over ECMA-419
  * `embedded:io/digital` (modules/io/digital, not built for lin).
  *

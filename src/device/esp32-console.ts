@@ -1,5 +1,5 @@
 /**
- * ESP32 only (excluded from the lin build by manifest.json): JSON swipes
+ * ESP32 only (excluded from the lin build by src/device/manifest.json): JSON swipes
  * typed on the serial console, one per line, e.g.
  *   {"transaction_id":"t1","card_hash":"abc123","amount_cents":1250}
  *
@@ -10,7 +10,7 @@
  * UART0's receive buffer; `ESP_getc()` returns one byte or -1 without
  * blocking. The SDK's console module exposes exactly that as the host
  * function `xs_console_receive` (modules/base/console/modConsole.c, which
- * manifest.json compiles in for esp32); `native()` binds it here without
+ * src/device/manifest.json compiles in for esp32); `native()` binds it here without
  * the rest of that module (its CLI). It returns the byte or undefined.
  *
  * Not in debug (-d) builds: there xsbug's protocol owns UART0 and reading it

@@ -1,6 +1,6 @@
 /**
  * ESP32 only: everything the simulator does not have, in one module that
- * main.ts imports dynamically when config.boardIo is true. manifest.json
+ * main.ts imports dynamically when config.boardIo is true. src/device/manifest.json
  * leaves the esp32-* modules out of the lin build (their imports,
  * embedded:io/digital, embedded:network/interface/wifi and the console's
  * native function, exist only on the ESP32).

@@ -1,5 +1,5 @@
 /**
- * ESP32 only (excluded from the lin build by manifest.json): the terminal's
+ * ESP32 only (excluded from the lin build by src/device/manifest.json): the terminal's
  * own Wi-Fi station over ECMA-419 `embedded:network/interface/wifi`
  * (modules/io/wifi/esp32), which manifest_net.json brings in for esp32. The
  * SDK's setup/network (which would block main until Wi-Fi is up) is removed

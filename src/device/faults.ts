@@ -5,7 +5,7 @@
  *
  * One instance, made by main.ts and handed to each adapter (no module-level
  * state: these modules are preloaded, and mutable module state would live in
- * flash behind RAM aliases; see manifest.json "preload").
+ * flash behind RAM aliases; see src/device/manifest.json "preload").
  */
 export class Faults {
   count = 0;

@@ -17,7 +17,8 @@ function tsFiles(dir: string): string[] {
 
 /**
  * `npm run build`: compiles src/core and src/device, one ES module per file
- * and unbundled, into build/dist/{core,device}, which manifest.json maps for
+ * and unbundled, into build/dist/{core,device}, which each folder's manifest
+ * fragment (src/<folder>/manifest.json, included by manifest.json) maps for
  * mcconfig. Bare specifiers (preference, timer, ...) stay imports for the SDK.
  */
 export async function runBuild(): Promise<number> {

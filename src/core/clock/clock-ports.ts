@@ -1,7 +1,7 @@
 /**
  * What the clock and the SNTP client need from the platform, injected: a
  * monotonic clock, one UDP socket and name resolution. Randomness comes
- * through `RandomPort` (src/core/ports.ts).
+ * through `RandomPort` (src/core/lib/ports.ts).
  *
  * Adapters:
  * - ESP32 (Moddable): `Time.microseconds / 1000` (module

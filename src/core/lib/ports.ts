@@ -18,7 +18,7 @@ export interface RandomPort {
  * UTF-8 encoding done by the platform (optional): `ArrayBuffer.fromString`
  * on the device, `TextEncoder` on the host. On XS a per-character loop in JS
  * costs ~90 steps a character, a whole payload ~33 000; the core's own
- * encoder (src/core/mqtt/utf8.ts) is the fallback. Only ever given
+ * encoder (src/core/lib/utf8.ts) is the fallback. Only ever given
  * well-formed strings (JSON.stringify output).
  */
 export interface Utf8EncoderPort {

@@ -1,0 +1,70 @@
+/**
+ * The README follows the tree: every path it names under src/, hosttest/, .ci/ exists, and its
+ * Layout section names every module folder of src/core. A moved or renamed file fails here until the
+ * docs follow.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const readme = readFileSync(path.join(root, "README.md"), "utf8");
+
+/** Path-like words under the project's source folders, as written (trailing punctuation dropped). */
+function namedPaths(text: string): string[] {
+  const found = text.match(/(?<![\w./-])(?:src|hosttest|\.ci)\/[\w.*<>/-]*/g) ?? [];
+  return [...new Set(found.map((p) => p.replace(/[.,:;]+$/, "")))];
+}
+
+/** Does a path exist? `*` matches within one name; `<folder>` stands for any folder; `x` may name `x.ts`. */
+function exists(p: string): boolean {
+  if (p.includes("<")) return true;
+  if (!p.includes("*")) return existsSync(path.join(root, p)) || existsSync(path.join(root, `${p}.ts`));
+  const dir = path.dirname(p);
+  const re = new RegExp(`^${path.basename(p).replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
+  return existsSync(path.join(root, dir)) && readdirSync(path.join(root, dir)).some((n) => re.test(n));
+}
+
+/** Folders of src/core that hold modules (mqtt/ holds only codec/ and session/). */
+function coreFolders(): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const n of readdirSync(path.join(root, "src", "core", rel))) {
+      const sub = rel === "" ? n : `${rel}/${n}`;
+      const abs = path.join(root, "src", "core", sub);
+      if (!statSync(abs).isDirectory()) continue;
+      if (readdirSync(abs).some((f) => f.endsWith(".ts"))) out.push(sub);
+      walk(sub);
+    }
+  };
+  walk("");
+  return out.sort();
+}
+
+/** The folders a Layout section leaves out (each must start an indented line, as "  mqtt/codec/   ..."). */
+function missingFromLayout(layout: string, folders: string[]): string[] {
+  return folders.filter((f) => !new RegExp(`^\\s+${f}/\\s`, "m").test(layout));
+}
+
+describe("README paths", () => {
+  it("every path the README names exists", () => {
+    const paths = namedPaths(readme);
+    expect(paths.length).toBeGreaterThan(20);
+    expect(paths.filter((p) => !exists(p))).toEqual([]);
+  });
+
+  it("the Layout section names every module folder of src/core", () => {
+    const layout = readme.slice(readme.indexOf("## Layout"));
+    expect(missingFromLayout(layout, coreFolders())).toEqual([]);
+  });
+
+  it("catches a path that is gone and a folder the layout leaves out", () => {
+    expect(namedPaths("see `src/core/pipeline.ts`, and src/core/lib/utf8.ts.")).toEqual(["src/core/pipeline.ts", "src/core/lib/utf8.ts"]);
+    expect(exists("src/core/pipeline.ts")).toBe(false);
+    expect(exists("src/core/lib/utf8.ts")).toBe(true);
+    expect(exists("src/core/mqtt/codec/packet-*.ts")).toBe(true);
+    expect(exists("src/core/mqtt/packet-*.ts")).toBe(false);
+    expect(missingFromLayout("src/core/\n  lib/   helpers\n  mqtt/codec/  packets\n", ["lib", "mqtt/codec", "stream"])).toEqual(["stream"]);
+  });
+});
