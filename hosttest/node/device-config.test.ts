@@ -1,4 +1,4 @@
-// src/device/device-config.ts on Node: mc/config (flat keys, values possibly
+// src/core/settings/device-config.ts on Node: mc/config (flat keys, values possibly
 // strings from `mcconfig key=value`) → a device-sized TerminalConfig that
 // resolveTerminalConfig accepts, plus the firmware's own settings.
 import { readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import {
   DeviceConfigError,
   deviceSettings,
   deviceTerminalOverrides,
-} from "../../src/device/device-config";
+} from "../../src/core/settings/device-config";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const manifest = JSON.parse(readFileSync(path.join(root, "manifest.json"), "utf8")) as {

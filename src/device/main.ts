@@ -39,7 +39,7 @@ import { SntpClient } from "../core/clock/sntp/sntp-client";
 import type { JournalRecord } from "../core/outbox/journal-record";
 import { PreferenceBootCounter } from "./boot-counter";
 import { brokerTransportFactory, createBrokerTransportCounters } from "./broker-transport";
-import { deviceConfig, type DeviceConfig } from "./device-config";
+import { deviceConfig, type DeviceConfig } from "../core/settings/device-config";
 import type { Board } from "./esp32-platform";
 import { Faults } from "./faults";
 import { HardwareRandom } from "./hardware-random";

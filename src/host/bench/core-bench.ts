@@ -213,7 +213,7 @@ export async function runCoreBench(argv: string[]): Promise<number> {
       `(${result.heap_after_1m === result.heap_after_10k ? "no growth" : "growth " + (result.heap_after_1m - result.heap_after_10k)}; ` +
       `the xsnap harness's own ${pipe.harnessSlotsPerEvaluate} slot(s) per evaluate call taken out)`,
     "",
-    `device app (src/device/device-config.ts sizes; TerminalApp + MQTT session + outbox against an in-memory broker, 2 swipes/s):`,
+    `device app (src/core/settings/device-config.ts sizes; TerminalApp + MQTT session + outbox against an in-memory broker, 2 swipes/s):`,
     `  live slots after gc: the loaded modules' objects ${device.moduleSlots} (in RAM unless preloaded), the app's state ${device.slotsAfterWarmup} after 2 000 swipes and ` +
       `${device.slotsAfterRun} after ${device.swipes + 2_000} (${device.slotsAfterRun <= device.slotsAfterWarmup ? "no growth" : "growth " + (device.slotsAfterRun - device.slotsAfterWarmup)}):`,
     `  ${device.moduleSlots + device.slotsAfterRun} slots = ${round(((device.moduleSlots + device.slotsAfterRun) * ESP32_SLOT_BYTES) / 1024)} KB at 16 B/slot, of the 6 144 (96 KB) manifest.json gives the ESP32 ` +

@@ -12,7 +12,7 @@ import { MemoryJournal } from "../memory-journal";
 import { SeededRandom } from "../seeded-random";
 import { createSwipeRecord } from "../../core/model/swipe-record";
 import { DEFAULT_TRAFFIC, TrafficGenerator } from "../traffic-generator";
-import { deviceConfig } from "../../device/device-config";
+import { deviceConfig } from "../../core/settings/device-config";
 import { Broker, Link } from "../scripted-broker";
 
 class CountingClock implements EventClockPort {

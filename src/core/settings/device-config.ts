@@ -13,8 +13,8 @@
  * other value is refused with a DeviceConfigError naming the key, the value and
  * what was expected.
  */
-import { resolveTerminalConfig, type TerminalConfig } from "../core/app/terminal-config";
-import { isObject } from "../core/pipeline/pipeline-config";
+import { resolveTerminalConfig, type TerminalConfig } from "../app/terminal-config";
+import { isObject } from "../pipeline/pipeline-config";
 
 /** Settings of the firmware itself (not the terminal app's). */
 export interface DeviceSettings {
