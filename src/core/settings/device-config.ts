@@ -14,6 +14,8 @@
  * what was expected.
  */
 import { resolveTerminalConfig, type TerminalConfig } from "../app/terminal-config";
+import { DEFAULT_AMOUNT_ANOMALY } from "../detect/amount-anomaly-detector";
+import { DEFAULT_BURST_THRESHOLDS } from "../detect/burst-detector";
 import { isObject } from "../pipeline/pipeline-config";
 
 /** Settings of the firmware itself (not the terminal app's). */
@@ -61,14 +63,14 @@ const MINUTE = 60_000;
  * sliding by 15 s; card_5m: 5 min by 30 s); the merchant window is dropped
  * (amount anomalies have their own per-merchant state).
  */
-export function devicePipelineOverrides(): Record<string, unknown> {
+export function devicePipelineOverrides(raw: Raw = {}): Record<string, unknown> {
   return {
     // Recent swipes kept on the terminal (5 string arrays + 6 float arrays of this length).
     ringCapacity: 32,
     // Lab-friendly: the watermark trails the terminal's clock by 5 s, so a
     // card-test burst fires its 15 s slide within ~20 s. The terminal stamps
     // swipes with its own clock, so swipes are hardly ever out of order.
-    watermarkDelayMs: 5_000,
+    watermarkDelayMs: configInt(raw, "watermarkMs", 5_000, 0, 10 * MINUTE),
     windows: [
       { name: "burst", keyField: "card_hash", size: 2 * MINUTE, slide: 15_000, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
       { name: "card_5m", keyField: "card_hash", size: 5 * MINUTE, slide: 30_000, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
@@ -85,7 +87,13 @@ export function devicePipelineOverrides(): Record<string, unknown> {
     // One terminal serves one merchant: a handful of merchant baselines, and a
     // warm-up short enough that the "big ticket" button alerts after a few
     // ordinary swipes.
-    anomaly: { warmup: 8, maxMerchants: 4 },
+    anomaly: { warmup: 8, maxMerchants: 4, threshold: configNumber(raw, "anomalyThresh", DEFAULT_AMOUNT_ANOMALY.threshold, 0.5, 50) },
+    // The provisionable card-testing thresholds (burst detector on the "burst" window).
+    burst: {
+      maxCount: configInt(raw, "burstMax", DEFAULT_BURST_THRESHOLDS.maxCount, 1, 10_000),
+      smallBurstCount: configInt(raw, "burstSmall", DEFAULT_BURST_THRESHOLDS.smallBurstCount, 1, 10_000),
+      smallAverageCents: configInt(raw, "burstSmallCents", DEFAULT_BURST_THRESHOLDS.smallAverageCents, 1, 100_000_000),
+    },
     alertDedupCapacity: 32,
     transactionDedupCapacity: 64,
   };
@@ -257,7 +265,7 @@ export function deviceTerminalOverrides(raw: Raw): Record<string, unknown> {
       connectTimeoutMs: 10_000,
     },
     ntpServers: configList(raw, "ntpServers", ["0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org"]),
-    pipeline: devicePipelineOverrides(),
+    pipeline: devicePipelineOverrides(raw),
     outbox: deviceOutboxOverrides(),
     metricsIntervalMs: configInt(raw, "metricsIntervalMs", 30_000, 0, 86_400_000),
     clockWatermark: true,

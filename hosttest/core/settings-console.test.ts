@@ -1,0 +1,225 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Sha256, toHex } from "../../src/core/lib/sha256";
+import { parseConsoleLine, MAX_CONSOLE_LINE } from "../../src/core/settings/console-command";
+import { InstallerLock, LOCKOUT_MS, MAX_FAILURES, PASSPHRASE_KEY } from "../../src/core/settings/installer-lock";
+import { hashPassphrase, isPassphraseHash, passphraseProblem, verifyPassphrase } from "../../src/core/settings/passphrase-hash";
+import { SETTING_KEYS, MAX_SETTING_NAME } from "../../src/core/settings/setting-keys";
+import { SettingsConsole, startupConfig, storedSettings } from "../../src/core/settings/settings-console";
+import { MemorySettingsStore } from "../../src/core/settings/settings-store";
+import { AUTO_ID_KEY, macSuffix, resolveTerminalId } from "../../src/core/settings/terminal-identity";
+import { deviceConfig } from "../../src/core/settings/device-config";
+import { labBuildConfig } from "../support/lab-build-config";
+
+const ascii = (s: string) => {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+};
+
+/** A deterministic random source. */
+function counter(start = 1) {
+  let x = start;
+  return { nextUint32: () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) };
+}
+
+const BUILD = labBuildConfig();
+
+function rig(now = { t: 0 }) {
+  const store = new MemorySettingsStore();
+  const lock = new InstallerLock(store, counter(7), () => now.t);
+  const identity = resolveTerminalId(undefined, store, undefined, counter(3));
+  const console = new SettingsConsole(BUILD, store, lock, identity);
+  return { store, lock, identity, console, now };
+}
+
+describe("SHA-256", () => {
+  it("matches the FIPS 180-4 examples and the padding edge lengths", () => {
+    const sha = new Sha256();
+    expect(toHex(sha.digest(ascii("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(toHex(sha.digest(ascii("")))).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(toHex(sha.digest(ascii("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")))).toBe(
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+    );
+    // 55, 56 and 64 bytes: one block, two blocks, and a full block plus padding.
+    expect(toHex(sha.digest(ascii("a".repeat(55))))).toBe("9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+    expect(toHex(sha.digest(ascii("a".repeat(56))))).toBe("b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+    expect(toHex(sha.digest(ascii("a".repeat(64))))).toBe("ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+  });
+});
+
+describe("passphrase hash", () => {
+  it("stores a salted, iterated hash that only the passphrase matches", () => {
+    const stored = hashPassphrase("correct horse", counter(5));
+    expect(isPassphraseHash(stored)).toBe(true);
+    expect(stored.includes("correct")).toBe(false);
+    expect(verifyPassphrase("correct horse", stored)).toBe(true);
+    expect(verifyPassphrase("correct hors", stored)).toBe(false);
+    expect(verifyPassphrase("Correct horse", stored)).toBe(false);
+    // Another salt, another hash of the same passphrase.
+    expect(hashPassphrase("correct horse", counter(6)) === stored).toBe(false);
+    expect(verifyPassphrase("correct horse", `${stored.slice(0, -1)}0`)).toBe(stored.endsWith("0"));
+    expect(verifyPassphrase("correct horse", "sha256i$64$zz$00")).toBe(false);
+  });
+
+  it("wants 8-64 characters", () => {
+    expect(passphraseProblem("short")).toBe("a passphrase has 8-64 characters (this one has 5)");
+    expect(passphraseProblem("x".repeat(65))).toBe("a passphrase has 8-64 characters (this one has 65)");
+    expect(passphraseProblem("eight ok")).toBeNull();
+  });
+});
+
+describe("console lines", () => {
+  it("parse the commands, and set's key=value with the value as typed", () => {
+    expect(parseConsoleLine("  SHOW ")).toEqual({ ok: true, command: { kind: "show" } });
+    expect(parseConsoleLine("set brokerPort=1884")).toEqual({ ok: true, command: { kind: "set", key: "brokerPort", value: "1884" } });
+    expect(parseConsoleLine("set wifiPassword=a b=c")).toEqual({ ok: true, command: { kind: "set", key: "wifiPassword", value: "a b=c" } });
+    expect(parseConsoleLine("set brokerUser=")).toEqual({ ok: true, command: { kind: "set", key: "brokerUser", value: "" } });
+    expect(parseConsoleLine("unlock my pass phrase")).toEqual({ ok: true, command: { kind: "unlock", passphrase: "my pass phrase" } });
+  });
+
+  it("answer every bad line with its reason", () => {
+    const reason = (l: string) => {
+      const p = parseConsoleLine(l);
+      return p.ok ? "parsed" : p.reason;
+    };
+    expect(reason("")).toBe("empty line (type help)");
+    expect(reason("frobnicate now")).toBe('unknown command "frobnicate" (commands: help, show, set, reset, passphrase, unlock, lock)');
+    expect(reason("set brokerPort")).toBe("set needs key=value, e.g. set brokerPort=1883");
+    expect(reason("set =1")).toBe("set needs a key before '=', e.g. set brokerPort=1883");
+    expect(reason("set brokerport=1")).toBe('unknown key "brokerport" (did you mean brokerPort?)');
+    expect(reason("set colour=red").startsWith('unknown key "colour" (keys: terminalId, merchantId,')).toBe(true);
+    expect(reason("show all")).toBe("show takes no arguments");
+    expect(reason("unlock")).toBe("unlock needs the passphrase, e.g. unlock <passphrase>");
+    expect(reason("set a\u0000b=1")).toBe("control character 0x00 at column 6");
+    expect(reason("set wifiSsid=\ud800")).toBe("broken character (lone surrogate) at column 14");
+    expect(reason("x".repeat(MAX_CONSOLE_LINE + 1))).toBe(`line too long (${MAX_CONSOLE_LINE + 1} characters, at most ${MAX_CONSOLE_LINE})`);
+    expect(reason(`set wifiSsid=${"s".repeat(257)}`)).toBe("wifiSsid: value too long (257 characters, at most 256)");
+  });
+
+  it("never throw, and always give a command or a reason", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: "grapheme", maxLength: 40 }), fc.constantFrom("set", "unlock", "show", "set brokerPort=")), (s) => {
+        const p = parseConsoleLine(s);
+        expect(p.ok ? typeof p.command.kind : p.reason.length > 0 ? "string" : "none").toBe("string");
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("setting keys", () => {
+  it("fit NVS (15 characters) and are keys device-config.ts reads", () => {
+    for (const k of SETTING_KEYS) expect(k.name.length <= MAX_SETTING_NAME).toBe(true);
+    // Each key reaches the config: a value its rules refuse is refused by name.
+    for (const k of SETTING_KEYS.filter((k) => k.kind === "int" || k.kind === "number" || k.kind === "bool")) {
+      expect(() => deviceConfig({ ...BUILD, terminalId: "t1", [k.name]: "not-a-value" })).toThrow(k.name);
+    }
+    const c = deviceConfig({ ...BUILD, terminalId: "t1", watermarkMs: "7000", burstMax: "6", burstSmall: "3", burstSmallCents: "250", anomalyThresh: "3.5" });
+    expect(c.terminal.pipeline.watermarkDelayMs).toBe(7000);
+    expect(c.terminal.pipeline.burst.maxCount).toBe(6);
+    expect(c.terminal.pipeline.burst.smallBurstCount).toBe(3);
+    expect(c.terminal.pipeline.burst.smallAverageCents).toBe(250);
+    expect(c.terminal.pipeline.anomaly.threshold).toBe(3.5);
+  });
+});
+
+describe("terminal identity", () => {
+  it("takes the set id, else the MAC's last three bytes, else a generated id, and keeps it", () => {
+    const store = new MemorySettingsStore();
+    expect(resolveTerminalId("shop-7", store, "24:0A:C4:A1:B2:C3", counter())).toEqual({ id: "shop-7", source: "set" });
+    expect(resolveTerminalId("", store, "24:0A:C4:A1:B2:C3", counter())).toEqual({ id: "term-a1b2c3", source: "mac" });
+    expect(resolveTerminalId("", store, undefined, counter())).toEqual({ id: "term-a1b2c3", source: "kept" });
+    const other = new MemorySettingsStore();
+    const gen = resolveTerminalId(undefined, other, undefined, counter(9));
+    expect(gen.source).toBe("generated");
+    expect(/^term-[0-9a-f]{8}$/.test(gen.id)).toBe(true);
+    expect(other.read(AUTO_ID_KEY)).toBe(gen.id);
+    // The next start (another random draw) finds the kept id.
+    expect(resolveTerminalId(undefined, other, undefined, counter(10))).toEqual({ id: gen.id, source: "kept" });
+    expect(macSuffix("00:00:00:00:00:00")).toBeNull();
+    expect(macSuffix("not a mac")).toBeNull();
+  });
+});
+
+describe("settings console", () => {
+  it("sets a value after checking it with device-config's rules, and keeps it for the next start", () => {
+    const { console, store, identity } = rig();
+    expect(console.handle("set brokerPort=1884")).toEqual(["ok brokerPort=1884 (saved; applies at the next start)"]);
+    expect(console.handle("set brokerPort=99999")).toEqual(['error: brokerPort must be an integer in [1, 65535], got "99999"']);
+    expect(console.handle("set brokerPassword=pw")).toEqual(["error: brokerPassword is set but brokerUser is empty (MQTT 3.1.1 sends no password without a user name)"]);
+    expect(console.handle("set ntpServers=a, b c")[0]).toBe('error: ntpServers must be a comma-separated list of non-empty host names without spaces, got "a, b c"');
+    expect(store.read("brokerPort")).toBe("1884");
+    const start = startupConfig(BUILD, store, identity);
+    expect(start.setAside).toBeNull();
+    expect(deviceConfig(start.config).terminal.broker.port).toBe(1884);
+    expect(console.counters).toEqual({ lines: 4, done: 1, rejected: 3, refused: 0, storageFailures: 0 });
+  });
+
+  it("never echoes a secret: not in set's answer, not in show, not in an error", () => {
+    const { console } = rig();
+    expect(console.handle("set brokerUser=term")).toEqual(["ok brokerUser=term (saved; applies at the next start)"]);
+    expect(console.handle("set brokerPassword=hunter22")).toEqual(["ok brokerPassword=**** (saved; applies at the next start)"]);
+    expect(console.handle("set wifiPassword=s3cret!!")).toEqual(["ok wifiPassword=**** (saved; applies at the next start)"]);
+    const shown = console.handle("show").join("\n");
+    expect(shown.includes("hunter22") || shown.includes("s3cret")).toBe(false);
+    expect(shown).toContain("* brokerPassword  = ****");
+    expect(shown).toContain("* wifiPassword    = ****");
+    expect(shown).toContain("  brokerHost      = 127.0.0.1");
+    expect(shown).toContain("pending until the next start: brokerUser, brokerPassword, wifiPassword");
+  });
+
+  it("shows the derived id, and resets to the build's values", () => {
+    const { console, store, identity } = rig();
+    expect(console.handle("show")).toContain(`  terminalId      = ${identity.id} (generated)`);
+    console.handle("set merchantId=shop_42");
+    console.handle("set terminalId=front-desk");
+    expect(console.handle("reset")).toEqual(["ok: 2 stored setting(s) removed; the build's values apply at the next start"]);
+    expect(storedSettings(store)).toEqual({});
+    // The generated id survives a reset (it is no setting).
+    expect(store.read(AUTO_ID_KEY)).toBe(identity.id);
+  });
+
+  it("locks set and reset behind the installer passphrase, counting every refusal", () => {
+    const now = { t: 0 };
+    const { console, store } = rig(now);
+    expect(console.handle("passphrase short")).toEqual(["error: a passphrase has 8-64 characters (this one has 5)"]);
+    expect(console.handle("passphrase open sesame")).toEqual(["ok: passphrase set; set and reset now need unlock <passphrase>"]);
+    expect((store.read(PASSPHRASE_KEY) as string).includes("sesame")).toBe(false);
+    expect(console.handle("set brokerPort=1885")).toEqual(["refused: set is locked (unlock <passphrase> first)"]);
+    expect(console.handle("reset")).toEqual(["refused: reset is locked (unlock <passphrase> first)"]);
+    expect(console.handle("passphrase new one here")).toEqual(["refused: passphrase is locked (unlock <passphrase> first)"]);
+    expect(console.handle("unlock open says me")).toEqual(["refused: wrong passphrase"]);
+    expect(console.handle("unlock open sesame")).toEqual(["unlocked: set and reset are open until lock or the next start"]);
+    expect(console.handle("set brokerPort=1885")).toEqual(["ok brokerPort=1885 (saved; applies at the next start)"]);
+    expect(console.handle("lock")).toEqual(["locked"]);
+    expect(console.handle("set brokerPort=1886")).toEqual(["refused: set is locked (unlock <passphrase> first)"]);
+    expect(store.read("brokerPort")).toBe("1885");
+    expect(console.counters.refused).toBe(5);
+    expect(console.handle("show").pop()).toBe("installer lock: passphrase set, locked; refused 5, rejected 1, storage failures 0");
+  });
+
+  it("refuses every attempt for a minute after five wrong passphrases", () => {
+    const now = { t: 1_000 };
+    const { console } = rig(now);
+    console.handle("passphrase open sesame");
+    for (let i = 0; i < MAX_FAILURES; i++) expect(console.handle(`unlock guess ${i}xx`)).toEqual(["refused: wrong passphrase"]);
+    expect(console.handle("unlock open sesame")).toEqual(["refused: too many wrong passphrases; try again in 60 s"]);
+    now.t += LOCKOUT_MS;
+    expect(console.handle("unlock open sesame")).toEqual(["unlocked: set and reset are open until lock or the next start"]);
+    expect(console.counters.refused).toBe(MAX_FAILURES + 1);
+  });
+
+  it("says so when the store refuses a write, and sets aside stored settings that break the rules", () => {
+    const { console, store, identity } = rig();
+    store.failWrites = true;
+    expect(console.handle("set brokerPort=1884")).toEqual(["error: brokerPort not saved: the settings store refused the write"]);
+    expect(console.counters.storageFailures).toBe(1);
+    store.failWrites = false;
+    store.write("brokerPort", "http");
+    const start = startupConfig(BUILD, store, identity);
+    expect(start.setAside).toBe('brokerPort must be an integer in [1, 65535], got "http"');
+    expect(start.config.brokerPort).toBe(1883);
+    expect(start.config.terminalId).toBe(identity.id);
+  });
+});
