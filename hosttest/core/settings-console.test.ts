@@ -95,6 +95,20 @@ describe("console lines", () => {
     expect(reason("set wifiSsid=\ud800")).toBe("broken character (lone surrogate) at column 14");
     expect(reason("x".repeat(MAX_CONSOLE_LINE + 1))).toBe(`line too long (${MAX_CONSOLE_LINE + 1} characters, at most ${MAX_CONSOLE_LINE})`);
     expect(reason(`set wifiSsid=${"s".repeat(257)}`)).toBe("wifiSsid: value too long (257 characters, at most 256)");
+    // Words that are not plain letters are not echoed (a secret or a card number typed by mistake).
+    expect(reason("hunter2 please")).toBe("unknown command (not shown) (commands: help, show, set, reset, passphrase, unlock, lock)");
+    expect(reason("set p4ss=1").startsWith("unknown key (not shown) (keys:")).toBe(true);
+  });
+
+  it("refuse a line holding a card number without storing or showing it", () => {
+    const card = "the line holds what looks like a card number: not stored, not shown (never type one here)";
+    for (const l of ["4111111111111111", "set merchantId=4111-1111-1111-1111", "set wifiSsid=pay 4111 1111 1111 1111 now", "unlock 5500 0000 0000 0004"]) {
+      const p = parseConsoleLine(l);
+      expect(p.ok ? "parsed" : p.reason).toBe(card);
+    }
+    // Digits that fail Luhn, or are too few, are ordinary values.
+    expect(parseConsoleLine("set merchantId=4111111111111112").ok).toBe(true);
+    expect(parseConsoleLine("set brokerHost=192.168.100.200").ok).toBe(true);
   });
 
   it("never throw, and always give a command or a reason", () => {

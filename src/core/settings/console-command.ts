@@ -4,6 +4,7 @@
  * `{` are JSON swipes and never reach this parser.
  */
 import { codeUnitAt } from "../lib/string-scan";
+import { looksLikeCardNumber } from "../model/card-number-check";
 import { MAX_SETTING_VALUE, SETTING_KEYS, settingKey, settingKeyIgnoringCase } from "./setting-keys";
 
 export type ConsoleCommand =
@@ -25,9 +26,20 @@ export const COMMAND_NAMES = Object.freeze(["help", "show", "set", "reset", "pas
 const fail = (reason: string): ParsedLine => ({ ok: false, reason });
 const done = (command: ConsoleCommand): ParsedLine => ({ ok: true, command });
 
-/** At most `n` characters of `s` for an error message, quoted. */
-function quoted(s: string, n = 32): string {
-  return JSON.stringify(s.length > n ? `${s.slice(0, n)}…` : s);
+/**
+ * A word typed by mistake, quoted for an error message only when it is plain letters (a command
+ * or key name misspelt): anything else might be a secret or a card number, so it is not shown.
+ */
+function quoted(s: string): string {
+  return /^[A-Za-z_.-]{1,32}$/.test(s) ? JSON.stringify(s) : "(not shown)";
+}
+
+/** Does the line hold a card number (13-19 digits, spaces or dashes between, passing Luhn)? */
+export function holdsCardNumber(line: string): boolean {
+  const runs = line.match(/\d[\d -]{11,}\d/g);
+  if (runs === null) return false;
+  for (const run of runs) if (looksLikeCardNumber(run.replace(/[ -]/g, ""))) return true;
+  return false;
 }
 
 export function parseConsoleLine(raw: string): ParsedLine {
@@ -44,6 +56,7 @@ export function parseConsoleLine(raw: string): ParsedLine {
       else return fail(`broken character (lone surrogate) at column ${i + 1}`);
     }
   }
+  if (holdsCardNumber(raw)) return fail("the line holds what looks like a card number: not stored, not shown (never type one here)");
   const line = raw.replace(/\t/g, " ").trim();
   if (line === "") return fail("empty line (type help)");
   const space = line.indexOf(" ");
