@@ -180,6 +180,10 @@ describe("settings console", () => {
     expect(shown).toContain("* brokerPassword  = ****");
     expect(shown).toContain("* wifiPassword    = ****");
     expect(shown).toContain("  brokerHost      = 127.0.0.1");
+    // Keys the build leaves out show the rules' defaults (device-config.ts).
+    expect(shown).toContain("  watermarkMs     = 5000");
+    expect(shown).toContain("  burstMax        = 10");
+    expect(shown).toContain("  anomalyThresh   = 4");
     expect(shown).toContain("pending until the next start: brokerUser, brokerPassword, wifiPassword");
   });
 

@@ -23,9 +23,14 @@ const manifest = JSON.parse(readFileSync(path.join(root, "manifest.json"), "utf8
   platforms: { lin: { config: Record<string, unknown> } };
 };
 
-/** What mc/config holds: the manifest's config, platform overrides, then `mcconfig key=value` strings. */
+/**
+ * What main hands deviceConfig: mc/config (the manifest's config, platform overrides, then
+ * `mcconfig key=value` strings) with the terminal id main resolves when the build leaves it empty.
+ */
 function mcConfig(platform: Record<string, unknown> = {}, cli: Record<string, string> = {}): Record<string, unknown> {
-  return { ...manifest.config, ...platform, ...cli, file: { root: "/" }, sntp: "pool.ntp.org" };
+  const c: Record<string, unknown> = { ...manifest.config, ...platform, ...cli, file: { root: "/" }, sntp: "pool.ntp.org" };
+  if (c.terminalId === "") c.terminalId = "term-a1b2c3";
+  return c;
 }
 
 function errorOf(fn: () => unknown): Error {

@@ -29,7 +29,7 @@ describe("manifest fragments as committed", () => {
     expect(checkManifestFragments(manifest, tree)).toEqual([]);
   });
 
-  it("preloads all of src/core, and the device modules but its entry point and the ESP32-only platform", () => {
+  it("preloads all of src/core, and the device modules but its entry point, the ESP32-only platform and the two that import preference", () => {
     const preloaded = [...tree.fragments.values()].flatMap((f) => (f as { preload: string[] }).preload);
     const core = [...tree.modules].filter(([folder]) => folder.startsWith("core/")).flatMap(([, m]) => m);
     expect(preloaded).toEqual(expect.arrayContaining(core));
@@ -41,6 +41,7 @@ describe("manifest fragments as committed", () => {
       "device/esp32-platform",
       "device/esp32-wifi",
       "device/main",
+      "device/preference-settings-store",
     ]);
   });
 });

@@ -40,6 +40,12 @@ import type { JournalRecord } from "../core/outbox/journal-record";
 import { PreferenceBootCounter } from "./boot-counter";
 import { brokerTransportFactory, createBrokerTransportCounters } from "./broker-transport";
 import { deviceConfig, type DeviceConfig } from "../core/settings/device-config";
+import { InstallerLock } from "../core/settings/installer-lock";
+import { SettingsConsole, startupConfig, storedSettings } from "../core/settings/settings-console";
+import { resolveTerminalId, type TerminalIdentity } from "../core/settings/terminal-identity";
+import { chipMac } from "./chip-mac";
+import { ConsoleFile } from "./console-file";
+import { PreferenceSettingsStore } from "./preference-settings-store";
 import type { Board } from "./esp32-platform";
 import { Faults } from "./faults";
 import { HardwareRandom } from "./hardware-random";
@@ -52,6 +58,8 @@ import { StatusLeds, type Led } from "./status-leds";
 import { SwipeMaker, type ReaderSwipe } from "./swipe-source";
 
 const TICK_MS = 25;
+/** NVS domain of the provisioned settings, the passphrase hash and the derived terminal id (at most 15 characters). */
+const SETTINGS_DOMAIN = "paycard.cfg";
 const STATUS_EVERY_MS = 15_000;
 const SYNC_REMOVALS_EVERY_MS = 1_000;
 export const CARD_TEST_SWIPES = 12;
@@ -91,6 +99,7 @@ class Terminal {
   readonly transportCounters = createBrokerTransportCounters();
   readonly xs = new XsInstrumentation();
   private board: Board | null = null;
+  private settings: SettingsConsole | null = null;
   private linkUp = false;
   private cardTestTimer: Timer | null = null;
   private clockState = "unsynced";
@@ -196,8 +205,17 @@ class Terminal {
     }, CARD_TEST_SPACING_MS);
   }
 
-  /** A JSON swipe typed on the serial console. */
+  attachSettings(settings: SettingsConsole): void {
+    this.settings = settings;
+  }
+
+  /** A console line: a JSON swipe when it starts with "{", else a settings command. */
   consoleLine(line: string): void {
+    if (!line.trimStart().startsWith("{")) {
+      if (this.settings === null) return;
+      for (const answer of this.settings.handle(line)) trace(`console: ${answer}\n`);
+      return;
+    }
     let input: unknown;
     try {
       input = JSON.parse(line);
@@ -313,6 +331,7 @@ class Terminal {
         `outbox=${this.app.outbox.messages}/${this.app.outbox.bytes}B journal=${this.journal.bytes}B/${this.journal.size} ` +
         `compactions=${j.compactions} journal_errors=${j.appendFailures + j.appendsRefusedFull + j.compactionFailures} reconnects=${s.reconnects} retransmits=${s.retransmits} republished=${s.republished} ` +
         `dns=${this.resolver.failed}/${this.resolver.lookups} tls_refused=${this.transportCounters.tlsRefused} ` +
+        (this.settings === null ? "" : `console=${this.settings.counters.done}/${this.settings.counters.rejected}/${this.settings.counters.refused} `) +
         `faults=${this.faults.count + c.internalErrors + c.observerErrors}` +
         (Number.isFinite(u.slotBytes) ? ` xs_slots=${u.slotBytes}B xs_chunks=${u.chunkBytes}B stack_peak=${u.stackPeakBytes}B gc=${u.gcs}` : "") +
         "\n",
@@ -349,22 +368,42 @@ function startBoardIo(term: Terminal, d: DeviceConfig["device"]): void {
   );
 }
 
+const ID_SOURCES: Record<TerminalIdentity["source"], string> = { set: "set", kept: "kept in NVS", mac: "from the chip's MAC", generated: "generated, kept in NVS" };
+
 export default function main(): void {
   const faults = new Faults();
   try {
+    // The build's config, then what was provisioned on this terminal (NVS), then its id.
+    const build = config as Record<string, unknown>;
+    const store = new PreferenceSettingsStore(SETTINGS_DOMAIN);
+    const random = new HardwareRandom();
+    const stored = storedSettings(store);
+    // Math.random is the hardware RNG on an ESP32, but seeded the same on every lin run: mix in the wall clock, so
+    // two simulators (two students) do not draw the same id.
+    const idRandom = { nextUint32: () => (random.nextUint32() ^ Date.now() ^ Math.floor(Date.now() / 4294967296)) >>> 0 };
+    const identity = resolveTerminalId("terminalId" in stored ? stored.terminalId : build.terminalId, store, chipMac(), idRandom);
+    const start = startupConfig(build, store, identity);
+    if (start.setAside !== null) trace(`paycard: stored settings set aside, the build's values apply: ${start.setAside}\n`);
     let cfg: DeviceConfig;
     try {
-      cfg = deviceConfig(config as Record<string, unknown>);
+      cfg = deviceConfig(start.config);
     } catch (e) {
       trace(`paycard: bad configuration: ${(e as Error).message}\n`);
       return;
     }
     const d = cfg.device;
     const term = new Terminal(cfg, faults);
+    const lock = new InstallerLock(store, random, () => term.mono.nowMs());
+    term.attachSettings(new SettingsConsole(build, store, lock, identity));
     trace(
-      `paycard: terminal ${cfg.terminal.terminalId} boot ${term.app.pipeline.requestIds.bootPart}, broker ${cfg.terminal.broker.host}:${cfg.terminal.broker.port}, ` +
+      `paycard: terminal ${cfg.terminal.terminalId} (${ID_SOURCES[identity.source]}), ${Object.keys(start.stored).length} stored setting(s), merchant ${cfg.terminal.merchantId}, ` +
+        `boot ${term.app.pipeline.requestIds.bootPart}, broker ${cfg.terminal.broker.host}:${cfg.terminal.broker.port}, ` +
         `ntp ${cfg.terminal.ntpServers.join(",")}:${d.ntpPort}\n`,
     );
+    if (d.consoleFile !== "") {
+      new ConsoleFile(d.consoleFile, (line) => faults.guard("console line", () => term.consoleLine(line)), faults);
+      trace(`paycard: console lines from ${d.consoleFile} (type help)\n`);
+    }
     if (d.boardIo) startBoardIo(term, d);
     if (d.scriptedSwipes) term.runScript(d.scriptSeconds);
     if (!d.boardIo) trace("paycard: ready (scripted swipes, no board IO)\n");

@@ -18,6 +18,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkBuildOverrides } from "./build-overrides";
 import { UsageError } from "./cli-args";
 
 export type DeviceTarget = "esp32" | "flash" | "lin";
@@ -395,6 +396,7 @@ export async function runDeviceBuild(target: DeviceTarget, argv: string[], optio
     out(USAGE + "\n");
     return 0;
   }
+  checkBuildOverrides(root, target === "lin" ? "lin" : "esp32", overrides);
 
   const check = checkDeviceEnvironment(target, env, root, options.useRepoBin ?? true);
   if (check.problems.length > 0) {

@@ -512,7 +512,7 @@ function normalize(p: string): string {
 // manifest.json
 
 export const LAB_CONFIG_DEFAULTS: Readonly<Record<string, string | number | boolean>> = {
-  terminalId: "term_1",
+  terminalId: "",
   merchantId: "merch_demo_001",
   topicPrefix: "paycard",
   wifiSsid: "Wokwi-GUEST",

@@ -37,6 +37,8 @@ export interface DeviceSettings {
   serialConsole: boolean;
   /** Journal file name under the file system root (mc/config file.root). */
   journalFile: string;
+  /** Console lines read from this file (the lin simulator; "" = none): "/dev/stdin" or a file another program appends to. */
+  consoleFile: string;
   pins: {
     swipe: number;
     cardTest: number;
@@ -113,6 +115,21 @@ export function deviceOutboxOverrides(): Record<string, unknown> {
     telemetryPolicy: "drop-oldest",
   };
 }
+
+/**
+ * Every key of mc/config this file reads: what a build may set (`key=value`) and the manifest
+ * may hold. A key outside this list is a typo, refused by name (src/host/build-overrides.ts).
+ */
+export const DEVICE_CONFIG_KEYS: readonly string[] = Object.freeze([
+  "terminalId", "merchantId", "topicPrefix", "currency", "latitude", "longitude",
+  "wifiSsid", "wifiPassword",
+  "brokerHost", "brokerPort", "brokerTls", "brokerUser", "brokerPassword", "brokerClientId", "brokerKeepAliveSec", "brokerBackoffCapMs",
+  "ntpServers", "ntpPort", "ntpBurstSpacingMs",
+  "watermarkMs", "burstMax", "burstSmall", "burstSmallCents", "anomalyThresh",
+  "metricsIntervalMs", "journalFile", "consoleFile",
+  "boardIo", "scriptedSwipes", "scriptSeconds", "serialConsole",
+  "pinSwipe", "pinCardTest", "pinBigTicket", "pinLedGreen", "pinLedYellow", "pinLedRed",
+]);
 
 // ------------------------------------------------------------ coercion
 
@@ -275,6 +292,12 @@ export function deviceTerminalOverrides(raw: Raw): Record<string, unknown> {
   };
 }
 
+function consoleFilePath(raw: Raw): string {
+  const p = configString(raw, "consoleFile", "");
+  if (p !== "" && !/^\/[^\s\u0000]{1,200}$/.test(p)) throw new DeviceConfigError(`config.consoleFile must be empty or an absolute path without spaces, got ${show(p)}`);
+  return p;
+}
+
 export function deviceSettings(raw: Raw): DeviceSettings {
   if (!isObject(raw)) throw new DeviceConfigError("mc/config must be an object");
   const journalFile = configString(raw, "journalFile", "paycard.jnl");
@@ -291,6 +314,7 @@ export function deviceSettings(raw: Raw): DeviceSettings {
     scriptSeconds: configInt(raw, "scriptSeconds", 60, 1, 86_400),
     serialConsole: configBool(raw, "serialConsole", true),
     journalFile,
+    consoleFile: consoleFilePath(raw),
     pins: {
       swipe: configPin(raw, "pinSwipe", 25),
       cardTest: configPin(raw, "pinCardTest", 26),

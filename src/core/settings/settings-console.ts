@@ -12,7 +12,7 @@
  * Values are checked against the whole configuration they would make (the build's config, the
  * stored settings and this value), so cross-key rules hold too. Secrets are never echoed.
  */
-import { DeviceConfigError, deviceConfig } from "./device-config";
+import { DeviceConfigError, deviceConfig, type DeviceConfig } from "./device-config";
 import { parseConsoleLine } from "./console-command";
 import type { InstallerLock } from "./installer-lock";
 import { MAX_SETTING_NAME, SETTING_KEYS, isSecret } from "./setting-keys";
@@ -70,6 +70,25 @@ export function startupConfig(
   const problem = configProblem(config);
   if (problem === null || Object.keys(stored).length === 0) return { config, stored, setAside: null };
   return { config: { ...build, terminalId: identity.id }, stored: {}, setAside: problem };
+}
+
+/** The value in use for a key the build's config leaves out (the rules' default). */
+function ruleDefault(key: string, c: DeviceConfig): unknown {
+  const p = c.terminal.pipeline;
+  switch (key) {
+    case "watermarkMs":
+      return p.watermarkDelayMs;
+    case "burstMax":
+      return p.burst.maxCount;
+    case "burstSmall":
+      return p.burst.smallBurstCount;
+    case "burstSmallCents":
+      return p.burst.smallAverageCents;
+    case "anomalyThresh":
+      return p.anomaly.threshold;
+    default:
+      return undefined;
+  }
 }
 
 function mask(text: string, secret: string): string {
@@ -205,10 +224,17 @@ export class SettingsConsole {
 
   private show(): string[] {
     const stored = storedSettings(this.store);
+    let defaults: DeviceConfig | null = null;
+    try {
+      defaults = deviceConfig({ ...this.build, terminalId: this.identity.id });
+    } catch {
+      // The build's own config is refused: show what it holds.
+    }
     const lines = ["settings (* stored on this terminal, the rest from the build; changes apply at the next start):"];
     for (const k of SETTING_KEYS) {
       const here = k.name in stored;
-      const raw = here ? stored[k.name] : this.build[k.name];
+      const fromBuild = this.build[k.name];
+      const raw = here ? stored[k.name] : fromBuild === undefined && defaults !== null ? ruleDefault(k.name, defaults) : fromBuild;
       let text = raw === undefined || raw === null || raw === "" ? "(empty)" : String(raw);
       if (k.kind === "secret" && text !== "(empty)") text = MASK;
       if (k.name === "terminalId" && !here && (raw === undefined || raw === "")) text = `${this.identity.id} (${this.identity.source === "mac" ? "from the chip" : this.identity.source === "generated" ? "generated" : "kept"})`;
