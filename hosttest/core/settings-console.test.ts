@@ -88,6 +88,8 @@ describe("console lines", () => {
     expect(reason("set brokerPort")).toBe("set needs key=value, e.g. set brokerPort=1883");
     expect(reason("set =1")).toBe("set needs a key before '=', e.g. set brokerPort=1883");
     expect(reason("set brokerport=1")).toBe('unknown key "brokerport" (did you mean brokerPort?)');
+    expect(reason("set brokerPrt=1")).toBe('unknown key "brokerPrt" (did you mean brokerPort?)');
+    expect(reason("set wifiSsidd=x")).toBe('unknown key "wifiSsidd" (did you mean wifiSsid?)');
     expect(reason("set colour=red").startsWith('unknown key "colour" (keys: terminalId, merchantId,')).toBe(true);
     expect(reason("show all")).toBe("show takes no arguments");
     expect(reason("unlock")).toBe("unlock needs the passphrase, e.g. unlock <passphrase>");

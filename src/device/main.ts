@@ -406,7 +406,7 @@ export default function main(): void {
     }
     if (d.boardIo) startBoardIo(term, d);
     if (d.scriptedSwipes) term.runScript(d.scriptSeconds);
-    if (!d.boardIo) trace("paycard: ready (scripted swipes, no board IO)\n");
+    if (!d.boardIo) trace(`paycard: ready (${d.scriptedSwipes ? "scripted swipes, " : ""}no board IO)\n`);
   } catch (e) {
     // An exception escaping main would reboot the device.
     faults.report("main", e);

@@ -5,24 +5,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { nearestName } from "../core/lib/nearest-name";
 import { DEVICE_CONFIG_KEYS, deviceConfig } from "../core/settings/device-config";
 import { UsageError } from "./cli-args";
-
-/** The closest known key by case, or by one typo (one character changed, added or removed). */
-function nearKey(key: string): string | undefined {
-  const lower = key.toLowerCase();
-  for (const k of DEVICE_CONFIG_KEYS) if (k.toLowerCase() === lower) return k;
-  for (const k of DEVICE_CONFIG_KEYS) if (oneEditApart(k.toLowerCase(), lower)) return k;
-  return undefined;
-}
-
-function oneEditApart(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 1) return false;
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  if (a.length === b.length) return a.slice(i + 1) === b.slice(i + 1);
-  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
-}
 
 /** Throws UsageError naming the first unknown key or the first value the firmware's rules refuse. */
 export function checkBuildOverrides(root: string, platform: "esp32" | "lin", overrides: string[]): void {
@@ -37,7 +22,7 @@ export function checkBuildOverrides(root: string, platform: "esp32" | "lin", ove
     const eq = o.indexOf("=");
     const key = o.slice(0, eq);
     if (!DEVICE_CONFIG_KEYS.includes(key)) {
-      const near = nearKey(key);
+      const near = nearestName(key, DEVICE_CONFIG_KEYS);
       throw new UsageError(`unknown config key ${JSON.stringify(key)}${near === undefined ? "" : ` (did you mean ${near}?)`}; keys: ${DEVICE_CONFIG_KEYS.join(", ")}`);
     }
     given[key] = o.slice(eq + 1);

@@ -3,9 +3,10 @@
  * Never throws: any string (the console is fuzzed) yields one of the two. Lines starting with
  * `{` are JSON swipes and never reach this parser.
  */
+import { nearestName } from "../lib/nearest-name";
 import { codeUnitAt } from "../lib/string-scan";
 import { looksLikeCardNumber } from "../model/card-number-check";
-import { MAX_SETTING_VALUE, SETTING_KEYS, settingKey, settingKeyIgnoringCase } from "./setting-keys";
+import { MAX_SETTING_VALUE, SETTING_KEYS, settingKey } from "./setting-keys";
 
 export type ConsoleCommand =
   | { readonly kind: "help" }
@@ -20,6 +21,8 @@ export type ParsedLine = { readonly ok: true; readonly command: ConsoleCommand }
 
 /** The console's line buffer (esp32-console.ts MAX_LINE). */
 export const MAX_CONSOLE_LINE = 512;
+
+const SETTING_NAMES: readonly string[] = SETTING_KEYS.map((k) => k.name);
 
 export const COMMAND_NAMES = Object.freeze(["help", "show", "set", "reset", "passphrase", "unlock", "lock"]);
 
@@ -87,10 +90,10 @@ function parseSet(arg: string): ParsedLine {
   const key = arg.slice(0, eq).trim();
   if (key === "") return fail("set needs a key before '=', e.g. set brokerPort=1883");
   if (settingKey(key) === undefined) {
-    const near = settingKeyIgnoringCase(key);
+    const near = nearestName(key, SETTING_NAMES);
     return fail(
       near !== undefined
-        ? `unknown key ${quoted(key)} (did you mean ${near.name}?)`
+        ? `unknown key ${quoted(key)} (did you mean ${near}?)`
         : `unknown key ${quoted(key)} (keys: ${SETTING_KEYS.map((k) => k.name).join(", ")})`,
     );
   }

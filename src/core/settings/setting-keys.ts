@@ -42,13 +42,6 @@ export function settingKey(name: string): SettingKey | undefined {
   return undefined;
 }
 
-/** A setting whose name differs only in case (for "did you mean"). */
-export function settingKeyIgnoringCase(name: string): SettingKey | undefined {
-  const lower = name.toLowerCase();
-  for (const k of SETTING_KEYS) if (k.name.toLowerCase() === lower) return k;
-  return undefined;
-}
-
 export function isSecret(name: string): boolean {
   return settingKey(name)?.kind === "secret";
 }
