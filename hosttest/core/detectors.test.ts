@@ -45,10 +45,43 @@ describe("burst detector", () => {
   });
 
   it("uses configured thresholds", () => {
-    const strict = new BurstDetector({ maxCount: 3, smallBurstCount: 2, smallAverageCents: 100 }, "card_hash");
-    expect(strict.check(windowOf(4, 4_000))).not.toBeNull();
-    expect(strict.check(windowOf(3, 3 * 99))).not.toBeNull();
-    expect(strict.check(windowOf(3, 3 * 100))).toBeNull();
+    const strict = () => new BurstDetector({ maxCount: 3, smallBurstCount: 2, smallAverageCents: 100 }, "card_hash");
+    expect(strict().check(windowOf(4, 4_000))).not.toBeNull();
+    expect(strict().check(windowOf(3, 3 * 99))).not.toBeNull();
+    expect(strict().check(windowOf(3, 3 * 100))).toBeNull();
+  });
+
+  it("alerts once per incident: overlapping hit windows are one attack, a miss or a quiet gap ends it", () => {
+    const det = d();
+    // Sliding 2-minute windows every 15 s over one burst: the first alerts, the others continue it.
+    expect(det.check(windowOf(12, 1_200, 135_000))?.id).toBe(alertId("BURST_ATTACK", "card_x", 135_000));
+    expect(det.check(windowOf(12, 1_200, 150_000))).toBeNull();
+    expect(det.check(windowOf(12, 1_200, 165_000))).toBeNull();
+    expect(det.incidents.repeatWindows).toBe(2);
+    // A window of the card without the condition closes it: the next hit is a new incident.
+    expect(det.check(windowOf(2, 200, 180_000))).toBeNull();
+    expect(det.check(windowOf(12, 1_200, 195_000))?.id).toBe(alertId("BURST_ATTACK", "card_x", 195_000));
+    // No window fired in between (the card went quiet): a hit that does not overlap the last one is new too.
+    expect(det.check(windowOf(12, 1_200, 900_000))?.id).toBe(alertId("BURST_ATTACK", "card_x", 900_000));
+    expect(det.incidents.opened).toBe(3);
+    expect(det.incidents.closed).toBe(2);
+  });
+
+  it("keeps at most its capacity of open incidents, counting the ones it forgets", () => {
+    const det = new BurstDetector(DEFAULT_BURST_THRESHOLDS, "card_hash", 2);
+    const w = (key: string) => {
+      const r = windowOf(12, 1_200, 135_000);
+      r.key = key;
+      return r;
+    };
+    expect(det.check(w("a"))).not.toBeNull();
+    expect(det.check(w("b"))).not.toBeNull();
+    expect(det.check(w("c"))).not.toBeNull();
+    expect(det.incidents.evicted).toBe(1);
+    expect(det.incidents.size).toBe(2);
+    // "a" was forgotten: its next overlapping hit alerts again (same window end, same id: the pipeline's dedup drops it).
+    expect(det.check(w("a"))?.id).toBe(alertId("BURST_ATTACK", "a", 135_000));
+    expect(det.check(w("c"))).toBeNull();
   });
 });
 

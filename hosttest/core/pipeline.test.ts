@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { alertId } from "../../src/core/model/alert";
 import fc from "fast-check";
 import { Pipeline, ProcessOutcome, type PipelineSink } from "../../src/core/pipeline/pipeline";
 import { defaultPipelineConfig, resolvePipelineConfig } from "../../src/core/pipeline/pipeline-config";
@@ -56,21 +57,46 @@ describe("pipeline", () => {
     expect(sink.rejects[0].reason).toBe("CARD_NUMBER_IN_CARD_HASH");
   });
 
-  it("detects card testing once per window, and a re-fired window yields no second alert", () => {
+  it("raises one alert for one card-testing attack, carrying its transactions; later windows are counted, not alerted", () => {
     const { p, sink } = pipeline();
-    for (const s of cardTest("card_tester", T0)) p.process(s);
+    const swipes = cardTest("card_tester", T0);
+    for (const s of swipes) p.process(s);
     // Advance event time so that every burst window has fired (watermark T0 + 169 999).
     p.process(rawSwipe({ card_hash: "other", timestamp: T0 + 200_000, terminal_time: T0 + 200_100 }));
     const bursts = sink.alerts.filter((a) => a.type === "BURST_ATTACK");
-    expect(bursts.length).toBeGreaterThan(0);
-    expect(new Set(bursts.map((a) => a.id)).size).toBe(bursts.length);
-    for (const a of bursts) expect(a.key).toBe("card_tester");
-    const before = bursts.length;
-    // A late swipe on the same card re-fires the windows (within lateness): same ids, suppressed.
+    expect(bursts.length).toBe(1);
+    const a = bursts[0];
+    // The incident's first window that met the rule names the alert.
+    const hits = sink.windows.filter((w) => w.window === "burst" && w.key === "card_tester" && (w.count > 10 || (w.count > 5 && w.sum / w.count < 500)));
+    expect(hits.length).toBeGreaterThan(1);
+    const first = hits[0];
+    expect(a.id).toBe(alertId("BURST_ATTACK", "card_tester", first.end));
+    expect(a.value).toBe(first.count);
+    expect(a.confidence).toBe(Math.min(0.95, first.count / 20));
+    // Its transactions: the window's swipes, oldest first, from the ring.
+    const inWindow = swipes.filter((s) => (s.timestamp as number) >= first.start && (s.timestamp as number) < first.end).map((s) => s.transaction_id);
+    expect(a.transactionIds).toEqual(inWindow);
+    expect(a.transactionIds.length).toBe(first.count);
+    const incidents = p.stats().burst_incidents;
+    expect(incidents.opened).toBe(1);
+    expect(incidents.repeat_windows).toBe(hits.length - 1);
+    // A late swipe on the same card re-fires its windows (within lateness): still the same incident.
     p.process(rawSwipe({ card_hash: "card_tester", amount_cents: 50, timestamp: T0 + 44_000, terminal_time: T0 + 200_200 }));
     expect(sink.windows.some((w) => w.update && w.key === "card_tester")).toBe(true);
-    expect(sink.alerts.filter((a) => a.type === "BURST_ATTACK").length).toBe(before);
-    expect(p.stats().alerts_suppressed).toBeGreaterThan(0);
+    expect(sink.alerts.filter((x) => x.type === "BURST_ATTACK").length).toBe(1);
+    expect(p.stats().burst_incidents.repeat_windows).toBeGreaterThan(incidents.repeat_windows);
+  });
+
+  it("alerts again for a second attack on the same card after it went quiet, with its own id", () => {
+    const { p, sink } = pipeline();
+    for (const s of cardTest("card_tester", T0)) p.process(s);
+    for (const s of cardTest("card_tester", T0 + 600_000)) p.process(s);
+    p.process(rawSwipe({ card_hash: "other", timestamp: T0 + 900_000, terminal_time: T0 + 900_100 }));
+    const bursts = sink.alerts.filter((x) => x.type === "BURST_ATTACK");
+    expect(bursts.length).toBe(2);
+    expect(bursts[0].id === bursts[1].id).toBe(false);
+    expect(bursts[1].windowEnd > T0 + 600_000).toBe(true);
+    expect(p.stats().burst_incidents.opened).toBe(2);
   });
 
   it("sends data beyond allowed lateness to the late output with its reason, still accepted", () => {

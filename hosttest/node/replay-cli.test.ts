@@ -78,6 +78,15 @@ describe("paycard replay", () => {
     const alerted = new Set(recs.filter((x) => x.type === "alert" && x.alert_type === "BURST_ATTACK").map((x) => x.key));
     expect(input.truth.bursts.length).toBeGreaterThan(0);
     for (const card of input.truth.bursts) expect(alerted.has(card)).toBe(true);
+    // One alert per attack, carrying the course's confidence and the swipes of its window.
+    const burstAlerts = recs.filter((x) => x.type === "alert" && x.alert_type === "BURST_ATTACK");
+    expect(burstAlerts.length).toBe(alerted.size);
+    for (const a of burstAlerts) {
+      expect(a.confidence).toBe(Math.min(0.95, (a.value as number) / 20));
+      // What the ring still holds of the window (it may have overwritten the oldest on a busy terminal).
+      const n = (a.transactions as string[]).length;
+      expect(n > 0 && n <= Math.min(a.value as number, 16)).toBe(true);
+    }
   });
 
   it("reads stdin, and a replay of the same input is identical", () => {

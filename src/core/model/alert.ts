@@ -26,7 +26,14 @@ export interface Alert {
   /** A detector-specific figure: count, z-score, drift in ms. */
   value: number;
   detail: string;
+  /** How sure the detector is, 0..1 (card testing: min(0.95, count / 20), as in the course); 0 where it gives none. */
+  confidence: number;
+  /** The transactions the alert is about, oldest first, at most MAX_ALERT_TRANSACTIONS (card testing: the window's swipes still in the ring). */
+  transactionIds: string[];
 }
+
+/** Most transaction ids an alert carries. */
+export const MAX_ALERT_TRANSACTIONS = 16;
 
 /** `instance` is the window end, or the event's own id for per-event detectors. */
 export function alertId(type: AlertType, key: string, instance: number | string): string {
@@ -34,7 +41,7 @@ export function alertId(type: AlertType, key: string, instance: number | string)
 }
 
 export function createAlert(type: AlertType, keyField: string): Alert {
-  return { id: "", type, keyField, key: "", windowEnd: 0, eventTime: 0, value: 0, detail: "" };
+  return { id: "", type, keyField, key: "", windowEnd: 0, eventTime: 0, value: 0, detail: "", confidence: 0, transactionIds: [] };
 }
 
 export type AlertListener = (a: Alert) => void;

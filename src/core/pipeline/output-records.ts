@@ -37,6 +37,8 @@ export function alertRecord(a: Alert) {
     event_time: a.eventTime,
     value: a.value,
     detail: a.detail,
+    // Card testing carries the course's confidence and the window's transactions.
+    ...(a.type === "BURST_ATTACK" ? { confidence: a.confidence, transactions: a.transactionIds } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import { AmountAnomalyDetector } from "../detect/amount-anomaly-detector";
-import type { Alert, AlertType } from "../model/alert";
+import { MAX_ALERT_TRANSACTIONS, type Alert, type AlertType } from "../model/alert";
 import { BurstDetector } from "../detect/burst-detector";
 import { ClockDriftDetector } from "../detect/clock-drift-detector";
 import { KEY_FIELDS, type KeyField, type PipelineConfig } from "./pipeline-config";
@@ -105,7 +105,9 @@ export class Pipeline {
     this.validator = new SwipeValidator(config.validation);
     this.alertIds = new RecentIdSet(config.alertDedupCapacity);
     this.transactionIds = new RecentIdSet(config.transactionDedupCapacity);
-    this.burst = new BurstDetector(config.burst, "card_hash");
+    // One open incident per card the windows can hold: the burst window's keyed-state bound.
+    const burstWindow = config.windows.find((d) => d.name === config.burst.window);
+    this.burst = new BurstDetector(config.burst, "card_hash", config.keyedState[burstWindow?.keyField ?? "card_hash"].maxKeys);
     this.anomaly = config.anomaly.enabled ? new AmountAnomalyDetector(config.anomaly) : null;
     this.drift = config.clockDrift.enabled ? new ClockDriftDetector(config.clockDrift.maxDriftMs, config.clockDrift.bucketMs) : null;
     this.operators = [];
@@ -237,8 +239,28 @@ export class Pipeline {
     if (emits) this.deliver(TO_WINDOW, r, 0);
     if (isBurst) {
       const a = this.burst.check(r);
-      if (a) this.emitAlert(a);
+      if (a) {
+        this.collectTransactions(a, r);
+        this.emitAlert(a);
+      }
     }
+  }
+
+  /**
+   * The ring's swipes of the alert's card inside the window, oldest first (at most
+   * MAX_ALERT_TRANSACTIONS, the newest kept): what the fraud team looks up. Swipes the ring
+   * has already overwritten are not there; `value` still counts the whole window.
+   */
+  private collectTransactions(a: Alert, r: WindowResult): void {
+    const ids = a.transactionIds;
+    const ring = this.ring;
+    const field = r.keyField as KeyField;
+    ring.forEach((pos) => {
+      const t = ring.eventTimeAt(pos);
+      if (t >= r.start && t < r.end && ring.keyAt(pos, field) === r.key) ids.push(ring.txIdAt(pos));
+      return ids.length < MAX_ALERT_TRANSACTIONS;
+    }, true);
+    ids.reverse();
   }
 
   private emitAlert(a: Alert): void {
@@ -291,6 +313,13 @@ export class Pipeline {
       rejects: { ...this.rejects },
       alerts: { ...this.alertsByType },
       alerts_suppressed: this.alertsSuppressed,
+      burst_incidents: {
+        opened: this.burst.incidents.opened,
+        repeat_windows: this.burst.incidents.repeatWindows,
+        closed: this.burst.incidents.closed,
+        evicted: this.burst.incidents.evicted,
+        open: this.burst.incidents.size,
+      },
       windows,
       ring: { size: this.ring.size, capacity: this.ring.capacity, overwritten: this.ring.overwritten },
       watermark: this.watermark.current,
@@ -308,6 +337,8 @@ export interface PipelineStats {
   rejects: RejectCounts;
   alerts: Record<AlertType, number>;
   alerts_suppressed: number;
+  /** Card-testing incidents: one alert each; later hit windows of an open one are counted, not alerted. */
+  burst_incidents: { opened: number; repeat_windows: number; closed: number; evicted: number; open: number };
   windows: Record<string, {
     fired: number; updated: number; flushed_on_eviction: number; late: number; state_full: number;
     live_keys: number; live_panes: number; keys_evicted: number; keys_expired: number; keys_released: number;

@@ -103,6 +103,16 @@ export class SwipeRing {
     return this.eventTime[this.slotOf(pos)];
   }
 
+  txIdAt(pos: number): string {
+    return this.txId[this.slotOf(pos)];
+  }
+
+  /** The swipe's value of a window key field (card_hash, merchant_id or terminal_id). */
+  keyAt(pos: number, field: "card_hash" | "merchant_id" | "terminal_id"): string {
+    const slot = this.slotOf(pos);
+    return field === "card_hash" ? this.cardHash[slot] : field === "merchant_id" ? this.merchantId[slot] : this.terminalId[slot];
+  }
+
   amountAt(pos: number): number {
     return this.amount[this.slotOf(pos)];
   }
