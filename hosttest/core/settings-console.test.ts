@@ -84,7 +84,7 @@ describe("console lines", () => {
       return p.ok ? "parsed" : p.reason;
     };
     expect(reason("")).toBe("empty line (type help)");
-    expect(reason("frobnicate now")).toBe('unknown command "frobnicate" (commands: help, show, set, reset, passphrase, unlock, lock)');
+    expect(reason("frobnicate now")).toBe('unknown command "frobnicate" (commands: help, show, set, reset, passphrase, unlock, lock, status, ring, offline, online)');
     expect(reason("set brokerPort")).toBe("set needs key=value, e.g. set brokerPort=1883");
     expect(reason("set =1")).toBe("set needs a key before '=', e.g. set brokerPort=1883");
     expect(reason("set brokerport=1")).toBe('unknown key "brokerport" (did you mean brokerPort?)');
@@ -98,7 +98,7 @@ describe("console lines", () => {
     expect(reason("x".repeat(MAX_CONSOLE_LINE + 1))).toBe(`line too long (${MAX_CONSOLE_LINE + 1} characters, at most ${MAX_CONSOLE_LINE})`);
     expect(reason(`set wifiSsid=${"s".repeat(257)}`)).toBe("wifiSsid: value too long (257 characters, at most 256)");
     // Words that are not plain letters are not echoed (a secret or a card number typed by mistake).
-    expect(reason("hunter2 please")).toBe("unknown command (not shown) (commands: help, show, set, reset, passphrase, unlock, lock)");
+    expect(reason("hunter2 please")).toBe("unknown command (not shown) (commands: help, show, set, reset, passphrase, unlock, lock, status, ring, offline, online)");
     expect(reason("set p4ss=1").startsWith("unknown key (not shown) (keys:")).toBe(true);
   });
 
@@ -241,5 +241,31 @@ describe("settings console", () => {
     expect(start.setAside).toBe('brokerPort must be an integer in [1, 65535], got "http"');
     expect(start.config.brokerPort).toBe(1883);
     expect(start.config.terminalId).toBe(identity.id);
+  });
+
+  it("runs the terminal's commands, with offline and online locked like set", () => {
+    const calls: string[] = [];
+    const terminal = {
+      offline: () => (calls.push("offline"), "offline: link dropped"),
+      online: () => (calls.push("online"), "online: reconnecting"),
+      status: () => ["link up"],
+      ring: (max: number) => [`ring ${max}`],
+    };
+    const store = new MemorySettingsStore();
+    const lock = new InstallerLock(store, counter(7), () => 0);
+    const con = new SettingsConsole(BUILD, store, lock, resolveTerminalId("t1", store, undefined, counter()), terminal);
+    expect(con.handle("status")).toEqual(["link up"]);
+    expect(con.handle("ring")).toEqual(["ring 16"]);
+    expect(con.handle("ring 5")).toEqual(["ring 5"]);
+    expect(con.handle("ring 0")).toEqual(["error: ring takes how many swipes to show, 1-128 (default 16)"]);
+    expect(con.handle("offline")).toEqual(["offline: link dropped"]);
+    con.handle("passphrase open sesame");
+    expect(con.handle("online")).toEqual(["refused: online is locked (unlock <passphrase> first)"]);
+    expect(con.handle("status")).toEqual(["link up"]);
+    con.handle("unlock open sesame");
+    expect(con.handle("online")).toEqual(["online: reconnecting"]);
+    expect(calls).toEqual(["offline", "online"]);
+    // Without a running terminal (the fuzz rig, the host): said so.
+    expect(rig().console.handle("status")).toEqual(["error: status needs a running terminal"]);
   });
 });

@@ -4,6 +4,7 @@
 // Also bundled and run inside XS.
 import { describe, expect, it } from "vitest";
 import type { ClockState, ClockTelemetry, EventClockPort, TimeReading } from "../../src/core/app/event-clock";
+import { terminalCommands } from "../../src/core/app/console-reports";
 import { SwipeDecision } from "../../src/core/app/swipe-decision";
 import { TerminalApp } from "../../src/core/app/terminal-app";
 import { defaultTerminalConfig, resolveTerminalConfig, type TerminalConfig } from "../../src/core/app/terminal-config";
@@ -400,5 +401,43 @@ describe("TerminalConfig", () => {
       expect(err instanceof ConfigError).toBe(true);
       expect((err as Error).message).toContain(msg);
     }
+  });
+});
+
+describe("TerminalApp: the console's terminal commands (status, ring, offline, online)", () => {
+  it("offline holds the link down while swipes are journaled, online drains the outbox; status and ring show it", () => {
+    const r = rig((c) => {
+      c.outbox.maxMessages = 6;
+      c.outbox.reservedForAlerts = { messages: 1, bytes: 512 };
+    });
+    const clockNow = () => r.clock.read({ utcMs: 0, errorBoundMs: 0, state: "unsynced" });
+    const cmd = terminalCommands(r.app, clockNow);
+    expect(cmd.status()[0]).toBe("link up; in flight 0");
+    expect(cmd.offline()).toBe("offline: link dropped and held down; swipes are journaled until the outbox is full");
+    expect(cmd.offline()).toBe("offline already");
+    r.run(2_000);
+    expect(r.app.session.connected).toBe(false);
+    const answers: string[] = [];
+    for (let i = 0; i < 8; i++) answers.push(r.app.swipe(reading({ transaction_id: `tx-off-${i}` })).decision);
+    r.run(1_000);
+    // Still down (no reconnect while held), the outbox full, the rest declined for backpressure.
+    expect(r.app.session.connected).toBe(false);
+    expect(answers.filter((d) => d === SwipeDecision.ACCEPTED).length).toBe(5);
+    expect(answers.filter((d) => d === SwipeDecision.DECLINED_BACKPRESSURE).length).toBe(3);
+    const status = cmd.status();
+    expect(status[0]).toBe("link held down (offline; online brings it back); in flight 0");
+    expect(status[2]).toBe(`outbox 5 messages / ${r.app.outbox.bytes} B: alerts 0, transactions 5, telemetry 0 (at most 6 / ${r.app.outbox.config.maxBytes} B)`);
+    expect(status[3]).toBe("swipes 8: accepted 5, acknowledged 0, rejected 0, declined backpressure 3, clock 0, storage 0");
+    // The ring: newest first, with request sequence numbers, card hashes only.
+    const ring = cmd.ring(3);
+    expect(ring[0]).toBe("ring: 5 of 128 swipes, newest first (the 3 newest)");
+    expect(ring.slice(1).map((l) => /tx=(\S+)/.exec(l)?.[1])).toEqual(["tx-off-4", "tx-off-3", "tx-off-2"]);
+    expect(ring[1].startsWith("  #5 ")).toBe(true);
+    expect(cmd.online()).toBe("online: reconnecting; the outbox drains");
+    r.run(2_000);
+    expect(r.app.session.connected).toBe(true);
+    expect(r.app.counters.acknowledged).toBe(5);
+    expect(cmd.status()[2].startsWith("outbox 0 messages")).toBe(true);
+    expect(cmd.online()).toBe("online already (the link was not held down)");
   });
 });

@@ -11,7 +11,7 @@ export class CollectingSink implements PipelineSink {
   rejects: RejectRecord[] = [];
   accepted: { tx: string; seq: number }[] = [];
   onWindow(r: WindowResult) { this.windows.push({ ...r }); }
-  onAlert(a: Alert) { this.alerts.push({ ...a }); }
+  onAlert(a: Alert) { this.alerts.push({ ...a, transactionIds: [...a.transactionIds] }); }
   onLate(l: LateRecord) { this.late.push({ ...l }); }
   onReject(r: RejectRecord) { this.rejects.push({ ...r }); }
   onAccepted(s: Swipe, seq: number) { this.accepted.push({ tx: s.transaction_id, seq }); }

@@ -31,6 +31,7 @@ import config from "mc/config";
 import Timer from "timer";
 import type { Alert } from "../core/model/alert";
 import { DisciplinedEventClock } from "../core/app/disciplined-event-clock";
+import { terminalCommands } from "../core/app/console-reports";
 import { createTimeReading } from "../core/app/event-clock";
 import { SwipeDecision } from "../core/app/swipe-decision";
 import { TerminalApp } from "../core/app/terminal-app";
@@ -65,7 +66,13 @@ const SYNC_REMOVALS_EVERY_MS = 1_000;
 export const CARD_TEST_SWIPES = 12;
 export const CARD_TEST_SPACING_MS = 150;
 /** The lab script (lin): a normal swipe every 400 ms, the card-test burst at 5 s, a big ticket at 20 s. */
-const SCRIPT_SWIPE_MS = 400;
+/**
+ * The lab script's pace and card pool, sized to the device's keyed state (core/settings/device-config.ts:
+ * 32 card keys, 128 slices of 15 s kept 7 minutes): 16 regular customers at one swipe every 4 s keep at
+ * most 16 keys and 420 s / 4 s = 105 slices live, so no card's open window is evicted and fired early.
+ */
+const SCRIPT_SWIPE_MS = 4_000;
+const SCRIPT_CARD_POOL = 16;
 const SCRIPT_BURST_AT_MS = 5_000;
 const SCRIPT_BIG_TICKET_AT_MS = 20_000;
 
@@ -149,7 +156,7 @@ class Terminal {
         onLink: (up) => this.onLink(up),
       },
     );
-    this.maker = new SwipeMaker(this.app.pipeline.requestIds.bootPart, this.random);
+    this.maker = new SwipeMaker(this.app.pipeline.requestIds.bootPart, this.random, SCRIPT_CARD_POOL);
     const now = this.mono.nowMs();
     this.nextStatusAt = now + STATUS_EVERY_MS;
     this.nextRemovalSyncAt = now + SYNC_REMOVALS_EVERY_MS;
@@ -229,12 +236,12 @@ class Terminal {
     this.swipe(input, "console");
   }
 
-  /** The lin lab: normal swipes (new customers' cards) every 400 ms, a card-test burst at 5 s and a big ticket at 20 s, for `seconds`. */
+  /** The lin lab: a swipe from the regular customers' cards every 4 s, a card-test burst at 5 s and a big ticket at 20 s, for `seconds`. */
   runScript(seconds: number): void {
     const start = this.mono.nowMs();
     let burstDone = false;
     let bigDone = false;
-    trace(`paycard: swipe script for ${seconds} s: a swipe every ${SCRIPT_SWIPE_MS} ms, card test at ${SCRIPT_BURST_AT_MS / 1000} s, big ticket at ${SCRIPT_BIG_TICKET_AT_MS / 1000} s\n`);
+    trace(`paycard: swipe script for ${seconds} s: a swipe every ${SCRIPT_SWIPE_MS} ms from ${SCRIPT_CARD_POOL} customers' cards, card test at ${SCRIPT_BURST_AT_MS / 1000} s, big ticket at ${SCRIPT_BIG_TICKET_AT_MS / 1000} s\n`);
     const timer = Timer.repeat(() => {
       this.faults.guard("script", () => {
         const at = this.mono.nowMs() - start;
@@ -255,7 +262,7 @@ class Terminal {
         }
         // Each scripted purchase on a new card: at 2.5 swipes/s a small pool would
         // put more than 10 swipes on one card within 2 minutes, which IS a burst.
-        this.swipe(this.maker.customer(), "script");
+        this.swipe(this.maker.normal(), "script");
       });
     }, SCRIPT_SWIPE_MS);
   }
@@ -399,7 +406,8 @@ export default function main(): void {
     const d = cfg.device;
     const term = new Terminal(cfg, faults);
     const lock = new InstallerLock(store, random, () => term.mono.nowMs());
-    term.attachSettings(new SettingsConsole(build, store, lock, identity));
+    const now = createTimeReading();
+    term.attachSettings(new SettingsConsole(build, store, lock, identity, terminalCommands(term.app, () => term.app.clockReading(now))));
     trace(
       `paycard: terminal ${cfg.terminal.terminalId} (${ID_SOURCES[identity.source]}), ${Object.keys(start.stored).length} stored setting(s), merchant ${cfg.terminal.merchantId}, ` +
         `boot ${term.app.pipeline.requestIds.bootPart}, broker ${cfg.terminal.broker.host}:${cfg.terminal.broker.port}, ` +

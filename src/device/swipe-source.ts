@@ -42,11 +42,6 @@ export class SwipeMaker {
     return { transaction_id: this.id(), card_hash: this.cards[this.random.nextUint32() % this.cards.length]!, amount_cents: this.between(this.normalMin, this.normalMax) };
   }
 
-  /** A normal purchase by a new customer (a card never seen before): the lab script's traffic. */
-  customer(): ReaderSwipe {
-    return { transaction_id: this.id(), card_hash: "crd_" + hex(this.random.nextUint32()) + hex(this.random.nextUint32()), amount_cents: this.between(this.normalMin, this.normalMax) };
-  }
-
   /** A big ticket: ~40× a normal purchase, on a pool card. */
   bigTicket(): ReaderSwipe {
     const typical = (this.normalMin + this.normalMax) / 2;

@@ -134,6 +134,7 @@ export class TerminalApp {
   /** Group commit: outbox ids up to here are durable (Infinity when the journal syncs each append). */
   private durable = Infinity;
   private started = false;
+  private linkHeld = false;
   private statusDue = false;
   private nextMetricsAt = 0;
   private lastMetricsMono = 0;
@@ -204,7 +205,7 @@ export class TerminalApp {
     const mono = this.clock.monotonicMs();
     this.nextMetricsAt = mono + this.config.metricsIntervalMs;
     this.lastMetricsMono = mono;
-    this.session.start(mono);
+    if (!this.linkHeld) this.session.start(mono);
   }
 
   /**
@@ -321,6 +322,31 @@ export class TerminalApp {
     this.session.stop(mono);
     if (this.clock.stop !== undefined) this.clock.stop();
     this.started = false;
+  }
+
+  /** The link is held down on purpose (the lab's `offline`): no reconnects until releaseLink. */
+  get linkHeldDown(): boolean {
+    return this.linkHeld;
+  }
+
+  /**
+   * Drops the broker link and keeps it down (the lab's "offline"): swipes go on being accepted
+   * and journaled while the outbox has room, then are declined for backpressure. False when it
+   * already was.
+   */
+  holdLinkDown(): boolean {
+    if (this.linkHeld) return false;
+    this.linkHeld = true;
+    this.session.stop(this.clock.monotonicMs());
+    return true;
+  }
+
+  /** Lets the link come back (the lab's "online"): the session reconnects and drains the outbox. False when it was not held. */
+  releaseLink(): boolean {
+    if (!this.linkHeld) return false;
+    this.linkHeld = false;
+    if (this.started) this.session.start(this.clock.monotonicMs());
+    return true;
   }
 
   /** The event clock now, into `out`. */

@@ -63,8 +63,8 @@ export class BurstDetector {
     a.id = alertId(AlertType.BURST_ATTACK, r.key, r.end);
     a.detail = r.count + " swipes in [" + r.start + "," + r.end + "), average " + Math.round(avg) + " cents";
     a.confidence = Math.min(0.95, r.count / 20);
-    // The pipeline fills these from its ring; a new array each time (consumers may keep the alert).
-    a.transactionIds = [];
+    // The pipeline fills these from its ring (the alert and its array are reused: consumers copy what they keep).
+    a.transactionIds.length = 0;
     return a;
   }
 }

@@ -7,17 +7,21 @@
  * A window fired again by late data (an update) that overlaps a closed incident belongs to it
  * too: late swipes do not turn one attack into two.
  *
- * Bounded: at most `capacity` cards remembered; a new one beyond that forgets the card seen
- * least recently (counted in `evicted`; if its attack goes on, its next hit alerts again).
+ * Bounded and preallocated: at most `capacity` cards remembered (a StringSlotIndex and typed
+ * arrays, nothing allocated per window); a new one beyond that forgets the card seen least
+ * recently (counted in `evicted`; if its attack goes on, its next hit alerts again).
  */
-interface Incident {
-  /** End of its latest hit window. */
-  end: number;
-  open: boolean;
-}
+import { hashString } from "../lib/string-hash";
+import { StringSlotIndex } from "../lib/string-slot-index";
 
 export class BurstIncidents {
-  private readonly cards = new Map<string, Incident>();
+  /** Card → slot; per slot the end of its latest hit window, whether its incident is open, and when it was last seen. */
+  private readonly index: StringSlotIndex;
+  private readonly end: Float64Array;
+  private readonly isOpen: Uint8Array;
+  private readonly lastSeen: Float64Array;
+  private used = 0;
+  private stamp = 0;
   /** Incidents opened (one alert each). */
   opened = 0;
   /** Hit windows folded into an incident (no alert). */
@@ -29,12 +33,16 @@ export class BurstIncidents {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`burst incident capacity must be a positive integer, got ${capacity}`);
+    this.index = new StringSlotIndex(capacity);
+    this.end = new Float64Array(capacity);
+    this.isOpen = new Uint8Array(capacity);
+    this.lastSeen = new Float64Array(capacity);
   }
 
   /** Open incidents. */
   get size(): number {
     let n = 0;
-    for (const i of this.cards.values()) if (i.open) n++;
+    for (let i = 0; i < this.used; i++) n += this.isOpen[i];
     return n;
   }
 
@@ -43,36 +51,43 @@ export class BurstIncidents {
    * opens an incident (alert), false when it belongs to one.
    */
   hit(key: string, start: number, end: number, update = false): boolean {
-    const known = this.cards.get(key);
-    if (known !== undefined && start < known.end && (known.open || update)) {
-      this.repeatWindows++;
-      if (end > known.end) known.end = end;
-      this.cards.delete(key);
-      this.cards.set(key, known);
-      return false;
-    }
-    if (known !== undefined) {
-      // The card went quiet for a whole window: that incident is over, this is a new one.
-      if (known.open) this.closed++;
-      this.cards.delete(key);
-    } else if (this.cards.size >= this.capacity) {
-      for (const oldest of this.cards.keys()) {
-        this.cards.delete(oldest);
-        this.evicted++;
-        break;
+    let slot = this.index.find(key);
+    if (slot >= 0) {
+      this.lastSeen[slot] = ++this.stamp;
+      if (start < this.end[slot] && (this.isOpen[slot] === 1 || update)) {
+        this.repeatWindows++;
+        if (end > this.end[slot]) this.end[slot] = end;
+        return false;
       }
+      // The card went quiet for a whole window (or its incident closed): this is a new one.
+      if (this.isOpen[slot] === 1) this.closed++;
+    } else {
+      slot = this.take();
+      this.index.insert(key, hashString(key), slot);
+      this.lastSeen[slot] = ++this.stamp;
     }
-    this.cards.set(key, { end, open: true });
+    this.end[slot] = end;
+    this.isOpen[slot] = 1;
     this.opened++;
     return true;
   }
 
   /** A window of `key` fired without meeting the rule: its incident, if open, is over. */
   miss(key: string): void {
-    const known = this.cards.get(key);
-    if (known !== undefined && known.open) {
-      known.open = false;
+    const slot = this.index.find(key);
+    if (slot >= 0 && this.isOpen[slot] === 1) {
+      this.isOpen[slot] = 0;
       this.closed++;
     }
+  }
+
+  /** A free slot, or the least recently seen card's (forgotten). */
+  private take(): number {
+    if (this.used < this.capacity) return this.used++;
+    let oldest = 0;
+    for (let i = 1; i < this.capacity; i++) if (this.lastSeen[i] < this.lastSeen[oldest]) oldest = i;
+    this.index.remove(oldest);
+    this.evicted++;
+    return oldest;
   }
 }

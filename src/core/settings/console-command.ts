@@ -15,7 +15,11 @@ export type ConsoleCommand =
   | { readonly kind: "lock" }
   | { readonly kind: "set"; readonly key: string; readonly value: string }
   | { readonly kind: "unlock"; readonly passphrase: string }
-  | { readonly kind: "passphrase"; readonly passphrase: string };
+  | { readonly kind: "passphrase"; readonly passphrase: string }
+  | { readonly kind: "offline" }
+  | { readonly kind: "online" }
+  | { readonly kind: "status" }
+  | { readonly kind: "ring"; readonly max: number };
 
 export type ParsedLine = { readonly ok: true; readonly command: ConsoleCommand } | { readonly ok: false; readonly reason: string };
 
@@ -24,7 +28,7 @@ export const MAX_CONSOLE_LINE = 512;
 
 const SETTING_NAMES: readonly string[] = SETTING_KEYS.map((k) => k.name);
 
-export const COMMAND_NAMES = Object.freeze(["help", "show", "set", "reset", "passphrase", "unlock", "lock"]);
+export const COMMAND_NAMES = Object.freeze(["help", "show", "set", "reset", "passphrase", "unlock", "lock", "status", "ring", "offline", "online"]);
 
 const fail = (reason: string): ParsedLine => ({ ok: false, reason });
 const done = (command: ConsoleCommand): ParsedLine => ({ ok: true, command });
@@ -71,8 +75,16 @@ export function parseConsoleLine(raw: string): ParsedLine {
     case "show":
     case "reset":
     case "lock":
+    case "offline":
+    case "online":
+    case "status":
       if (rest !== "") return fail(`${word} takes no arguments`);
       return done({ kind: word });
+    case "ring": {
+      if (rest === "") return done({ kind: "ring", max: 16 });
+      if (!/^\d{1,3}$/.test(rest) || Number(rest) < 1 || Number(rest) > 128) return fail("ring takes how many swipes to show, 1-128 (default 16)");
+      return done({ kind: "ring", max: Number(rest) });
+    }
     case "set":
       return parseSet(rest);
     case "unlock":

@@ -78,9 +78,13 @@ export function devicePipelineOverrides(raw: Raw = {}): Record<string, unknown> 
       { name: "card_5m", keyField: "card_hash", size: 5 * MINUTE, slide: 30_000, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
     ],
     keyedState: {
-      // A card swiped in every 15 s slice needs (5 min + 2 min) / 15 s = 28
-      // slices; 128 cover the lab's card pool, and a shop's ~30 cards of the
-      // last 7 minutes at 1-4 slices each. Panes are typed arrays (40 B each).
+      // 32 cards of the last 10 minutes, sharing 128 slices of 15 s. A card
+      // swiped in every slice needs (5 min + 2 min) / 15 s = 28 of them; the
+      // lab script's 16 cards at one swipe every 4 s keep at most 105 live, a
+      // shop's ~30 cards at 1-4 slices each fit too. More cards than keys
+      // evict the least recently used one, whose open windows then fire early
+      // (counted: keys_evicted, flushed_on_eviction; the console's status).
+      // Panes are typed arrays (40 B each).
       card_hash: { maxKeys: 32, keyTtlMs: 10 * MINUTE, maxPanes: 128 },
       // No window is keyed by merchant or terminal on the device.
       merchant_id: { maxKeys: 2, keyTtlMs: 30 * MINUTE, maxPanes: 8 },

@@ -12,6 +12,7 @@
  * Values are checked against the whole configuration they would make (the build's config, the
  * stored settings and this value), so cross-key rules hold too. Secrets are never echoed.
  */
+import type { TerminalCommands } from "../app/console-reports";
 import { DeviceConfigError, deviceConfig, type DeviceConfig } from "./device-config";
 import { parseConsoleLine } from "./console-command";
 import type { InstallerLock } from "./installer-lock";
@@ -106,6 +107,8 @@ export class SettingsConsole {
     private readonly store: SettingsStorePort,
     private readonly lock: InstallerLock,
     private readonly identity: TerminalIdentity,
+    /** The running terminal's commands (status, ring, offline, online); null where there is none. */
+    private readonly terminal: TerminalCommands | null = null,
   ) {}
 
   /** The answer to one console line. */
@@ -133,7 +136,22 @@ export class SettingsConsole {
         return this.unlock(c.passphrase);
       case "passphrase":
         return this.passphrase(c.passphrase);
+      case "status":
+        return this.terminal === null ? this.unavailable("status") : this.ok(this.terminal.status());
+      case "ring":
+        return this.terminal === null ? this.unavailable("ring") : this.ok(this.terminal.ring(c.max));
+      case "offline":
+      case "online":
+        // Taking a deployed terminal off the network is an installer's act, like changing its settings.
+        if (!this.lock.mayChange) return this.refuse(this.lockedLine(c.kind));
+        if (this.terminal === null) return this.unavailable(c.kind);
+        return this.ok([c.kind === "offline" ? this.terminal.offline() : this.terminal.online()]);
     }
+  }
+
+  private unavailable(what: string): string[] {
+    this.counters.rejected++;
+    return [`error: ${what} needs a running terminal`];
   }
 
   private ok(lines: string[]): string[] {
@@ -215,6 +233,7 @@ export class SettingsConsole {
   private help(): string[] {
     const lines = [
       "commands: help | show | set key=value | reset | passphrase <p> | unlock <p> | lock",
+      "          status | ring [n] | offline | online   (the running terminal; offline/online are locked like set)",
       "  (a line starting with { is a JSON swipe)",
       "keys:",
     ];
