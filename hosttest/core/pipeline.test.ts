@@ -99,6 +99,24 @@ describe("pipeline", () => {
     expect(p.stats().burst_incidents.opened).toBe(2);
   });
 
+  it("under a flood of new cards evicts the card-testing card: its windows fire early, the alert comes before its window's end, all counted", () => {
+    const { p, sink } = pipeline({ keyedState: { card_hash: { maxKeys: 4, keyTtlMs: 600_000, maxPanes: 64 } } });
+    const swipes = cardTest("card_tester", T0);
+    for (const s of swipes) p.process(s);
+    // Five new customers a second later: the tester's card is the least recently used of 4 keys.
+    for (let i = 0; i < 5; i++) p.process(rawSwipe({ card_hash: `new_${i}`, timestamp: T0 + 45_000 + i, terminal_time: T0 + 45_300 + i }));
+    const early = sink.windows.filter((w) => w.key === "card_tester" && w.evicted);
+    expect(early.length).toBeGreaterThan(0);
+    const bursts = sink.alerts.filter((a) => a.type === "BURST_ATTACK");
+    expect(bursts.length).toBe(1);
+    // Raised while the watermark (event time − 30 s) was still before the window's end.
+    expect(bursts[0].windowEnd > p.stats().watermark).toBe(true);
+    expect(bursts[0].transactionIds.length).toBeGreaterThan(0);
+    const st = p.stats();
+    expect(st.windows.burst.keys_evicted).toBeGreaterThan(0);
+    expect(st.windows.burst.flushed_on_eviction).toBeGreaterThan(0);
+  });
+
   it("sends data beyond allowed lateness to the late output with its reason, still accepted", () => {
     const { p, sink } = pipeline();
     p.process(rawSwipe({ timestamp: T0 + 3_600_000, terminal_time: T0 + 3_600_000 }));
