@@ -20,6 +20,9 @@ export class BurstIncidents {
   private readonly end: Float64Array;
   private readonly isOpen: Uint8Array;
   private readonly lastSeen: Float64Array;
+  /** The slots of open incidents, first `openCount` entries: a miss (most windows) scans these few instead of hashing its key. */
+  private readonly openSlots: Int32Array;
+  private openCount = 0;
   private used = 0;
   private stamp = 0;
   /** Incidents opened (one alert each). */
@@ -37,13 +40,12 @@ export class BurstIncidents {
     this.end = new Float64Array(capacity);
     this.isOpen = new Uint8Array(capacity);
     this.lastSeen = new Float64Array(capacity);
+    this.openSlots = new Int32Array(capacity);
   }
 
   /** Open incidents. */
   get size(): number {
-    let n = 0;
-    for (let i = 0; i < this.used; i++) n += this.isOpen[i];
-    return n;
+    return this.openCount;
   }
 
   /**
@@ -60,24 +62,46 @@ export class BurstIncidents {
         return false;
       }
       // The card went quiet for a whole window (or its incident closed): this is a new one.
-      if (this.isOpen[slot] === 1) this.closed++;
+      if (this.isOpen[slot] === 1) {
+        this.closed++;
+        this.setOpen(slot, false);
+      }
     } else {
       slot = this.take();
       this.index.insert(key, hashString(key), slot);
       this.lastSeen[slot] = ++this.stamp;
     }
     this.end[slot] = end;
-    this.isOpen[slot] = 1;
+    this.setOpen(slot, true);
     this.opened++;
     return true;
   }
 
   /** A window of `key` fired without meeting the rule: its incident, if open, is over. */
   miss(key: string): void {
-    const slot = this.index.find(key);
-    if (slot >= 0 && this.isOpen[slot] === 1) {
-      this.isOpen[slot] = 0;
-      this.closed++;
+    const keys = this.index.keys;
+    for (let i = 0; i < this.openCount; i++) {
+      const slot = this.openSlots[i];
+      if (keys[slot] === key) {
+        this.setOpen(slot, false);
+        this.closed++;
+        return;
+      }
+    }
+  }
+
+  private setOpen(slot: number, open: boolean): void {
+    if ((this.isOpen[slot] === 1) === open) return;
+    this.isOpen[slot] = open ? 1 : 0;
+    if (open) {
+      this.openSlots[this.openCount++] = slot;
+      return;
+    }
+    for (let i = 0; i < this.openCount; i++) {
+      if (this.openSlots[i] === slot) {
+        this.openSlots[i] = this.openSlots[--this.openCount];
+        return;
+      }
     }
   }
 
@@ -86,6 +110,7 @@ export class BurstIncidents {
     if (this.used < this.capacity) return this.used++;
     let oldest = 0;
     for (let i = 1; i < this.capacity; i++) if (this.lastSeen[i] < this.lastSeen[oldest]) oldest = i;
+    this.setOpen(oldest, false);
     this.index.remove(oldest);
     this.evicted++;
     return oldest;
