@@ -1,0 +1,227 @@
+/**
+ * The firmware on the real engine: built for the Moddable `lin` simulator and run. One file, so
+ * the suites run one after the other (they share the build folder and lin's Preference file,
+ * /tmp/modpreferences.json, which each saves and puts back). Needs the SDK's Linux tools
+ * (MODDABLE set, mcsim built) and xvfb-run, and for the lab also mosquitto and chronyd; skips
+ * with one line otherwise (CI cannot build the SDK).
+ *
+ * The settings console: run twice with console lines on stdin, two runs get the same generated
+ * terminal id, `set` values survive a restart and are applied, `show` masks secrets, a bad key
+ * is refused by name, and a locked terminal refuses `set` without the passphrase.
+ *
+ * The lab's own scenario: against mosquitto and chronyd on loopback, the swipe script running,
+ * console lines appended to the console file as a student would type them: the card test
+ * yields one BURST_ATTACK, published after its window's end, carrying the burst's transaction
+ * ids; `ring` lists the recent swipes newest first; `offline` holds the link down while swipes
+ * are journaled, `status` says so, `online` drains the outbox. About 80 s.
+ */
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import mqtt from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findMosquitto, Mosquitto } from "../../src/host/mosquitto-broker";
+import { Chrony, findChronyd } from "../support/node/chrony";
+import { buildLin, LIN_AVAILABLE, LIN_MISSING, runLin } from "../support/node/lin-firmware";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const available = LIN_AVAILABLE;
+if (!available) console.log(`skipped lin simulator suites: ${LIN_MISSING}`);
+
+const PREFS = "/tmp/modpreferences.json";
+const JOURNAL = "lin-console.jnl";
+const PASSPHRASE = "open sesame 42";
+
+/** Runs the built firmware for `seconds` with `lines` on stdin (a regular file, as with `mcsim mc.so < commands.txt`); returns its startup and console lines. */
+async function runFirmware(lines: string[], seconds = 6): Promise<string[]> {
+  const input = path.join(os.tmpdir(), `paycard-lin-console-${process.pid}.txt`);
+  writeFileSync(input, `${lines.join("\n")}\n`);
+  try {
+    return (await runLin(root, seconds, input)).filter((l) => /^(paycard|console): /.test(l));
+  } finally {
+    rmSync(input, { force: true });
+  }
+}
+
+describe.skipIf(!available)("settings console on the lin simulator", () => {
+  let savedPrefs: string | null = null;
+  let first: string[] = [];
+  let second: string[] = [];
+
+  beforeAll(async () => {
+    savedPrefs = existsSync(PREFS) ? readFileSync(PREFS, "utf8") : null;
+    rmSync(PREFS, { force: true });
+    rmSync(path.join("/tmp", JOURNAL), { force: true });
+    // No broker, no NTP, no swipe script: the console alone. Unused loopback ports.
+    buildLin(root, ["scriptedSwipes=false", `journalFile=${JOURNAL}`, "brokerPort=1", "ntpPort=1"]);
+    first = await runFirmware([
+      "show",
+      "set brokerPrt=1884",
+      "set brokerPort=99999",
+      "set brokerUser=term",
+      "set brokerPassword=hunter22secret",
+      "set merchantId=shop_42",
+      `passphrase ${PASSPHRASE}`,
+      "set merchantId=other",
+      "unlock wrong guess 1",
+      "show",
+    ]);
+    second = await runFirmware(["show", "set brokerPort=1884", `unlock ${PASSPHRASE}`, "set brokerPort=1884", "lock", "set brokerPort=1885"]);
+    console.log(["--- first run", ...first, "--- second run", ...second].join("\n"));
+  }, 400_000);
+
+  afterAll(() => {
+    if (savedPrefs === null) rmSync(PREFS, { force: true });
+    else writeFileSync(PREFS, savedPrefs);
+    rmSync(path.join("/tmp", JOURNAL), { force: true });
+  });
+
+  it("generates a terminal id once and keeps it across runs", () => {
+    const id1 = /^paycard: terminal (term-[0-9a-f]{8}) \(generated, kept in NVS\)/.exec(first.find((l) => l.startsWith("paycard: terminal ")) ?? "");
+    const id2 = /^paycard: terminal (term-[0-9a-f]{8}) \(kept in NVS\), 3 stored setting\(s\)/.exec(second.find((l) => l.startsWith("paycard: terminal ")) ?? "");
+    expect(id1?.[1]).toBeDefined();
+    expect(id2?.[1]).toBe(id1?.[1]);
+  });
+
+  it("refuses a bad key by name and a bad value by rule", () => {
+    expect(first).toContain('console: error: unknown key "brokerPrt" (did you mean brokerPort?)');
+    expect(first).toContain('console: error: brokerPort must be an integer in [1, 65535], got "99999"');
+  });
+
+  it("masks secrets in show and never prints them", () => {
+    expect(first).toContain("console: ok brokerPassword=**** (saved; applies at the next start)");
+    expect(first).toContain("console: * brokerPassword  = ****");
+    expect([...first, ...second].some((l) => l.includes("hunter22secret") || l.includes(PASSPHRASE))).toBe(false);
+  });
+
+  it("locks set behind the passphrase, and counts the refusals", () => {
+    expect(first).toContain("console: ok: passphrase set; set and reset now need unlock <passphrase>");
+    expect(first).toContain("console: refused: set is locked (unlock <passphrase> first)");
+    expect(first).toContain("console: refused: wrong passphrase");
+    expect(first).toContain("console: installer lock: passphrase set, locked; refused 2, rejected 2, storage failures 0");
+    expect(second).toContain("console: installer lock: passphrase set, locked; refused 0, rejected 0, storage failures 0");
+    expect(second.filter((l) => l === "console: refused: set is locked (unlock <passphrase> first)")).toHaveLength(2);
+    expect(second).toContain("console: unlocked: set and reset are open until lock or the next start");
+    expect(second).toContain("console: ok brokerPort=1884 (saved; applies at the next start)");
+  });
+
+  it("keeps set values across the restart and applies them", () => {
+    expect(second.find((l) => l.startsWith("paycard: terminal "))).toContain("3 stored setting(s), merchant shop_42, ");
+    expect(first.find((l) => l.startsWith("paycard: terminal "))).toContain("0 stored setting(s), merchant merch_demo_001, ");
+    expect(second).toContain("console: * merchantId      = shop_42");
+    expect(second).toContain("console: * brokerUser      = term");
+    const prefs = JSON.parse(readFileSync(PREFS, "utf8")) as Record<string, Record<string, unknown>>;
+    expect(prefs["paycard.cfg"].merchantId).toBe("shop_42");
+    expect(prefs["paycard.cfg"].brokerPort).toBe("1884");
+    expect(String(prefs["paycard.cfg"].passHash).startsWith("sha256i$64$")).toBe(true);
+  });
+});
+
+const labAvailable = available && findMosquitto() !== null && findChronyd() !== null;
+if (available && !labAvailable) console.log("skipped lin lab suite: needs mosquitto and chronyd");
+const LAB_JOURNAL = "lin-lab.jnl";
+const RUN_S = 75;
+
+/** When each console line is typed, seconds after the simulator starts. */
+const SCRIPT: [number, string][] = [
+  [12, "ring 5"],
+  [35, "status"],
+  [40, "offline"],
+  [55, "status"],
+  [58, "online"],
+  [70, "status"],
+];
+
+interface Received {
+  at: number;
+  alert: Record<string, unknown>;
+}
+
+describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
+  let savedPrefs: string | null = null;
+  let dir = "";
+  let out: string[] = [];
+  const alerts: Received[] = [];
+
+  beforeAll(async () => {
+    try {
+      savedPrefs = readFileSync(PREFS, "utf8");
+    } catch {
+      savedPrefs = null;
+    }
+    rmSync(PREFS, { force: true });
+    rmSync(path.join("/tmp", LAB_JOURNAL), { force: true });
+    dir = mkdtempSync(path.join(os.tmpdir(), "paycard-lin-lab-"));
+    const consoleFile = path.join(dir, "console.txt");
+    writeFileSync(consoleFile, "");
+    const broker = await Mosquitto.start();
+    const chrony = await Chrony.start();
+    const sub = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, { reconnectPeriod: 200 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        sub.once("connect", () => sub.subscribe("paycard/+/alerts", { qos: 1 }, (e) => (e ? reject(e) : resolve())));
+        sub.once("error", reject);
+      });
+      sub.on("message", (_t, payload) => alerts.push({ at: Date.now(), alert: JSON.parse(payload.toString()) as Record<string, unknown> }));
+      buildLin(root, [`brokerPort=${broker.port}`, `ntpPort=${chrony.port}`, `consoleFile=${consoleFile}`, `journalFile=${LAB_JOURNAL}`, `scriptSeconds=${RUN_S - 5}`]);
+      const timers = SCRIPT.map(([s, line]) => setTimeout(() => appendFileSync(consoleFile, `${line}\n`), s * 1000));
+      try {
+        out = await runLin(root, RUN_S);
+      } finally {
+        for (const t of timers) clearTimeout(t);
+      }
+      console.log(out.filter((l) => /^(paycard|console|ALERT|LINK)/.test(l)).join("\n"));
+    } finally {
+      sub.end(true);
+      await chrony.cleanup();
+      await broker.cleanup();
+    }
+  }, 400_000);
+
+  afterAll(() => {
+    if (savedPrefs === null) rmSync(PREFS, { force: true });
+    else writeFileSync(PREFS, savedPrefs);
+    rmSync(path.join("/tmp", LAB_JOURNAL), { force: true });
+    if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the card test yields one BURST_ATTACK, published after its window's end, with the burst's transactions", () => {
+    const bursts = alerts.filter((a) => a.alert.alert_type === "BURST_ATTACK");
+    expect(bursts).toHaveLength(1);
+    const a = bursts[0].alert;
+    expect(bursts[0].at).toBeGreaterThanOrEqual(a.window_end as number);
+    // The first window that holds more than 5 small swipes: all 12, or the part before a 15 s boundary.
+    expect(a.value as number).toBeGreaterThan(5);
+    expect(a.value as number).toBeLessThanOrEqual(12);
+    expect(a.confidence).toBe(Math.min(0.95, (a.value as number) / 20));
+    expect((a.transactions as string[]).length).toBe(a.value);
+    // The card test's own swipes: the 12 transactions the log shows for its card.
+    const card = String(a.key);
+    const swiped = out.filter((l) => l.startsWith("SWIPE ") && l.includes(" src=script")).length;
+    expect(swiped).toBeGreaterThan(12);
+    expect(out.some((l) => l.startsWith(`paycard: card test on ${card}: 12 swipes`))).toBe(true);
+  });
+
+  it("ring lists the recent swipes newest first", () => {
+    const i = out.findIndex((l) => l.startsWith("console: ring: "));
+    expect(out[i]).toMatch(/^console: ring: \d+ of 32 swipes, newest first \(the 5 newest\)$/);
+    const seqs = out.slice(i + 1, i + 6).map((l) => Number(/^console: {3}#(\d+) /.exec(l)?.[1]));
+    expect(seqs).toHaveLength(5);
+    for (let k = 1; k < seqs.length; k++) expect(seqs[k]).toBe(seqs[k - 1] - 1);
+  });
+
+  it("offline holds the link down while swipes are journaled; online drains the outbox", () => {
+    const statuses = out.filter((l) => l.startsWith("console: link "));
+    expect(statuses).toHaveLength(3);
+    expect(statuses[0]).toBe("console: link up; in flight 0");
+    expect(statuses[1]).toBe("console: link held down (offline; online brings it back); in flight 0");
+    expect(statuses[2]).toBe("console: link up; in flight 0");
+    expect(out).toContain("console: offline: link dropped and held down; swipes are journaled until the outbox is full");
+    expect(out).toContain("console: online: reconnecting; the outbox drains");
+    const outboxes = out.filter((l) => l.startsWith("console: outbox "));
+    expect(Number(/^console: outbox (\d+) messages/.exec(outboxes[1])?.[1])).toBeGreaterThan(0);
+    expect(outboxes[2]).toMatch(/^console: outbox 0 messages/);
+    expect(out.filter((l) => l.startsWith("console: ring ")).every((l) => l.endsWith("keys evicted 0 (0 windows fired early for it)"))).toBe(true);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The firmware on the Moddable `lin` simulator, for suites that run it: whether the SDK's Linux
+ * tools are here (MODDABLE, mcsim, xvfb-run), the build, and a run with its output.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
+import path from "node:path";
+import { deviceBuildPaths } from "../../../src/host/device-build";
+
+const MODDABLE = process.env.MODDABLE;
+export const MCSIM = MODDABLE === undefined ? "" : path.join(MODDABLE, "build", "bin", "lin", "release", "mcsim");
+const XVFB_RUN = ["/usr/bin/xvfb-run", "/usr/local/bin/xvfb-run"].find((p) => existsSync(p));
+
+export const LIN_AVAILABLE = MCSIM !== "" && existsSync(MCSIM) && XVFB_RUN !== undefined;
+export const LIN_MISSING = 'needs the Moddable SDK Linux tools (MODDABLE, mcsim) and xvfb-run; see the README, "The Linux simulator"';
+
+/** `npm run build:lin -- key=value ...` in `root`. */
+export function buildLin(root: string, overrides: string[]): void {
+  execFileSync(process.execPath, ["src/host/paycard.mjs", "build-lin", ...overrides], { cwd: root, env: process.env, stdio: "pipe", timeout: 300_000 });
+}
+
+/**
+ * Runs the built firmware for `seconds` (stdin from `stdinFile`, or none); resolves with its
+ * output lines. `onLine` sees each line as it comes.
+ */
+export function runLin(root: string, seconds: number, stdinFile?: string, onLine?: (line: string) => void): Promise<string[]> {
+  const mcSo = deviceBuildPaths("lin", root).mcSo as string;
+  const fd = stdinFile === undefined ? "ignore" : openSync(stdinFile, "r");
+  const child = spawn(XVFB_RUN as string, ["-a", "timeout", "-s", "INT", String(seconds), "stdbuf", "-oL", MCSIM, mcSo], {
+    cwd: root,
+    stdio: [fd, "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  let partial = "";
+  const take = (chunk: Buffer) => {
+    const text = partial + chunk.toString("utf8");
+    const parts = text.split("\n");
+    partial = parts.pop() ?? "";
+    for (const l of parts) {
+      lines.push(l);
+      onLine?.(l);
+    }
+  };
+  child.stdout?.on("data", take);
+  child.stderr?.on("data", take);
+  return new Promise((resolve, reject) => {
+    const guard = setTimeout(() => child.kill("SIGKILL"), (seconds + 30) * 1000);
+    child.on("error", reject);
+    child.on("close", () => {
+      clearTimeout(guard);
+      if (typeof fd === "number") closeSync(fd);
+      if (partial !== "") lines.push(partial);
+      if (lines.some((l) => l.includes("XS abort"))) reject(new Error(`the firmware aborted:\n${lines.join("\n")}`));
+      else resolve(lines);
+    });
+  });
+}
