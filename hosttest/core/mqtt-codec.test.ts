@@ -6,7 +6,8 @@ import fc from "fast-check";
 import { EncodeErrorCode, MqttEncodeError } from "../../src/core/mqtt/codec/encode-error";
 import { encodedLength, encodeInto, encodePacket } from "../../src/core/mqtt/codec/packet-encoder";
 import { MAX_MQTT_PACKET_SIZE, PacketParser } from "../../src/core/mqtt/codec/packet-parser";
-import type { MqttPacket, QoS, SubackReturnCode } from "../../src/core/mqtt/codec/packet-types";
+import type { MqttPacket, PublishPacket, QoS, SubackReturnCode } from "../../src/core/mqtt/codec/packet-types";
+import { PublishEncoder } from "../../src/core/mqtt/codec/publish-encoder";
 import { PROTOCOL_ERROR_CODES, ProtocolErrorCode } from "../../src/core/mqtt/codec/protocol-error";
 import {
   MAX_REMAINING_LENGTH,
@@ -740,5 +741,39 @@ describe("protocol errors", () => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe("publish encoder (topics encoded once)", () => {
+  it("writes the same bytes as encodePacket for any PUBLISH, across a cache of few topics", () => {
+    const enc = new PublishEncoder(3);
+    fc.assert(
+      fc.property(fc.array(ARBS.publish, { minLength: 1, maxLength: 12 }), (packets) => {
+        for (const p of packets as PublishPacket[]) {
+          const mine = enc.encode(p.topic, p.payload, p.qos as 0 | 1, p.retain, p.dup, p.qos === 0 ? 0 : (p.packetId as number));
+          expect(Array.from(mine)).toEqual(Array.from(encodePacket(p)));
+        }
+      }),
+      { numRuns: 200 },
+    );
+    // A topic met again is not encoded again.
+    const before = enc.topicsEncoded;
+    const payload = new Uint8Array([1, 2, 3]);
+    enc.encode("paycard/t1/tx", payload, 1, false, false, 7);
+    enc.encode("paycard/t1/tx", payload, 1, false, true, 8);
+    enc.encode("paycard/t1/tx", payload, 0, true, false, 0);
+    expect(enc.topicsEncoded).toBe(before + 1);
+  });
+
+  it("refuses what encodePacket refuses, with the same codes", () => {
+    const enc = new PublishEncoder();
+    const p = new Uint8Array(1);
+    const same = (f: () => unknown, g: () => unknown) => expect(encodeErrorCode(f)).toBe(encodeErrorCode(g));
+    same(() => enc.encode("a/+/b", p, 1, false, false, 1), () => encodePacket({ type: "publish", topic: "a/+/b", payload: p, qos: 1, retain: false, dup: false, packetId: 1 }));
+    same(() => enc.encode("a\u0000b", p, 0, false, false, 0), () => encodePacket({ type: "publish", topic: "a\u0000b", payload: p, qos: 0, retain: false, dup: false }));
+    same(() => enc.encode("a/b", p, 1, false, false, 0), () => encodePacket({ type: "publish", topic: "a/b", payload: p, qos: 1, retain: false, dup: false, packetId: 0 }));
+    same(() => enc.encode("a/b", p, 0, false, true, 0), () => encodePacket({ type: "publish", topic: "a/b", payload: p, qos: 0, retain: false, dup: true }));
+    same(() => enc.encode("", p, 0, false, false, 0), () => encodePacket({ type: "publish", topic: "", payload: p, qos: 0, retain: false, dup: false }));
+    expect(encodeErrorCode(() => enc.encode("a/+/b", p, 1, false, false, 1))).toBe("INVALID_TOPIC_NAME");
   });
 });

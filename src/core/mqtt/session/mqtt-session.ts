@@ -1,6 +1,7 @@
 import type { RandomPort } from "../../lib/ports";
 import { Backoff } from "./backoff";
 import { encodedLength, encodePacket } from "../codec/packet-encoder";
+import { PublishEncoder } from "../codec/publish-encoder";
 import { PacketIdAllocator, MAX_PACKET_ID } from "./packet-id-allocator";
 import { MAX_MQTT_PACKET_SIZE, PacketParser } from "../codec/packet-parser";
 import type { ConnackPacket, MqttPacket, PublishPacket, SubackPacket } from "../codec/packet-types";
@@ -198,6 +199,8 @@ export class MqttSession {
   private readonly transportFactory: TransportFactory;
   private readonly backoff: Backoff;
   private readonly ids = new PacketIdAllocator();
+  /** PUBLISH packets with each topic encoded once (a terminal has a handful of topics). */
+  private readonly publishes = new PublishEncoder();
   private readonly parser: PacketParser;
   private readonly connectBytes: Uint8Array;
   private readonly window: number;
@@ -656,16 +659,14 @@ export class MqttSession {
   }
 
   private encodeInFlight(m: InFlightMessage, dup: boolean): Uint8Array {
-    return encodePacket({ type: "publish", topic: m.topic, payload: m.payload, qos: 1, retain: m.retain, dup, packetId: m.id });
+    return this.publishes.encode(m.topic, m.payload, 1, m.retain, dup, m.id);
   }
 
   /** The PUBLISH packet, or null (reported as INVALID_MESSAGE) when it cannot be sent. */
   private encodePublish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, packetId: number): Uint8Array | null {
     let bytes: Uint8Array;
     try {
-      bytes = encodePacket(qos === 1
-        ? { type: "publish", topic, payload, qos: 1, retain, dup: false, packetId }
-        : { type: "publish", topic, payload, qos: 0, retain, dup: false });
+      bytes = this.publishes.encode(topic, payload, qos, retain, false, qos === 1 ? packetId : 0);
     } catch (e) {
       this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: ${describe(e)}`);
       return null;
