@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Backoff } from "../../src/core/mqtt/session/backoff";
 import type { MqttSessionOptions } from "../../src/core/mqtt/session/mqtt-session";
-import { MqttSession, MqttSessionState, PUBLISH_INVALID, PUBLISH_NOT_NOW, PUBLISH_SENT_QOS0 } from "../../src/core/mqtt/session/mqtt-session";
+import { MqttSession, MqttSessionState, SendOutcome } from "../../src/core/mqtt/session/mqtt-session";
 import { encodePacket } from "../../src/core/mqtt/codec/packet-encoder";
 import type { ConnackReturnCode } from "../../src/core/mqtt/codec/packet-types";
 import type { SessionError } from "../../src/core/mqtt/session/session-error";
@@ -71,8 +71,10 @@ function started(overrides: Partial<MqttSessionOptions> = {}, seed = 1): Rig {
   return r;
 }
 
-function publishTagged(r: Rig, tag: number): number {
-  return r.session.publish(`paycard/term-1/swipes`, bytes(`seq:${tag}`), 1, false, tag);
+/** The packet id when sent, else the outcome (LATER or INVALID). */
+function publishTagged(r: Rig, tag: number): number | SendOutcome {
+  const res = r.session.publish(`paycard/term-1/swipes`, bytes(`seq:${tag}`), 1, false, tag);
+  return res.outcome === SendOutcome.SENT ? res.packetId : res.outcome;
 }
 
 // ---------------------------------------------------------------- tests
@@ -200,11 +202,11 @@ describe("MqttSession: publishing", () => {
     const ids: number[] = [];
     for (let t = 1; t <= 4; t++) {
       expect(r.session.canSend()).toBe(true);
-      ids.push(publishTagged(r, t));
+      ids.push(publishTagged(r, t) as number);
     }
     expect(ids).toEqual([1, 2, 3, 4]);
     expect(r.session.canSend()).toBe(false);
-    expect(publishTagged(r, 5)).toBe(PUBLISH_NOT_NOW);
+    expect(publishTagged(r, 5)).toBe(SendOutcome.LATER);
     expect(r.session.inFlightCount).toBe(4);
     r.broker.pump();
     expect(r.broker.publishes.map((p) => p.payload)).toEqual(["seq:1", "seq:2", "seq:3", "seq:4"]);
@@ -219,14 +221,14 @@ describe("MqttSession: publishing", () => {
 
   it("does not publish before CONNACK, and refuses invalid or oversized messages without throwing", () => {
     const r = rig({ maxPacketSize: 64 });
-    expect(publishTagged(r, 1)).toBe(PUBLISH_NOT_NOW);
+    expect(publishTagged(r, 1)).toBe(SendOutcome.LATER);
     r.session.start(r.now);
-    expect(publishTagged(r, 1)).toBe(PUBLISH_NOT_NOW);
+    expect(publishTagged(r, 1)).toBe(SendOutcome.LATER);
     r.run(100);
-    expect(r.session.publish("a/+/b", bytes("x"), 1, false)).toBe(PUBLISH_INVALID);
-    expect(r.session.publish("", bytes("x"), 1, false)).toBe(PUBLISH_INVALID);
-    expect(r.session.publish("a", new Uint8Array(100), 1, false)).toBe(PUBLISH_INVALID);
-    expect(r.session.publish("a", bytes("x"), 2 as 1, false)).toBe(PUBLISH_INVALID);
+    expect(r.session.publish("a/+/b", bytes("x"), 1, false).outcome).toBe(SendOutcome.INVALID);
+    expect(r.session.publish("", bytes("x"), 1, false).outcome).toBe(SendOutcome.INVALID);
+    expect(r.session.publish("a", new Uint8Array(100), 1, false).outcome).toBe(SendOutcome.INVALID);
+    expect(r.session.publish("a", bytes("x"), 2 as 1, false).outcome).toBe(SendOutcome.INVALID);
     expect(r.errors.map((e) => e.code)).toEqual(["INVALID_MESSAGE", "INVALID_MESSAGE", "INVALID_MESSAGE", "INVALID_MESSAGE"]);
     expect(r.errors[2]!.message).toContain("maxPacketSize");
     expect(r.session.inFlightCount).toBe(0);
@@ -235,7 +237,8 @@ describe("MqttSession: publishing", () => {
 
   it("publishes QoS 0 without a packet id or tracking", () => {
     const r = started();
-    expect(r.session.publish("paycard/term-1/status", bytes("online"), 0, true)).toBe(PUBLISH_SENT_QOS0);
+    const status = r.session.publish("paycard/term-1/status", bytes("online"), 0, true);
+    expect([status.outcome, status.packetId]).toEqual([SendOutcome.SENT, 0]);
     r.broker.pump();
     expect(r.broker.publishes).toHaveLength(1);
     expect(r.broker.publishes[0]!.qos).toBe(0);
@@ -363,9 +366,9 @@ describe("MqttSession: reconnecting", () => {
     const messages: string[] = [];
     r.session.onSuback((f, q) => subacks.push(`${f}:${q}`));
     r.session.onMessage((topic, payload, qos) => messages.push(`${topic} ${text(payload)} ${qos}`));
-    expect(r.session.subscribe("paycard/term-1/cmd/#", 1)).toBeGreaterThan(0);
-    expect(r.session.subscribe("forbidden/x", 0)).toBeGreaterThan(0);
-    expect(r.session.subscribe("bad/#/x", 0)).toBe(PUBLISH_INVALID);
+    expect(r.session.subscribe("paycard/term-1/cmd/#", 1).packetId).toBeGreaterThan(0);
+    expect(r.session.subscribe("forbidden/x", 0).packetId).toBeGreaterThan(0);
+    expect(r.session.subscribe("bad/#/x", 0).outcome).toBe(SendOutcome.INVALID);
     r.run(100);
     expect(subacks).toEqual(["paycard/term-1/cmd/#:1", "forbidden/x:128"]);
     expect(r.errors.map((e) => e.code)).toEqual(["INVALID_MESSAGE", "SUBSCRIBE_REFUSED"]);
@@ -591,7 +594,7 @@ describe("MqttSession: properties", () => {
     const n = 66_000;
     while (tag <= n) {
       while (r.session.canSend() && tag <= n) {
-        const id = publishTagged(r, tag++);
+        const id = publishTagged(r, tag++) as number;
         if (id === 1) expect(id).not.toBe(1);
         if (id < last) wrapped = true;
         last = id;

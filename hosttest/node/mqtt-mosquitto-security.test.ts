@@ -116,15 +116,15 @@ describe.skipIf(binary === null)("mosquitto with passwords and an ACL", () => {
       await waitFor(() => a.session.connected && b.session.connected, 10_000, () => `both terminals connected (errors ${JSON.stringify([...a.errors, ...b.errors])})`);
       expect(a.errors).toEqual([]);
       // term_a writes into term_b's topics: mosquitto PUBACKs (MQTT 3.1.1 has no way to say no) and drops it.
-      expect(a.session.publish("paycard/term_b/tx", enc(`{"request_id":"from-a"}`), 1, false, 1)).toBeGreaterThan(0);
+      expect(a.session.publish("paycard/term_b/tx", enc(`{"request_id":"from-a"}`), 1, false, 1).packetId).toBeGreaterThan(0);
       await waitFor(() => a.acked.includes(1), 5000, () => "PUBACK for term_a's forbidden publish");
       // Only after that PUBACK does term_b publish its own message: had the broker routed
       // term_a's message, the subscriber would have received it first.
-      expect(b.session.publish("paycard/term_b/tx", enc(`{"request_id":"from-b"}`), 1, false, 2)).toBeGreaterThan(0);
+      expect(b.session.publish("paycard/term_b/tx", enc(`{"request_id":"from-b"}`), 1, false, 2).packetId).toBeGreaterThan(0);
       await waitFor(() => got.length > 0, 5000, () => "term_b's own message at the subscriber");
       await waitFor(() => b.acked.includes(2), 5000, () => "PUBACK for term_b's publish");
       // term_a may still write to its own topics (the ACL is not simply closed).
-      expect(a.session.publish("paycard/term_a/tx", enc(`{"request_id":"a-own"}`), 1, false, 3)).toBeGreaterThan(0);
+      expect(a.session.publish("paycard/term_a/tx", enc(`{"request_id":"a-own"}`), 1, false, 3).packetId).toBeGreaterThan(0);
       await waitFor(() => a.acked.includes(3), 5000, () => "PUBACK for term_a's own publish");
       await sleep(100);
       expect(got).toEqual([{ topic: "paycard/term_b/tx", payload: `{"request_id":"from-b"}` }]);
@@ -167,7 +167,7 @@ describe.skipIf(binary === null || openssl === "")("mosquitto over TLS", () => {
       const t = drive({ host: "127.0.0.1", port: broker.tlsPort, tls: { ca } }, { clientId: "term_t" });
       sessions.push(t);
       await waitFor(() => t.session.connected, 10_000, () => `a TLS connection (errors ${JSON.stringify(t.errors)})`);
-      for (let i = 1; i <= 5; i++) expect(t.session.publish("paycard/term_t/tx", enc(`tls-${i}`), 1, false, i)).toBeGreaterThan(0);
+      for (let i = 1; i <= 5; i++) expect(t.session.publish("paycard/term_t/tx", enc(`tls-${i}`), 1, false, i).packetId).toBeGreaterThan(0);
       await waitFor(() => t.acked.length === 5 && got.length === 5, 10_000, () => `5 PUBACKs and deliveries over TLS (${t.acked.length}, ${got.length})`);
       expect(got).toEqual(["tls-1", "tls-2", "tls-3", "tls-4", "tls-5"]);
       expect(t.errors).toEqual([]);

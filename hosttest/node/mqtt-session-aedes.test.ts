@@ -9,7 +9,7 @@ import mqtt from "mqtt";
 import type { MqttClient } from "mqtt";
 import { describe, expect, it } from "vitest";
 import type { MqttSessionOptions } from "../../src/core/mqtt/session/mqtt-session";
-import { MqttSession } from "../../src/core/mqtt/session/mqtt-session";
+import { MqttSession, SendOutcome } from "../../src/core/mqtt/session/mqtt-session";
 import type { SessionError } from "../../src/core/mqtt/session/session-error";
 import { SeededRandom } from "../../src/sim/seeded-random";
 import { nodeTcpTransportFactory } from "../../src/host/node-tcp-transport";
@@ -86,8 +86,7 @@ function drive(port: number, options: Partial<MqttSessionOptions>, count: number
   };
   const offer = () => {
     while (d.next < count && session.canSend()) {
-      const id = session.publish(topic, new TextEncoder().encode(`{"seq":${d.next}}`), 1, false, d.next);
-      if (id <= 0) break;
+      if (session.publish(topic, new TextEncoder().encode(`{"seq":${d.next}}`), 1, false, d.next).outcome !== SendOutcome.SENT) break;
       d.next++;
     }
   };

@@ -1,7 +1,7 @@
 import type { JournalRecord } from "../outbox/journal-record";
 import type { Outbox } from "../outbox/outbox";
 import type { MqttSession } from "../mqtt/session/mqtt-session";
-import { PUBLISH_INVALID, PUBLISH_NOT_NOW } from "../mqtt/session/mqtt-session";
+import { SendOutcome } from "../mqtt/session/mqtt-session";
 import type { SessionError } from "../mqtt/session/session-error";
 
 export interface OutboxPublisherCounters {
@@ -74,7 +74,7 @@ export interface OutboxPublisherOptions {
  * `outbox.inFlight === session.inFlightCount + parked`, given that the
  * publisher is the only user of the session's QoS 1 publishing.
  *
- * A message the session refuses for good (PUBLISH_INVALID: larger than the
+ * A message the session refuses for good (SendOutcome.INVALID: larger than the
  * session's maxPacketSize) is never dropped: it is taken off the queue so it
  * does not block the others, stays in flight in the outbox and in the
  * journal, and is counted in `invalid` (see `parkedIds`). Size the outbox's
@@ -152,15 +152,15 @@ export class OutboxPublisher {
           this.counters.stalls++;
           break;
         }
-        const r = s.publish(head.topic, head.payload, 1, this.retain, head.id);
-        if (r === PUBLISH_NOT_NOW) {
+        const r = s.publish(head.topic, head.payload, 1, this.retain, head.id).outcome;
+        if (r === SendOutcome.LATER) {
           this.counters.stalls++;
           break;
         }
         // Accepted or refused for good: either way it leaves the queue now.
         const taken = o.next();
         if (taken === null || taken.id !== head.id) throw new Error(`outbox gave ${taken?.id} after peeking ${head.id}`);
-        if (r === PUBLISH_INVALID) {
+        if (r === SendOutcome.INVALID) {
           this.parked.push(taken.id);
           this.counters.invalid++;
           continue;

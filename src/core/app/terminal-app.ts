@@ -1,5 +1,5 @@
 import type { Alert } from "../model/alert";
-import { MqttSession, PUBLISH_NOT_NOW, PUBLISH_SENT_QOS0 } from "../mqtt/session/mqtt-session";
+import { MqttSession, SendOutcome } from "../mqtt/session/mqtt-session";
 import { OutboxPublisher } from "./outbox-publisher";
 import type { TransportFactory } from "../mqtt/session/transport-port";
 import { encodeUtf8 } from "../lib/utf8";
@@ -493,10 +493,10 @@ export class TerminalApp {
   private publishStatus(): void {
     if (!this.session.connected) return;
     // QoS 0, retained: the broker keeps the latest; the Will replaces it with "offline".
-    const r = this.session.publish(this.topics.status, this.onlinePayload, 0, true);
-    if (r === PUBLISH_NOT_NOW) return; // tried again at the next tick
+    const r = this.session.publish(this.topics.status, this.onlinePayload, 0, true).outcome;
+    if (r === SendOutcome.LATER) return; // tried again at the next tick
     this.statusDue = false;
-    if (r === PUBLISH_SENT_QOS0) this.counters.statusPublished++;
+    if (r === SendOutcome.SENT) this.counters.statusPublished++;
   }
 
   /** The metrics report as a SenML pack (also what is published). */

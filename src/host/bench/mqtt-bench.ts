@@ -21,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import mqtt from "mqtt";
 import mqttPacket from "mqtt-packet";
-import { MqttSession } from "../../core/mqtt/session/mqtt-session";
+import { MqttSession, SendOutcome } from "../../core/mqtt/session/mqtt-session";
 import { encodeInto, encodePacket } from "../../core/mqtt/codec/packet-encoder";
 import { PacketParser } from "../../core/mqtt/codec/packet-parser";
 import type { MqttPacket, PubackPacket, PublishPacket } from "../../core/mqtt/codec/packet-types";
@@ -177,8 +177,7 @@ async function runPaycard(port: number, n: number, window: number, payload: Uint
     const offer = () => {
       while (next < n && session.canSend()) {
         if (next === 0) t0 = nowMs();
-        const id = session.publish(TOPIC, payload, 1, false, next);
-        if (id <= 0) break;
+        if (session.publish(TOPIC, payload, 1, false, next).outcome !== SendOutcome.SENT) break;
         next++;
       }
     };

@@ -85,12 +85,33 @@ export const MqttSessionState = Object.freeze({
 
 export type MqttSessionState = (typeof MqttSessionState)[keyof typeof MqttSessionState];
 
-/** `publish` result: not now (not connected, window full, transport busy); offer it again later. */
-export const PUBLISH_NOT_NOW = 0;
-/** `publish` result: the message can never be sent (invalid topic, too large); reported through onError. */
-export const PUBLISH_INVALID = -1;
-/** `publish` result for an accepted QoS 0 message (it has no packet id). */
-export const PUBLISH_SENT_QOS0 = 0x10000;
+/** What `publish` and `subscribe` did. */
+export const SendOutcome = Object.freeze({
+  /** Sent: a QoS 1 PUBLISH or a SUBSCRIBE now awaits its ack under `packetId`; a QoS 0 PUBLISH is gone. */
+  SENT: "SENT",
+  /** Not now (not connected, window full, transport busy): offer it again later. A subscription is kept and sent at the next connection. */
+  LATER: "LATER",
+  /** Can never be sent (invalid topic or filter, too large); reported through onError. */
+  INVALID: "INVALID",
+} as const);
+export type SendOutcome = (typeof SendOutcome)[keyof typeof SendOutcome];
+
+/** A caller-owned answer of `publish` / `subscribe` (the clock's `read(out)` style: nothing allocated per call). */
+export interface SendResult {
+  outcome: SendOutcome;
+  /** The packet id when SENT with QoS 1 (or a SUBSCRIBE); 0 otherwise. */
+  packetId: number;
+}
+
+export function createSendResult(): SendResult {
+  return { outcome: SendOutcome.LATER, packetId: 0 };
+}
+
+function answer(out: SendResult, outcome: SendOutcome, packetId = 0): SendResult {
+  out.outcome = outcome;
+  out.packetId = packetId;
+  return out;
+}
 
 export interface MqttSessionCounters {
   /** Connection attempts started (transport requested). */
@@ -199,6 +220,8 @@ export class MqttSession {
   private readonly transportFactory: TransportFactory;
   private readonly backoff: Backoff;
   private readonly ids = new PacketIdAllocator();
+  /** The answer `publish` and `subscribe` fill when the caller passes none. */
+  private readonly result = createSendResult();
   /** PUBLISH packets with each topic encoded once (a terminal has a handful of topics). */
   private readonly publishes = new PublishEncoder();
   private readonly parser: PacketParser;
@@ -391,51 +414,52 @@ export class MqttSession {
    * Publishes at QoS 0 or 1. `tag` is the caller's own number for the
    * message, given back by `onPuback` (packet ids change when a message is
    * published again after the broker lost the session). The payload is copied.
-   * Returns the packet id (QoS 1), PUBLISH_SENT_QOS0, PUBLISH_NOT_NOW or PUBLISH_INVALID.
+   * Answers in `out` (the session's own result when none is given: read it before the next call):
+   * SENT (with the packet id at QoS 1), LATER (offer it again) or INVALID (never sendable).
    */
-  publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, tag = 0): number {
+  publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, tag = 0, out: SendResult = this.result): SendResult {
     try {
-      if (qos === 1 ? !this.canSend() : !this.connected || this.pending.length > 0) return PUBLISH_NOT_NOW;
+      if (qos === 1 ? !this.canSend() : !this.connected || this.pending.length > 0) return answer(out, SendOutcome.LATER);
       if (qos !== 0 && qos !== 1) {
         this.report(SessionErrorCode.INVALID_MESSAGE, `QoS must be 0 or 1, got ${String(qos)}`);
-        return PUBLISH_INVALID;
+        return answer(out, SendOutcome.INVALID);
       }
       const id = qos === 1 ? this.ids.allocate() : 0;
-      if (qos === 1 && id === 0) return PUBLISH_NOT_NOW;
+      if (qos === 1 && id === 0) return answer(out, SendOutcome.LATER);
       // Encoded once: the encoder validates topic and sizes, and its bytes go out as they are.
       const bytes = this.encodePublish(topic, payload, qos, retain, id);
       if (bytes === null) {
         if (id !== 0) this.ids.release(id);
-        return PUBLISH_INVALID;
+        return answer(out, SendOutcome.INVALID);
       }
       if (qos === 0) {
         this.counters.publishedQos0++;
         this.send(bytes);
-        return PUBLISH_SENT_QOS0;
+        return answer(out, SendOutcome.SENT);
       }
       const m: InFlightMessage = { id, topic, payload: payload.slice(), retain, tag };
       this.inFlight.push(m);
       this.counters.published++;
       this.send(bytes);
-      return id;
+      return answer(out, SendOutcome.SENT, id);
     } catch (e) {
       this.internalError(e);
-      return PUBLISH_NOT_NOW;
+      return answer(out, SendOutcome.LATER);
     }
   }
 
   /**
    * Subscribes to `filter` now if connected, and again after every
-   * reconnect without a session. Returns the SUBSCRIBE packet id, 0 when it
-   * will be sent at the next connection, PUBLISH_INVALID for a bad filter.
+   * reconnect without a session: SENT with the SUBSCRIBE's packet id, LATER
+   * when it goes out at the next connection, INVALID for a bad filter.
    */
-  subscribe(filter: string, qos: 0 | 1): number {
+  subscribe(filter: string, qos: 0 | 1, out: SendResult = this.result): SendResult {
     try {
       try {
         encodedLength({ type: "subscribe", packetId: 1, subscriptions: [{ topicFilter: filter, qos }] });
       } catch (e) {
         this.report(SessionErrorCode.INVALID_MESSAGE, `subscribe ${String(filter)}: ${describe(e)}`);
-        return PUBLISH_INVALID;
+        return answer(out, SendOutcome.INVALID);
       }
       let sub: Subscription | undefined;
       for (const s of this.subscriptions) if (s.filter === filter) sub = s;
@@ -446,11 +470,12 @@ export class MqttSession {
         sub.qos = qos;
         sub.acked = false;
       }
-      if (!this.connected || sub.pendingId !== 0) return 0;
-      return this.sendSubscribe(sub);
+      if (!this.connected || sub.pendingId !== 0) return answer(out, SendOutcome.LATER);
+      const id = this.sendSubscribe(sub);
+      return answer(out, id > 0 ? SendOutcome.SENT : SendOutcome.LATER, id);
     } catch (e) {
       this.internalError(e);
-      return 0;
+      return answer(out, SendOutcome.LATER);
     }
   }
 
