@@ -115,6 +115,9 @@ describe("pipeline", () => {
     const st = p.stats();
     expect(st.windows.burst.keys_evicted).toBeGreaterThan(0);
     expect(st.windows.burst.flushed_on_eviction).toBeGreaterThan(0);
+    // burst and card_5m share the card keys: their evictions count once, not once per window.
+    expect(st.windows.card_5m.keys_evicted).toBe(st.windows.burst.keys_evicted);
+    expect(p.keysEvicted()).toBe(st.windows.burst.keys_evicted + st.windows.merchant_1m.keys_evicted);
   });
 
   it("sends data beyond allowed lateness to the late output with its reason, still accepted", () => {

@@ -37,12 +37,8 @@ export function statusLines(app: TerminalApp, clock: TimeReading): string[] {
   const c = app.counters;
   const o = app.outbox;
   const st = app.pipeline.stats();
-  let evicted = 0;
   let flushed = 0;
-  for (const w of Object.values(st.windows)) {
-    evicted += w.keys_evicted;
-    flushed += w.flushed_on_eviction;
-  }
+  for (const w of Object.values(st.windows)) flushed += w.flushed_on_eviction;
   const link = app.linkHeldDown ? "held down (offline; online brings it back)" : app.session.connected ? "up" : `down (${app.session.state})`;
   const b = st.burst_incidents;
   return [
@@ -51,7 +47,7 @@ export function statusLines(app: TerminalApp, clock: TimeReading): string[] {
     `outbox ${o.messages} messages / ${o.bytes} B: alerts ${o.depth(OutboxClass.ALERT)}, transactions ${o.depth(OutboxClass.TRANSACTION)}, telemetry ${o.depth(OutboxClass.TELEMETRY)} (at most ${o.config.maxMessages} / ${o.config.maxBytes} B)`,
     `swipes ${c.swipes}: accepted ${c.accepted}, acknowledged ${c.acknowledged}, rejected ${c.rejected}, declined backpressure ${c.declinedBackpressure}, clock ${c.declinedClockUnsynced}, storage ${c.declinedStorage}`,
     `alerts queued ${c.alertsQueued}; card testing: ${b.opened} incidents, ${b.repeat_windows} more windows of them not alerted, ${b.open} open`,
-    `ring ${st.ring.size}/${st.ring.capacity} swipes (${st.ring.overwritten} overwritten); keys evicted ${evicted} (${flushed} windows fired early for it)`,
+    `ring ${st.ring.size}/${st.ring.capacity} swipes (${st.ring.overwritten} overwritten); keys evicted ${app.pipeline.keysEvicted()} (${flushed} windows fired early for it)`,
   ];
 }
 

@@ -522,12 +522,10 @@ export class TerminalApp {
     pack.number("telemetry_dropped", st.telemetryDropped, "count");
     pack.number("alerts_refused", c.alertsRefused, "count");
     // Card testing: one alert per incident; its later windows are counted here. Keys evicted for room fire their windows early.
-    const ps = this.pipeline.stats();
-    pack.number("burst_incidents", ps.burst_incidents.opened, "count");
-    pack.number("burst_repeat_windows", ps.burst_incidents.repeat_windows, "count");
-    let evicted = 0;
-    for (const w of Object.values(ps.windows)) evicted += w.keys_evicted;
-    pack.number("keys_evicted", evicted, "count");
+    const incidents = this.pipeline.burstIncidents;
+    pack.number("burst_incidents", incidents.opened, "count");
+    pack.number("burst_repeat_windows", incidents.repeatWindows, "count");
+    pack.number("keys_evicted", this.pipeline.keysEvicted(), "count");
     pack.number("retransmits", this.session.counters.retransmits, "count");
     pack.number("reconnects", this.session.counters.reconnects, "count");
     const t = this.clock.telemetry();

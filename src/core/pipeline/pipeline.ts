@@ -1,6 +1,7 @@
 import { AmountAnomalyDetector } from "../detect/amount-anomaly-detector";
 import { MAX_ALERT_TRANSACTIONS, type Alert, type AlertType } from "../model/alert";
 import { BurstDetector } from "../detect/burst-detector";
+import type { BurstIncidents } from "../detect/burst-incidents";
 import { ClockDriftDetector } from "../detect/clock-drift-detector";
 import { KEY_FIELDS, type KeyField, type PipelineConfig } from "./pipeline-config";
 import type { BootCounterPort, RandomPort } from "../lib/ports";
@@ -285,6 +286,21 @@ export class Pipeline {
     } catch {
       this.sinkErrors++;
     }
+  }
+
+  /** Card-testing incidents (one alert each; the windows folded into them are counted). */
+  get burstIncidents(): BurstIncidents {
+    return this.burst.incidents;
+  }
+
+  /**
+   * Keys evicted for room, over all key fields. Each window's stats repeat its key field's
+   * count (windows on one field share their keys), so this sums per operator, not per window.
+   */
+  keysEvicted(): number {
+    let n = 0;
+    for (const op of this.operators) n += op.keys.evictions;
+    return n;
   }
 
   /** Counters for the summary and telemetry. */
