@@ -8,12 +8,12 @@
  */
 import { File } from "file";
 import Timer from "timer";
+import { MAX_CONSOLE_LINE } from "../core/settings/console-command";
 import type { Faults } from "./faults";
 
 export const POLL_MS = 100;
 /** After a failed open, polls skipped before the next try (5 s). */
 const REOPEN_POLLS = 50;
-const MAX_LINE = 512;
 
 export class ConsoleFile {
   private file: File | null = null;
@@ -57,7 +57,7 @@ export class ConsoleFile {
     const length = this.file.length;
     if (length <= this.offset) return;
     this.file.position = this.offset;
-    const bytes = Math.min(length - this.offset, 4 * MAX_LINE);
+    const bytes = Math.min(length - this.offset, 4 * MAX_CONSOLE_LINE);
     const chunk = this.file.read(String, bytes);
     // Bytes, not chunk.length: on XS a string's length counts code points.
     this.offset += bytes;
@@ -69,6 +69,6 @@ export class ConsoleFile {
       nl = text.indexOf("\n");
     }
     // A line longer than the console's buffer is cut, as the serial console does.
-    this.pending = text.length > MAX_LINE ? text.slice(0, MAX_LINE) : text;
+    this.pending = text.length > MAX_CONSOLE_LINE ? text.slice(0, MAX_CONSOLE_LINE) : text;
   }
 }

@@ -17,11 +17,11 @@
  * would steal its bytes. Set serialConsole=false for a debug build.
  */
 import Timer from "timer";
+import { MAX_CONSOLE_LINE } from "../core/settings/console-command";
 import type { Faults } from "./faults";
 
 const receive = native("xs_console_receive") as () => number | undefined;
 
-export const MAX_LINE = 512;
 export const POLL_MS = 30;
 
 export class SerialConsole {
@@ -54,7 +54,7 @@ export class SerialConsole {
         if (text.trim() === "") continue;
         this.lines++;
         this.onLine(text);
-      } else if (this.line.length >= MAX_LINE) {
+      } else if (this.line.length >= MAX_CONSOLE_LINE) {
         this.overflow = true;
       } else if (c >= 32 && c < 127) {
         this.line += String.fromCharCode(c);

@@ -388,11 +388,12 @@ export default function main(): void {
     // Math.random is the hardware RNG on an ESP32, but seeded the same on every lin run: mix in the wall clock, so
     // two simulators (two students) do not draw the same id.
     const idRandom = { nextUint32: () => (random.nextUint32() ^ Date.now() ^ Math.floor(Date.now() / 4294967296)) >>> 0 };
-    let identity = resolveTerminalId("terminalId" in stored ? stored.terminalId : build.terminalId, store, chipMac(), idRandom);
+    const mac = chipMac();
+    let identity = resolveTerminalId("terminalId" in stored ? stored.terminalId : build.terminalId, store, mac, idRandom);
     let start = startupConfig(build, store, identity);
     if (start.setAside !== null && "terminalId" in stored) {
       // The stored settings are set aside, the stored terminal id with them.
-      identity = resolveTerminalId(build.terminalId, store, chipMac(), idRandom);
+      identity = resolveTerminalId(build.terminalId, store, mac, idRandom);
       start = { ...start, config: { ...start.config, terminalId: identity.id } };
     }
     if (start.setAside !== null) trace(`paycard: stored settings set aside, the build's values apply: ${start.setAside}\n`);

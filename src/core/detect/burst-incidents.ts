@@ -53,7 +53,8 @@ export class BurstIncidents {
    * opens an incident (alert), false when it belongs to one.
    */
   hit(key: string, start: number, end: number, update = false): boolean {
-    let slot = this.index.find(key);
+    const hash = hashString(key);
+    let slot = this.index.find(key, hash);
     if (slot >= 0) {
       this.lastSeen[slot] = ++this.stamp;
       if (start < this.end[slot] && (this.isOpen[slot] === 1 || update)) {
@@ -68,7 +69,7 @@ export class BurstIncidents {
       }
     } else {
       slot = this.take();
-      this.index.insert(key, hashString(key), slot);
+      this.index.insert(key, hash, slot);
       this.lastSeen[slot] = ++this.stamp;
     }
     this.end[slot] = end;

@@ -23,7 +23,7 @@ export type ConsoleCommand =
 
 export type ParsedLine = { readonly ok: true; readonly command: ConsoleCommand } | { readonly ok: false; readonly reason: string };
 
-/** The console's line buffer (esp32-console.ts MAX_LINE). */
+/** The longest console line: the serial console (esp32-console.ts) and the lin console file (console-file.ts) cut lines here. */
 export const MAX_CONSOLE_LINE = 512;
 
 const SETTING_NAMES: readonly string[] = SETTING_KEYS.map((k) => k.name);
