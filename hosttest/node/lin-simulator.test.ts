@@ -15,7 +15,7 @@
  * ids; `ring` lists the recent swipes newest first; `offline` holds the link down while swipes
  * are journaled, `status` says so, `online` drains the outbox. About 80 s.
  */
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,13 +23,12 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMosquitto, Mosquitto } from "../../src/host/mosquitto-broker";
 import { Chrony, findChronyd } from "../support/node/chrony";
-import { buildLin, LIN_AVAILABLE, LIN_MISSING, runLin } from "../support/node/lin-firmware";
+import { buildLin, freshPreferences, LIN_AVAILABLE, LIN_MISSING, LIN_PREFERENCES, runLin } from "../support/node/lin-firmware";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const available = LIN_AVAILABLE;
 if (!available) console.log(`skipped lin simulator suites: ${LIN_MISSING}`);
 
-const PREFS = "/tmp/modpreferences.json";
 const JOURNAL = "lin-console.jnl";
 const PASSPHRASE = "open sesame 42";
 
@@ -45,13 +44,12 @@ async function runFirmware(lines: string[], seconds = 6): Promise<string[]> {
 }
 
 describe.skipIf(!available)("settings console on the lin simulator", () => {
-  let savedPrefs: string | null = null;
+  let restorePrefs = () => {};
   let first: string[] = [];
   let second: string[] = [];
 
   beforeAll(async () => {
-    savedPrefs = existsSync(PREFS) ? readFileSync(PREFS, "utf8") : null;
-    rmSync(PREFS, { force: true });
+    restorePrefs = freshPreferences();
     rmSync(path.join("/tmp", JOURNAL), { force: true });
     // No broker, no NTP, no swipe script: the console alone. Unused loopback ports.
     buildLin(root, ["scriptedSwipes=false", `journalFile=${JOURNAL}`, "brokerPort=1", "ntpPort=1"]);
@@ -72,8 +70,7 @@ describe.skipIf(!available)("settings console on the lin simulator", () => {
   }, 400_000);
 
   afterAll(() => {
-    if (savedPrefs === null) rmSync(PREFS, { force: true });
-    else writeFileSync(PREFS, savedPrefs);
+    restorePrefs();
     rmSync(path.join("/tmp", JOURNAL), { force: true });
   });
 
@@ -111,7 +108,7 @@ describe.skipIf(!available)("settings console on the lin simulator", () => {
     expect(first.find((l) => l.startsWith("paycard: terminal "))).toContain("0 stored setting(s), merchant merch_demo_001, ");
     expect(second).toContain("console: * merchantId      = shop_42");
     expect(second).toContain("console: * brokerUser      = term");
-    const prefs = JSON.parse(readFileSync(PREFS, "utf8")) as Record<string, Record<string, unknown>>;
+    const prefs = JSON.parse(readFileSync(LIN_PREFERENCES, "utf8")) as Record<string, Record<string, unknown>>;
     expect(prefs["paycard.cfg"].merchantId).toBe("shop_42");
     expect(prefs["paycard.cfg"].brokerPort).toBe("1884");
     expect(String(prefs["paycard.cfg"].passHash).startsWith("sha256i$64$")).toBe(true);
@@ -139,18 +136,13 @@ interface Received {
 }
 
 describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
-  let savedPrefs: string | null = null;
+  let restorePrefs = () => {};
   let dir = "";
   let out: string[] = [];
   const alerts: Received[] = [];
 
   beforeAll(async () => {
-    try {
-      savedPrefs = readFileSync(PREFS, "utf8");
-    } catch {
-      savedPrefs = null;
-    }
-    rmSync(PREFS, { force: true });
+    restorePrefs = freshPreferences();
     rmSync(path.join("/tmp", LAB_JOURNAL), { force: true });
     dir = mkdtempSync(path.join(os.tmpdir(), "paycard-lin-lab-"));
     const consoleFile = path.join(dir, "console.txt");
@@ -180,8 +172,7 @@ describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
   }, 400_000);
 
   afterAll(() => {
-    if (savedPrefs === null) rmSync(PREFS, { force: true });
-    else writeFileSync(PREFS, savedPrefs);
+    restorePrefs();
     rmSync(path.join("/tmp", LAB_JOURNAL), { force: true });
     if (dir !== "") rmSync(dir, { recursive: true, force: true });
   });

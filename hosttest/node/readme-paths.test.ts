@@ -3,10 +3,11 @@
  * Layout section names every module folder of src/core. A moved or renamed file fails here until the
  * docs follow.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { firmwareFolders } from "../support/node/manifest-fragments";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
@@ -26,20 +27,11 @@ function exists(p: string): boolean {
   return existsSync(path.join(root, dir)) && readdirSync(path.join(root, dir)).some((n) => re.test(n));
 }
 
-/** Folders of src/core that hold modules (mqtt/ holds only codec/ and session/). */
+/** Folders of src/core that hold modules, relative to it (mqtt/ holds only codec/ and session/). */
 function coreFolders(): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const n of readdirSync(path.join(root, "src", "core", rel))) {
-      const sub = rel === "" ? n : `${rel}/${n}`;
-      const abs = path.join(root, "src", "core", sub);
-      if (!statSync(abs).isDirectory()) continue;
-      if (readdirSync(abs).some((f) => f.endsWith(".ts"))) out.push(sub);
-      walk(sub);
-    }
-  };
-  walk("");
-  return out.sort();
+  return firmwareFolders(root)
+    .filter((f) => f.startsWith("core/"))
+    .map((f) => f.slice("core/".length));
 }
 
 /** The folders a Layout section leaves out (each must start an indented line, as "  mqtt/codec/   ..."). */

@@ -3,7 +3,7 @@
  * tools are here (MODDABLE, mcsim, xvfb-run), the build, and a run with its output.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { deviceBuildPaths } from "../../../src/host/device-build";
 
@@ -54,4 +54,17 @@ export function runLin(root: string, seconds: number, stdinFile?: string, onLine
       else resolve(lines);
     });
   });
+}
+
+/** Where lin keeps Preference (mc/config file.root + modpreferences.json). */
+export const LIN_PREFERENCES = "/tmp/modpreferences.json";
+
+/** Starts lin's Preference afresh (a new board); the returned function puts the developer's file back. */
+export function freshPreferences(): () => void {
+  const saved = existsSync(LIN_PREFERENCES) ? readFileSync(LIN_PREFERENCES, "utf8") : null;
+  rmSync(LIN_PREFERENCES, { force: true });
+  return () => {
+    if (saved === null) rmSync(LIN_PREFERENCES, { force: true });
+    else writeFileSync(LIN_PREFERENCES, saved);
+  };
 }
