@@ -9,6 +9,8 @@ declare module "@agoric/xsnap" {
   export interface Xsnap {
     evaluate(code: string): Promise<{ meterUsage: XsnapMeterUsage }>;
     issueCommand(message: Uint8Array): Promise<{ reply: Uint8Array; meterUsage: XsnapMeterUsage }>;
+    /** The heap as a snapshot stream (XS collects garbage before writing it). */
+    makeSnapshotStream(description?: string): AsyncGenerator<Uint8Array, void, undefined>;
     close(): Promise<void>;
     terminate(): Promise<void>;
   }

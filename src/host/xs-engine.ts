@@ -24,7 +24,44 @@ export interface XsWorker {
   evaluate(code: string): Promise<XsMeter>;
   /** JSON messages the script sent with `issueCommand`. */
   readonly messages: unknown[];
+  /** The live heap as XS's own snapshot writer sizes it (after its collection): see `readHeapSections`. */
+  liveHeap(): Promise<XsLiveHeap>;
   close(): Promise<void>;
+}
+
+/** Bytes of the two heaps XS writes into a snapshot: only what is reachable. */
+export interface XsLiveHeap {
+  /** Chunks (strings, typed-array and ArrayBuffer storage, byte code, arrays' item tables) reachable from live slots. */
+  chunkBytes: number;
+  /** Live slots × sizeof(txSlot) (32 B on 64-bit hosts, 16 B on the ESP32). */
+  slotBytes: number;
+}
+
+/**
+ * The chunk and slot sizes from an XS snapshot's header: atoms of a 4-byte
+ * big-endian size (itself included) and a 4-character type, the whole file one
+ * `XS_M` atom holding VERS, SIGN, CREA, then BLOC (the live chunks) and HEAP
+ * (the live slots) — xsSnapshot.c's fxWriteSnapshot. Only the atoms'
+ * headers are read.
+ */
+export function readHeapSections(bytes: Uint8Array): XsLiveHeap {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = (at: number) => String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
+  if (bytes.length < 8 || type(0) !== "XS_M") throw new Error("not an XS snapshot (no XS_M atom)");
+  let at = 8;
+  let chunkBytes = -1;
+  while (at + 8 <= bytes.length) {
+    const size = view.getUint32(at);
+    const t = type(at);
+    if (size < 8) throw new Error(`XS snapshot atom ${t} has size ${size}`);
+    if (t === "BLOC") chunkBytes = size - 8;
+    if (t === "HEAP") {
+      if (chunkBytes < 0) throw new Error("XS snapshot: HEAP before BLOC");
+      return { chunkBytes, slotBytes: size - 8 };
+    }
+    at += size;
+  }
+  throw new Error("XS snapshot ended before its HEAP atom");
 }
 
 export async function startXsWorker(name = "paycard-xs"): Promise<XsWorker> {
@@ -48,6 +85,21 @@ export async function startXsWorker(name = "paycard-xs"): Promise<XsWorker> {
     async evaluate(code: string) {
       const r = await worker.evaluate(code);
       return { compute: Number(r.meterUsage.compute), currentHeapCount: Number(r.meterUsage.currentHeapCount) };
+    },
+    async liveHeap() {
+      const parts: Uint8Array[] = [];
+      let length = 0;
+      for await (const part of worker.makeSnapshotStream("paycard-live-heap")) {
+        parts.push(part);
+        length += part.length;
+      }
+      const all = new Uint8Array(length);
+      let o = 0;
+      for (const p of parts) {
+        all.set(p, o);
+        o += p.length;
+      }
+      return readHeapSections(all);
     },
     close: () => worker.close(),
   };

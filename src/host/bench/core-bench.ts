@@ -104,10 +104,16 @@ interface DeviceAppRun {
   moduleSlots: number;
   slotsAfterWarmup: number;
   slotsAfterRun: number;
+  /** Live chunk bytes (64-bit XS) of the loaded modules: byte code, strings, tables. */
+  moduleChunkBytes: number;
+  /** Live chunk bytes the app's state holds after the run, above the modules'. */
+  chunkBytesAfterRun: number;
+  /** With the broker holding its PUBACKs: the session's window full, the outbox holding the rest. */
+  backlog: { inFlight: number; held: number; slots: number; chunkBytes: number };
   allocateBytes: number;
   computePerSwipe: number;
   swipes: number;
-  stats: { accepted: number; acknowledged: number; alerts: number; held: number };
+  stats: { accepted: number; acknowledged: number; alerts: number; held: number; inFlight: number };
 }
 
 /** The device's terminal app (device config) in XS: live slots after gc, and steps per swipe including MQTT. */
@@ -116,8 +122,10 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
   // An empty realm, for the slots the modules' own objects take once loaded.
   const empty = await startXsWorker("paycard-bench-empty");
   let emptySlots: number;
+  let emptyChunks: number;
   try {
     emptySlots = (await empty.evaluate("gc()")).currentHeapCount;
+    emptyChunks = (await empty.liveHeap()).chunkBytes;
   } finally {
     await empty.close();
   }
@@ -125,18 +133,33 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
   try {
     // The realm's builtins and the bundle's code live in this heap too; on
     // the device they are in flash. Measure from here.
+    const loaded = await w.evaluate("gc()");
+    const loadedChunks = (await w.liveHeap()).chunkBytes;
+    // The traffic generator is sim only: the app's figures are measured above it.
+    await w.evaluate("dev.setupTraffic(3)");
     const h0 = await w.evaluate("gc()");
+    const c0 = (await w.liveHeap()).chunkBytes;
     await w.evaluate("dev.setupDeviceApp(3)");
     await w.evaluate("dev.runDeviceApp(2000)");
     const h1 = await w.evaluate("gc()");
     const m = await w.evaluate(`dev.runDeviceApp(${swipes})`);
     const h2 = await w.evaluate("gc()");
+    const c2 = (await w.liveHeap()).chunkBytes;
     const stats = await report<DeviceAppRun["stats"]>(w, "dev.deviceAppStats()");
+    // 60 s of swipes with every PUBACK held back, then the live heap.
+    await w.evaluate("dev.holdAcks(true); dev.runDeviceApp(120)");
+    const h3 = await w.evaluate("gc()");
+    const c3 = (await w.liveHeap()).chunkBytes;
+    const held = await report<DeviceAppRun["stats"]>(w, "dev.deviceAppStats()");
+    await w.evaluate("dev.holdAcks(false)");
     // The harness keeps one slot per evaluate call: take out those between the readings.
     return {
-      moduleSlots: h0.currentHeapCount - emptySlots - 1,
+      moduleSlots: loaded.currentHeapCount - emptySlots - 1,
       slotsAfterWarmup: h1.currentHeapCount - h0.currentHeapCount - 3,
       slotsAfterRun: h2.currentHeapCount - h0.currentHeapCount - 5,
+      moduleChunkBytes: loadedChunks - emptyChunks,
+      chunkBytesAfterRun: c2 - c0,
+      backlog: { inFlight: held.inFlight, held: held.held, slots: h3.currentHeapCount - h0.currentHeapCount - 8, chunkBytes: c3 - c0 },
       allocateBytes: (h2 as unknown as { allocate: number }).allocate,
       computePerSwipe: m.compute / swipes,
       swipes,
@@ -149,10 +172,45 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
+function deviceFigures(device: DeviceAppRun) {
+  return {
+    device_app_live_slots: device.slotsAfterRun,
+    device_module_slots: device.moduleSlots,
+    device_app_live_chunk_bytes: device.chunkBytesAfterRun,
+    device_module_chunk_bytes: device.moduleChunkBytes,
+    device_backlog_live_slots: device.backlog.slots,
+    device_backlog_chunk_bytes: device.backlog.chunkBytes,
+    device_app_compute_per_swipe: round(device.computePerSwipe),
+  };
+}
+
+function deviceLines(device: DeviceAppRun): string[] {
+  return [
+    `device app (src/core/settings/device-config.ts sizes; TerminalApp + MQTT session + outbox against an in-memory broker, 2 swipes/s):`,
+    `  live slots after gc: the loaded modules' objects ${device.moduleSlots} (in RAM unless preloaded), the app's state ${device.slotsAfterWarmup} after 2 000 swipes and ` +
+      `${device.slotsAfterRun} after ${device.swipes + 2_000} (${device.slotsAfterRun <= device.slotsAfterWarmup ? "no growth" : "growth " + (device.slotsAfterRun - device.slotsAfterWarmup)}):`,
+    `  ${device.moduleSlots + device.slotsAfterRun} slots = ${round(((device.moduleSlots + device.slotsAfterRun) * ESP32_SLOT_BYTES) / 1024)} KB at 16 B/slot, of the 6 144 (96 KB) manifest.json gives the ESP32 ` +
+      `(the SDK's own modules and sockets need the rest; typed arrays and strings are chunks, not counted)`,
+    `  live chunks (64-bit XS, read from its snapshot writer): the modules' ${device.moduleChunkBytes} B (byte code and strings: flash when preloaded), ` +
+      `the app's state ${device.chunkBytesAfterRun} B after the run`,
+    `  the broker holding its PUBACKs for 60 s: ${device.backlog.inFlight} in flight, ${device.backlog.held} held in the outbox; ` +
+      `the app's state ${device.backlog.slots} slots and ${device.backlog.chunkBytes} B of chunks`,
+    `  ${round(device.computePerSwipe)} XS steps per swipe, all in (validation, windows, detectors, JSON, journal frames, MQTT encode and PUBACK); ` +
+      `${device.stats.accepted} accepted, ${device.stats.acknowledged} acknowledged, ${device.stats.alerts} alerts, ${device.stats.held} held at the end`,
+  ];
+}
+
 export async function runCoreBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { json: "flag", swipes: "value", measured: "value" });
+  const args = parseArgs(argv, { json: "flag", swipes: "value", measured: "value", device: "flag" });
   const total = intOption(args, "swipes", 1_000_000, 50_000, 100_000_000);
   const measured = intOption(args, "measured", 40_000, 1_000, 10_000_000);
+  if (args.options.has("device")) {
+    const device = await measureDeviceApp(20_000);
+    const lines = deviceLines(device);
+    process.stdout.write(lines.join("\n") + "\n");
+    if (args.options.has("json")) process.stdout.write(JSON.stringify(deviceFigures(device)) + "\n");
+    return 0;
+  }
   const warm = 20_000;
   const code = await bundleForXs(path.join(here, "..", "..", "sim", "bench-entries", "core-bench-entry.ts"), { globalName: "bench" });
 
@@ -189,9 +247,7 @@ export async function runCoreBench(argv: string[]): Promise<number> {
     card_keyed_ratio_vs_buckets: round(get("buckets", "card").computePerSwipe / get("sliced", "card").computePerSwipe, 2),
     swipes_total: pipe.total,
     driver_compute_per_swipe: round(driver.computePerSwipe),
-    device_app_live_slots: device.slotsAfterRun,
-    device_module_slots: device.moduleSlots,
-    device_app_compute_per_swipe: round(device.computePerSwipe),
+    ...deviceFigures(device),
     ratio_operators_only: round((get("naive", "merchant").computePerSwipe - driver.computePerSwipe) / (sliced.computePerSwipe - driver.computePerSwipe), 2),
   };
 
@@ -213,13 +269,7 @@ export async function runCoreBench(argv: string[]): Promise<number> {
       `(${result.heap_after_1m === result.heap_after_10k ? "no growth" : "growth " + (result.heap_after_1m - result.heap_after_10k)}; ` +
       `the xsnap harness's own ${pipe.harnessSlotsPerEvaluate} slot(s) per evaluate call taken out)`,
     "",
-    `device app (src/core/settings/device-config.ts sizes; TerminalApp + MQTT session + outbox against an in-memory broker, 2 swipes/s):`,
-    `  live slots after gc: the loaded modules' objects ${device.moduleSlots} (in RAM unless preloaded), the app's state ${device.slotsAfterWarmup} after 2 000 swipes and ` +
-      `${device.slotsAfterRun} after ${device.swipes + 2_000} (${device.slotsAfterRun <= device.slotsAfterWarmup ? "no growth" : "growth " + (device.slotsAfterRun - device.slotsAfterWarmup)}):`,
-    `  ${device.moduleSlots + device.slotsAfterRun} slots = ${round(((device.moduleSlots + device.slotsAfterRun) * ESP32_SLOT_BYTES) / 1024)} KB at 16 B/slot, of the 6 144 (96 KB) manifest.json gives the ESP32 ` +
-      `(the SDK's own modules and sockets need the rest; typed arrays and strings are chunks, not counted)`,
-    `  ${round(device.computePerSwipe)} XS steps per swipe, all in (validation, windows, detectors, JSON, journal frames, MQTT encode and PUBACK); ` +
-      `${device.stats.accepted} accepted, ${device.stats.acknowledged} acknowledged, ${device.stats.alerts} alerts, ${device.stats.held} held at the end`,
+    ...deviceLines(device),
   ];
   process.stdout.write(lines.join("\n") + "\n");
   if (args.options.has("json")) process.stdout.write(JSON.stringify(result) + "\n");

@@ -45,7 +45,18 @@ let gen: TrafficGenerator | null = null;
 const rec = createSwipeRecord();
 const input: Record<string, unknown> = {};
 
-/** The device's terminal app (mc/config defaults) against the scripted broker. */
+/**
+ * The traffic (a terminal's day: 2 swipes/s, a card-testing burst every 2 min, a big ticket
+ * every 90 s). Made before the app, so the bench can take its heap (a card pool of strings:
+ * sim only, never on the device) out of the app's figures.
+ */
+export function setupTraffic(seed: number): void {
+  const cfg = deviceConfig({ brokerHost: "127.0.0.1" }).terminal;
+  gen = new TrafficGenerator({ ...DEFAULT_TRAFFIC, seed, ratePerSec: 2, terminalId: cfg.terminalId, merchantIds: [cfg.merchantId] });
+  gen.next(rec);
+}
+
+/** The device's terminal app (mc/config defaults) against the scripted broker; after setupTraffic. */
 export function setupDeviceApp(seed: number): number {
   const cfg = deviceConfig({ brokerHost: "127.0.0.1" }).terminal;
   clock = new CountingClock();
@@ -62,9 +73,6 @@ export function setupDeviceApp(seed: number): number {
     utf8: { encode: (s: string) => nativeEncoder.encode(s) },
   });
   app.start();
-  // A terminal's day: 2 swipes/s, a card-testing burst every 2 min, a big ticket every 90 s.
-  gen = new TrafficGenerator({ ...DEFAULT_TRAFFIC, seed, ratePerSec: 2, terminalId: cfg.terminalId, merchantIds: [cfg.merchantId] });
-  gen.next(rec);
   return cfg.pipeline.ringCapacity;
 }
 
@@ -92,8 +100,20 @@ export function runDeviceApp(n: number): void {
   b.pump();
 }
 
+/**
+ * The broker stops (true) or resumes (false) acknowledging: with acks held, the session's
+ * window fills with unacknowledged messages and the outbox with the rest, the state a
+ * terminal holds through a slow or stalled broker.
+ */
+export function holdAcks(hold: boolean): void {
+  const b = broker as Broker;
+  b.autoAck = !hold;
+  if (!hold) b.ackAll();
+  b.pump();
+}
+
 export function deviceAppStats() {
   const a = app as TerminalApp;
-  return { accepted: a.counters.accepted, acknowledged: a.counters.acknowledged, alerts: a.counters.alertsQueued, held: a.outbox.messages };
+  return { accepted: a.counters.accepted, acknowledged: a.counters.acknowledged, alerts: a.counters.alertsQueued, held: a.outbox.messages, inFlight: a.outbox.inFlight };
 }
 
