@@ -15,6 +15,7 @@ import type { ConnackReturnCode } from "../../src/core/mqtt/codec/packet-types";
 import type { SessionError } from "../../src/core/mqtt/session/session-error";
 import { SeededRandom } from "../../src/sim/seeded-random";
 import { Broker, bytes, Link, text } from "../../src/sim/scripted-broker";
+import { MemoryPublishStore } from "../../src/sim/memory-publish-store";
 
 // ---------------------------------------------------------------- helpers
 
@@ -30,6 +31,8 @@ const BASE: MqttSessionOptions = {
 interface Rig {
   session: MqttSession;
   broker: Broker;
+  /** Holds each QoS 1 message from publishTagged to its PUBACK. */
+  store: MemoryPublishStore;
   errors: SessionError[];
   acked: number[];
   connected: boolean[];
@@ -40,10 +43,12 @@ interface Rig {
 
 function rig(overrides: Partial<MqttSessionOptions> = {}, seed = 1): Rig {
   const broker = new Broker(7);
-  const session = new MqttSession({ ...BASE, ...overrides }, { transport: () => new Link(broker), random: new SeededRandom(seed) });
+  const store = new MemoryPublishStore();
+  const session = new MqttSession({ ...BASE, ...overrides }, { transport: () => new Link(broker), random: new SeededRandom(seed), store });
   const r: Rig = {
     session,
     broker,
+    store,
     errors: [],
     acked: [],
     connected: [],
@@ -59,7 +64,10 @@ function rig(overrides: Partial<MqttSessionOptions> = {}, seed = 1): Rig {
     },
   };
   session.onError((e) => r.errors.push(e));
-  session.onPuback((tag) => r.acked.push(tag));
+  session.onPuback((tag) => {
+    store.clear(tag);
+    r.acked.push(tag);
+  });
   session.onConnected((present) => r.connected.push(present));
   return r;
 }
@@ -73,7 +81,11 @@ function started(overrides: Partial<MqttSessionOptions> = {}, seed = 1): Rig {
 
 /** The packet id when sent, else the outcome (LATER or INVALID). */
 function publishTagged(r: Rig, tag: number): number | SendOutcome {
-  const res = r.session.publish(`paycard/term-1/swipes`, bytes(`seq:${tag}`), 1, false, tag);
+  const topic = "paycard/term-1/swipes";
+  const payload = bytes(`seq:${tag}`);
+  r.store.put(tag, topic, payload);
+  const res = r.session.publish(topic, payload, 1, false, tag);
+  if (res.outcome !== SendOutcome.SENT) r.store.clear(tag);
   return res.outcome === SendOutcome.SENT ? res.packetId : res.outcome;
 }
 
@@ -105,12 +117,13 @@ describe("MqttSession: connecting", () => {
   });
 
   it("refuses options that can never work, at construction", () => {
-    const ports = { transport: () => new Link(new Broker(7)), random: new SeededRandom(1) };
+    const ports = { transport: () => new Link(new Broker(7)), random: new SeededRandom(1), store: new MemoryPublishStore() };
     expect(() => new MqttSession({ ...BASE, inFlightWindow: 0 }, ports)).toThrow("inFlightWindow");
     expect(() => new MqttSession({ ...BASE, inFlightWindow: 65536 }, ports)).toThrow("inFlightWindow");
     expect(() => new MqttSession({ ...BASE, clientId: "", cleanSession: false }, ports)).toThrow("CONNECT");
     expect(() => new MqttSession({ ...BASE, will: { topic: "a/+", payload: bytes("x"), qos: 0, retain: false } }, ports)).toThrow("CONNECT");
     expect(() => new MqttSession({ ...BASE, backoff: { baseMs: 10, capMs: 5 } }, ports)).toThrow("capMs");
+    expect(() => new MqttSession(BASE, { transport: ports.transport, random: ports.random } as never)).toThrow("PublishStore");
   });
 
   const refusals: Array<[ConnackReturnCode, string]> = [
@@ -173,6 +186,7 @@ describe("MqttSession: connecting", () => {
     let calls = 0;
     const session = new MqttSession(BASE, {
       random: new SeededRandom(3),
+      store: new MemoryPublishStore(),
       transport: () => {
         calls++;
         if (calls === 1) throw new Error("no sockets left");
@@ -246,15 +260,26 @@ describe("MqttSession: publishing", () => {
     expect(r.session.inFlightCount).toBe(0);
   });
 
-  it("copies the payload: changing the caller's buffer later changes nothing", () => {
+  it("keeps no copy: sends again what the store holds, and forgets (counted, reported) what it no longer holds", () => {
     const r = started();
     r.broker.autoAck = false;
-    const buf = bytes("seq:1");
-    r.session.publish("t", buf, 1, false, 1);
-    buf[4] = 57;
+    for (let t = 1; t <= 3; t++) publishTagged(r, t);
+    // The store is the one owner: what it holds at the resend is what goes out again.
+    r.store.put(1, "paycard/term-1/swipes", bytes("seq:1 (read back)"));
+    r.store.clear(2);
+    r.broker.pump();
+    r.broker.unacked.length = 0;
     r.broker.drop();
+    r.broker.autoAck = true;
     r.run(5000);
-    expect(r.broker.publishes.map((p) => p.payload)).toEqual(["seq:1", "seq:1"]);
+    expect(r.broker.publishes.map((p) => p.payload)).toEqual(["seq:1", "seq:2", "seq:3", "seq:1 (read back)", "seq:3"]);
+    expect(r.broker.publishes.slice(3).map((p) => [p.packetId, p.dup])).toEqual([[1, true], [3, true]]);
+    expect(r.session.counters.storeMisses).toBe(1);
+    expect(r.errors.map((e) => e.code)).toEqual(["TRANSPORT_CLOSED", "NOT_IN_STORE"]);
+    expect(r.errors[1]!.message).toContain("message 2");
+    expect(r.acked).toEqual([1, 3]);
+    expect(r.session.inFlightCount).toBe(0);
+    expect(r.store.size).toBe(0);
   });
 
   it("works when every byte from the broker arrives in its own chunk or in random fragments", () => {

@@ -13,6 +13,7 @@ import type { MqttSessionOptions } from "../../src/core/mqtt/session/mqtt-sessio
 import { MqttSession, MqttSessionState } from "../../src/core/mqtt/session/mqtt-session";
 import type { SessionError } from "../../src/core/mqtt/session/session-error";
 import { SeededRandom } from "../../src/sim/seeded-random";
+import { MemoryPublishStore } from "../../src/sim/memory-publish-store";
 import type { NodeTcpTransportOptions } from "../../src/host/node-tcp-transport";
 import { nodeTcpTransportFactory } from "../../src/host/node-tcp-transport";
 import { findMosquitto, findMosquittoTool, Mosquitto, MOSQUITTO_MISSING } from "../../src/host/mosquitto-broker";
@@ -28,12 +29,22 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 interface Driven {
   session: MqttSession;
+  /** Put a QoS 1 message here before publishing it (see publishStored). */
+  store: MemoryPublishStore;
   errors: SessionError[];
   acked: number[];
   stop(): void;
 }
 
+/** Publishes at QoS 1 with the message in the driver's store until its PUBACK; the packet id, 0 when not sent. */
+function publishStored(d: Driven, topic: string, text: string, handle: number): number {
+  const payload = enc(text);
+  d.store.put(handle, topic, payload);
+  return d.session.publish(topic, payload, 1, false, handle).packetId;
+}
+
 function drive(transport: NodeTcpTransportOptions, options: Partial<MqttSessionOptions>): Driven {
+  const store = new MemoryPublishStore();
   const session = new MqttSession(
     {
       clientId: "term",
@@ -45,11 +56,14 @@ function drive(transport: NodeTcpTransportOptions, options: Partial<MqttSessionO
       connectTimeoutMs: 3000,
       ...options,
     },
-    { transport: nodeTcpTransportFactory(transport), random: new SeededRandom(5) },
+    { transport: nodeTcpTransportFactory(transport), random: new SeededRandom(5), store },
   );
-  const d: Driven = { session, errors: [], acked: [], stop: () => {} };
+  const d: Driven = { session, store, errors: [], acked: [], stop: () => {} };
   session.onError((e) => d.errors.push(e));
-  session.onPuback((tag) => d.acked.push(tag));
+  session.onPuback((tag) => {
+    store.clear(tag);
+    d.acked.push(tag);
+  });
   const timer = setInterval(() => session.tick(Date.now()), 5);
   d.stop = () => {
     clearInterval(timer);
@@ -116,15 +130,15 @@ describe.skipIf(binary === null)("mosquitto with passwords and an ACL", () => {
       await waitFor(() => a.session.connected && b.session.connected, 10_000, () => `both terminals connected (errors ${JSON.stringify([...a.errors, ...b.errors])})`);
       expect(a.errors).toEqual([]);
       // term_a writes into term_b's topics: mosquitto PUBACKs (MQTT 3.1.1 has no way to say no) and drops it.
-      expect(a.session.publish("paycard/term_b/tx", enc(`{"request_id":"from-a"}`), 1, false, 1).packetId).toBeGreaterThan(0);
+      expect(publishStored(a, "paycard/term_b/tx", `{"request_id":"from-a"}`, 1)).toBeGreaterThan(0);
       await waitFor(() => a.acked.includes(1), 5000, () => "PUBACK for term_a's forbidden publish");
       // Only after that PUBACK does term_b publish its own message: had the broker routed
       // term_a's message, the subscriber would have received it first.
-      expect(b.session.publish("paycard/term_b/tx", enc(`{"request_id":"from-b"}`), 1, false, 2).packetId).toBeGreaterThan(0);
+      expect(publishStored(b, "paycard/term_b/tx", `{"request_id":"from-b"}`, 2)).toBeGreaterThan(0);
       await waitFor(() => got.length > 0, 5000, () => "term_b's own message at the subscriber");
       await waitFor(() => b.acked.includes(2), 5000, () => "PUBACK for term_b's publish");
       // term_a may still write to its own topics (the ACL is not simply closed).
-      expect(a.session.publish("paycard/term_a/tx", enc(`{"request_id":"a-own"}`), 1, false, 3).packetId).toBeGreaterThan(0);
+      expect(publishStored(a, "paycard/term_a/tx", `{"request_id":"a-own"}`, 3)).toBeGreaterThan(0);
       await waitFor(() => a.acked.includes(3), 5000, () => "PUBACK for term_a's own publish");
       await sleep(100);
       expect(got).toEqual([{ topic: "paycard/term_b/tx", payload: `{"request_id":"from-b"}` }]);
@@ -167,7 +181,7 @@ describe.skipIf(binary === null || openssl === "")("mosquitto over TLS", () => {
       const t = drive({ host: "127.0.0.1", port: broker.tlsPort, tls: { ca } }, { clientId: "term_t" });
       sessions.push(t);
       await waitFor(() => t.session.connected, 10_000, () => `a TLS connection (errors ${JSON.stringify(t.errors)})`);
-      for (let i = 1; i <= 5; i++) expect(t.session.publish("paycard/term_t/tx", enc(`tls-${i}`), 1, false, i).packetId).toBeGreaterThan(0);
+      for (let i = 1; i <= 5; i++) expect(publishStored(t, "paycard/term_t/tx", `tls-${i}`, i)).toBeGreaterThan(0);
       await waitFor(() => t.acked.length === 5 && got.length === 5, 10_000, () => `5 PUBACKs and deliveries over TLS (${t.acked.length}, ${got.length})`);
       expect(got).toEqual(["tls-1", "tls-2", "tls-3", "tls-4", "tls-5"]);
       expect(t.errors).toEqual([]);

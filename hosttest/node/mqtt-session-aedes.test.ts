@@ -12,6 +12,7 @@ import type { MqttSessionOptions } from "../../src/core/mqtt/session/mqtt-sessio
 import { MqttSession, SendOutcome } from "../../src/core/mqtt/session/mqtt-session";
 import type { SessionError } from "../../src/core/mqtt/session/session-error";
 import { SeededRandom } from "../../src/sim/seeded-random";
+import { MemoryPublishStore } from "../../src/sim/memory-publish-store";
 import { nodeTcpTransportFactory } from "../../src/host/node-tcp-transport";
 import { FaultProxy } from "../support/node/fault-proxy";
 import { waitFor } from "../support/node/wait-for";
@@ -60,6 +61,7 @@ interface Driven {
 
 /** Starts the session and a setInterval that ticks it and offers messages 0..count-1 while the window has room. */
 function drive(port: number, options: Partial<MqttSessionOptions>, count: number, topic: string, subscribeTo?: string): Driven {
+  const store = new MemoryPublishStore();
   const session = new MqttSession(
     {
       clientId: "term-aedes",
@@ -71,7 +73,7 @@ function drive(port: number, options: Partial<MqttSessionOptions>, count: number
       connectTimeoutMs: 3000,
       ...options,
     },
-    { transport: nodeTcpTransportFactory({ host: "127.0.0.1", port }), random: new SeededRandom(42) },
+    { transport: nodeTcpTransportFactory({ host: "127.0.0.1", port }), random: new SeededRandom(42), store },
   );
   const d: Driven = {
     session,
@@ -86,7 +88,12 @@ function drive(port: number, options: Partial<MqttSessionOptions>, count: number
   };
   const offer = () => {
     while (d.next < count && session.canSend()) {
-      if (session.publish(topic, new TextEncoder().encode(`{"seq":${d.next}}`), 1, false, d.next).outcome !== SendOutcome.SENT) break;
+      const payload = new TextEncoder().encode(`{"seq":${d.next}}`);
+      store.put(d.next, topic, payload);
+      if (session.publish(topic, payload, 1, false, d.next).outcome !== SendOutcome.SENT) {
+        store.clear(d.next);
+        break;
+      }
       d.next++;
     }
   };
@@ -96,6 +103,7 @@ function drive(port: number, options: Partial<MqttSessionOptions>, count: number
     offer();
   });
   session.onPuback((tag) => {
+    store.clear(tag);
     d.acked.add(tag);
     offer();
   });

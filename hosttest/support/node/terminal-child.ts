@@ -80,7 +80,7 @@ function main(): void {
       backoff: { baseMs: 50, capMs: 400 },
       connectTimeoutMs: 3000,
     },
-    { transport: nodeTcpTransportFactory({ host: "127.0.0.1", port: Number(portArg) }), random: new SeededRandom(Number(seedArg ?? 1)) },
+    { transport: nodeTcpTransportFactory({ host: "127.0.0.1", port: Number(portArg) }), random: new SeededRandom(Number(seedArg ?? 1)), store: outbox },
   );
   const publisher = new OutboxPublisher(outbox, session);
 
@@ -96,7 +96,8 @@ function main(): void {
     if (m > maxMessages) maxMessages = m;
     if (b > maxBytes) maxBytes = b;
     if (m > CHILD_BOUNDS.maxMessages || b > CHILD_BOUNDS.maxBytes) boundViolations++;
-    if (!publisher.consistent()) inconsistent++;
+    // Every message the outbox has in flight is in flight in the session or parked.
+    if (outbox.inFlight !== session.inFlightCount + publisher.parkedIds.length) inconsistent++;
   };
   const report = (kind: string) => {
     const s = outbox.stats();

@@ -51,28 +51,18 @@ export interface OutboxPublisherOptions {
  * Engine-neutral and timer-free: call `pump()` from the host's tick (the
  * publisher also pumps by itself on every CONNACK and PUBACK).
  *
- * Who owns retransmission (the one rule that keeps a message from being
- * lost or multiplied):
- * - While one MqttSession object lives, the SESSION owns retransmission.
- *   It keeps a copy of every unacknowledged QoS 1 message across reconnects
- *   and sends it again after CONNACK (same id with DUP=1 when the broker kept
- *   the session, a new packet otherwise). The outbox keeps the same message
- *   in flight (and in the journal) until the PUBACK comes back with the
- *   message's outbox id as tag. So on a disconnect the publisher does NOT
- *   call `outbox.requeueInFlight()`: that would hand the outbox's copy to
- *   the session a second time while the session resends its own, i.e. send
- *   every in-flight message twice after every cut.
- * - The OUTBOX (with its journal) owns durability across the session's
- *   lifetime: after a restart `outbox.restore()` queues every journaled,
- *   unacknowledged message again, and a fresh session publishes it as a new
- *   packet. When a publisher is built over an outbox that still has messages
- *   in flight (a previous session object was dropped together with its
- *   copies), it calls `requeueInFlight()` once, at construction, since no
- *   session holds them any more; `replaceSession` does the same.
- * Invariant (checked by `consistent()`): every message the outbox has in
- * flight is held by the session (or parked, see below), so
- * `outbox.inFlight === session.inFlightCount + parked`, given that the
- * publisher is the only user of the session's QoS 1 publishing.
+ * The outbox (with its journal) is the one store of a message; the session
+ * is built with the outbox as its PublishStore and publishes each message
+ * under its outbox id. The session decides when a message in flight goes out
+ * again (after a CONNACK: same packet id with DUP=1 when the broker kept the
+ * session, a new packet otherwise) and reads it back from the outbox; the
+ * outbox frees it at the PUBACK. So on a disconnect nothing is requeued.
+ * After a restart `outbox.restore()` queues every journaled, unacknowledged
+ * message again for a fresh session. A publisher built over an outbox that
+ * still has messages in flight (their session object is gone) requeues them
+ * once, at construction; `replaceSession` does the same.
+ * Every message the outbox has in flight is then in flight in the session
+ * or parked: `outbox.inFlight === session.inFlightCount + parkedIds.length`.
  *
  * A message the session refuses for good (SendOutcome.INVALID: larger than the
  * session's maxPacketSize) is never dropped: it is taken off the queue so it
@@ -107,15 +97,15 @@ export class OutboxPublisher {
   private readonly durableThrough: (() => number) | undefined;
   /** Outbox ids the session refused for good; in flight in the outbox, not in the session. */
   private readonly parked: number[] = [];
-  /** Records in flight, by outbox id, for onAcknowledged. */
-  private readonly inFlight = new Map<number, JournalRecord>();
   private pumping = false;
 
   /**
    * Takes over the session's onPuback, onConnected, onDisconnected and
-   * onError callbacks. The outbox must already be restored.
+   * onError callbacks. The outbox must already be restored, and be the
+   * session's PublishStore.
    */
   constructor(outbox: Outbox, session: MqttSession, options: OutboxPublisherOptions = {}) {
+    checkStore(outbox, session);
     this.outbox = outbox;
     this.session = session;
     this.retain = options.retain ?? false;
@@ -165,7 +155,6 @@ export class OutboxPublisher {
           this.counters.invalid++;
           continue;
         }
-        this.inFlight.set(taken.id, taken);
         this.counters.published++;
         if (o.lastAttempts > 1) this.counters.republishedFromOutbox++;
         n++;
@@ -177,21 +166,13 @@ export class OutboxPublisher {
   }
 
   /**
-   * True when every message the outbox has in flight is held by the session
-   * or parked: nothing can be forgotten between the two.
-   */
-  consistent(): boolean {
-    return this.outbox.inFlight === this.session.inFlightCount + this.parked.length && this.inFlight.size === this.session.inFlightCount;
-  }
-
-  /**
    * Switches to a new session object (the old one and its copies are
    * dropped: stop it first). Messages in flight go back to the front of the
    * outbox's queues, to be published by the new session.
    */
   replaceSession(session: MqttSession): void {
+    checkStore(this.outbox, session);
     this.session = session;
-    this.inFlight.clear();
     this.parked.length = 0;
     this.adoptOrphans();
     this.attach(session);
@@ -206,13 +187,12 @@ export class OutboxPublisher {
   private attach(session: MqttSession): void {
     session.onPuback((tag) => {
       if (session !== this.session) return;
-      const record = this.inFlight.get(tag);
-      if (!this.outbox.acknowledge(tag)) {
+      const record = this.outbox.acknowledge(tag);
+      if (record === null) {
         this.counters.unknownAcks++;
       } else {
         this.counters.acknowledged++;
-        this.inFlight.delete(tag);
-        if (this.ackCb !== undefined && record !== undefined) this.ackCb(record);
+        if (this.ackCb !== undefined) this.ackCb(record);
       }
       this.pump();
     });
@@ -224,7 +204,7 @@ export class OutboxPublisher {
     });
     session.onDisconnected(() => {
       if (session !== this.session) return;
-      // Not requeueInFlight(): the session keeps and resends its copies (see the class comment).
+      // Nothing is requeued: the session sends its messages in flight again after the next CONNACK.
       this.counters.disconnects++;
       if (this.disconnectedCb !== undefined) this.disconnectedCb();
     });
@@ -233,4 +213,8 @@ export class OutboxPublisher {
       if (this.errorCb !== undefined) this.errorCb(e);
     });
   }
+}
+
+function checkStore(outbox: Outbox, session: MqttSession): void {
+  if (session.publishStore !== outbox) throw new RangeError("OutboxPublisher: the session's PublishStore must be the outbox");
 }

@@ -181,7 +181,8 @@ export class TerminalApp {
         pingTimeoutMs: b.pingTimeoutMs,
         connectTimeoutMs: b.connectTimeoutMs,
       },
-      { transport: ports.transport, random: ports.random },
+      // The outbox is the one store of a message in flight: the session reads it back to resend.
+      { transport: ports.transport, random: ports.random, store: this.outbox },
     );
     this.publisher = new OutboxPublisher(this.outbox, this.session, {
       onConnected: () => {

@@ -365,15 +365,24 @@ export class Outbox {
   }
 
   /**
-   * PUBACK for the in-flight message `id`: frees it and removes it from the
-   * journal. False (counted) if no in-flight message has that id.
+   * The MQTT session's PublishStore: the in-flight message `id`, for the
+   * session to send it again; null if no in-flight message has that id.
    */
-  acknowledge(id: number): boolean {
-    let s = this.head[IN_FLIGHT]!;
-    while (s !== FREE && this.msg[s]!.id !== id) s = this.nextLink[s]!;
+  retrieve(id: number): JournalRecord | null {
+    const s = this.inFlightSlot(id);
+    return s === FREE ? null : this.msg[s]!;
+  }
+
+  /**
+   * PUBACK for the in-flight message `id`: frees it and removes it from the
+   * journal. Answers the message acknowledged, or null (counted) if no
+   * in-flight message has that id.
+   */
+  acknowledge(id: number): JournalRecord | null {
+    const s = this.inFlightSlot(id);
     if (s === FREE) {
       this.unknownAcks++;
-      return false;
+      return null;
     }
     const r = this.msg[s]!;
     this.unlink(IN_FLIGHT, s);
@@ -381,7 +390,13 @@ export class Outbox {
     this.freeSlot(s);
     this.clsAcknowledged[r.cls]++;
     if (isDurableClass(r.cls) && !this.journal.remove(id)) this.journalRemoveFailures++;
-    return true;
+    return r;
+  }
+
+  private inFlightSlot(id: number): number {
+    let s = this.head[IN_FLIGHT]!;
+    while (s !== FREE && this.msg[s]!.id !== id) s = this.nextLink[s]!;
+    return s;
   }
 
   /**

@@ -26,6 +26,7 @@ import { encodeInto, encodePacket } from "../../core/mqtt/codec/packet-encoder";
 import { PacketParser } from "../../core/mqtt/codec/packet-parser";
 import type { MqttPacket, PubackPacket, PublishPacket } from "../../core/mqtt/codec/packet-types";
 import { SeededRandom } from "../../sim/seeded-random";
+import { MemoryPublishStore } from "../../sim/memory-publish-store";
 import { intOption, parseArgs } from "../cli-args";
 import { nodeTcpTransportFactory } from "../node-tcp-transport";
 import { findMosquittoTool, Mosquitto } from "../mosquitto-broker";
@@ -148,6 +149,8 @@ interface Run {
 }
 
 async function runPaycard(port: number, n: number, window: number, payload: Uint8Array, clientId: string): Promise<Run> {
+  // Each message is held here until its PUBACK, as the outbox holds it on a terminal.
+  const store = new MemoryPublishStore();
   const session = new MqttSession(
     {
       clientId,
@@ -159,7 +162,7 @@ async function runPaycard(port: number, n: number, window: number, payload: Uint
       connectTimeoutMs: 5_000,
       cleanSession: false,
     },
-    { transport: nodeTcpTransportFactory({ host: "127.0.0.1", port }), random: new SeededRandom(1) },
+    { transport: nodeTcpTransportFactory({ host: "127.0.0.1", port }), random: new SeededRandom(1), store },
   );
   let next = 0;
   let acked = 0;
@@ -177,7 +180,11 @@ async function runPaycard(port: number, n: number, window: number, payload: Uint
     const offer = () => {
       while (next < n && session.canSend()) {
         if (next === 0) t0 = nowMs();
-        if (session.publish(TOPIC, payload, 1, false, next).outcome !== SendOutcome.SENT) break;
+        store.put(next, TOPIC, payload);
+        if (session.publish(TOPIC, payload, 1, false, next).outcome !== SendOutcome.SENT) {
+          store.clear(next);
+          break;
+        }
         next++;
       }
     };
@@ -186,7 +193,8 @@ async function runPaycard(port: number, n: number, window: number, payload: Uint
       finish(new Error(`paycard session error: ${errors.join("; ")}`));
     });
     session.onConnected(() => offer());
-    session.onPuback(() => {
+    session.onPuback((handle) => {
+      store.clear(handle);
       if (++acked === n) {
         t1 = nowMs();
         finish();

@@ -7,6 +7,7 @@ import { MAX_MQTT_PACKET_SIZE, PacketParser } from "../codec/packet-parser";
 import type { ConnackPacket, MqttPacket, PublishPacket, SubackPacket } from "../codec/packet-types";
 import { SUBACK_FAILURE } from "../codec/packet-types";
 import type { ProtocolErrorCode } from "../codec/protocol-error";
+import type { PublishStore } from "./publish-store";
 import type { SessionError } from "./session-error";
 import { connackRefusalError, SessionErrorCode } from "./session-error";
 import type { MqttTransport, TransportFactory, TransportHandlers } from "./transport-port";
@@ -22,8 +23,13 @@ import type { MqttTransport, TransportFactory, TransportHandlers } from "./trans
  * Flow control: no send queue. The caller (the outbox) offers a message only
  * while `canSend()` is true: connected, fewer than `inFlightWindow` QoS 1
  * messages unacknowledged, and no bytes waiting for the transport.
- * Unacknowledged QoS 1 messages stay with the session (topic and payload
- * copied) until their PUBACK, across reconnects; `stop()` keeps them too.
+ *
+ * One owner of a message: the caller's PublishStore holds every QoS 1 message
+ * from `publish(…, handle)` to `onPuback(handle)`. The session keeps, per
+ * message in flight, its packet id, retain flag and handle in typed arrays
+ * sized by `inFlightWindow` (coreMQTT's outgoing publish records), across
+ * reconnects and `stop()`, and asks the store for topic and payload when it
+ * sends a message again.
  *
  * Reconnect: with cleanSession=false (default), after CONNACK with
  * sessionPresent=1 every unacknowledged PUBLISH is sent again in its original
@@ -69,6 +75,8 @@ export interface MqttSessionPorts {
   transport: TransportFactory;
   /** Jitter for the reconnect backoff. */
   random: RandomPort;
+  /** Holds each QoS 1 message until its PUBACK; the session reads it back to resend. */
+  store: PublishStore;
 }
 
 export const MqttSessionState = Object.freeze({
@@ -134,6 +142,8 @@ export interface MqttSessionCounters {
   pubacks: number;
   /** PUBACKs for ids not in flight (ignored). */
   unknownPubacks: number;
+  /** Messages to be sent again that the store no longer held (forgotten: the store owns them). */
+  storeMisses: number;
   pingsSent: number;
   keepaliveTimeouts: number;
   connectTimeouts: number;
@@ -150,14 +160,6 @@ export interface MqttSessionCounters {
   writeStalls: number;
 }
 
-interface InFlightMessage {
-  id: number;
-  readonly topic: string;
-  readonly payload: Uint8Array;
-  readonly retain: boolean;
-  readonly tag: number;
-}
-
 interface Subscription {
   readonly filter: string;
   qos: 0 | 1;
@@ -167,13 +169,15 @@ interface Subscription {
 }
 
 type ConnectedCallback = (sessionPresent: boolean) => void;
-type PubackCallback = (tag: number, packetId: number) => void;
+type PubackCallback = (handle: number, packetId: number) => void;
 type ErrorCallback = (error: SessionError) => void;
 type MessageCallback = (topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean) => void;
 type SubackCallback = (filter: string, grantedQos: number) => void;
 type DisconnectedCallback = () => void;
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Added to a packet id in the in-flight list: the message is retained. */
+const RETAINED = 0x10000;
 const PINGREQ = encodePacket({ type: "pingreq" });
 const DISCONNECT = encodePacket({ type: "disconnect" });
 
@@ -203,6 +207,7 @@ export class MqttSession {
     republished: 0,
     pubacks: 0,
     unknownPubacks: 0,
+    storeMisses: 0,
     pingsSent: 0,
     keepaliveTimeouts: 0,
     connectTimeouts: 0,
@@ -218,6 +223,7 @@ export class MqttSession {
   };
 
   private readonly transportFactory: TransportFactory;
+  private readonly store: PublishStore;
   private readonly backoff: Backoff;
   private readonly ids = new PacketIdAllocator();
   /** The answer `publish` and `subscribe` fill when the caller passes none. */
@@ -248,7 +254,12 @@ export class MqttSession {
   private present = false;
   /** Short write pending: bytes the transport has not taken yet, oldest first. */
   private readonly pending: Uint8Array[] = [];
-  private readonly inFlight: InFlightMessage[] = [];
+  /**
+   * QoS 1 messages awaiting PUBACK, in publish order, two numbers each (one typed array: on
+   * XS every array costs slots): the packet id plus RETAINED when retained, and the caller's handle.
+   */
+  private readonly flight: Float64Array;
+  private flightCount = 0;
   private readonly subscriptions: Subscription[] = [];
 
   private connectedCb: ConnectedCallback = noop;
@@ -267,7 +278,10 @@ export class MqttSession {
     checkInteger(connectTimeoutMs, 1, 0x7fffffff, "connectTimeoutMs");
     if (typeof ports?.transport !== "function") throw new RangeError("ports.transport must be a transport factory");
     if (typeof ports.random?.nextUint32 !== "function") throw new RangeError("ports.random must be a RandomPort");
+    if (typeof ports.store?.retrieve !== "function") throw new RangeError("ports.store must be a PublishStore");
     this.transportFactory = ports.transport;
+    this.store = ports.store;
+    this.flight = new Float64Array(2 * options.inFlightWindow);
     this.backoff = new Backoff(ports.random, options.backoff.baseMs, options.backoff.capMs);
     this.window = options.inFlightWindow;
     this.maxPacketSize = options.maxPacketSize;
@@ -308,7 +322,7 @@ export class MqttSession {
   onConnected(cb: ConnectedCallback): void {
     this.connectedCb = cb;
   }
-  /** Once per acknowledged QoS 1 message, with the caller's tag and the packet id it was acknowledged under. */
+  /** Once per acknowledged QoS 1 message, with the caller's handle and the packet id it was acknowledged under: the store may let the message go. */
   onPuback(cb: PubackCallback): void {
     this.pubackCb = cb;
   }
@@ -342,11 +356,17 @@ export class MqttSession {
   }
   /** QoS 1 messages awaiting PUBACK. */
   get inFlightCount(): number {
-    return this.inFlight.length;
+    return this.flightCount;
   }
-  /** Packet ids awaiting PUBACK, in publish order. */
+  /** Packet ids awaiting PUBACK, in publish order (diagnostics; allocates). */
   inFlightIds(): number[] {
-    return this.inFlight.map((m) => m.id);
+    const out: number[] = [];
+    for (let i = 0; i < this.flightCount; i++) out.push(this.flightId(i));
+    return out;
+  }
+  /** Where the session reads messages back to send them again. */
+  get publishStore(): PublishStore {
+    return this.store;
   }
   /** When the next connection attempt is due (meaningful while backing off). */
   get nextAttemptAt(): number {
@@ -354,7 +374,7 @@ export class MqttSession {
   }
   /** True when a QoS 1 publish would be accepted now. */
   canSend(): boolean {
-    return this.currentState === MqttSessionState.CONNECTED && this.inFlight.length < this.window && this.pending.length === 0;
+    return this.currentState === MqttSessionState.CONNECTED && this.flightCount < this.window && this.pending.length === 0;
   }
 
   // ------------------------------------------------------------ commands
@@ -411,13 +431,14 @@ export class MqttSession {
   }
 
   /**
-   * Publishes at QoS 0 or 1. `tag` is the caller's own number for the
-   * message, given back by `onPuback` (packet ids change when a message is
-   * published again after the broker lost the session). The payload is copied.
+   * Publishes at QoS 0 or 1. At QoS 1 `handle` names the message in the
+   * store, which must hold it (topic and payload unchanged) until `onPuback`
+   * gives the handle back; packet ids change when a message is published
+   * again after the broker lost the session, handles do not.
    * Answers in `out` (the session's own result when none is given: read it before the next call):
    * SENT (with the packet id at QoS 1), LATER (offer it again) or INVALID (never sendable).
    */
-  publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, tag = 0, out: SendResult = this.result): SendResult {
+  publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, handle = 0, out: SendResult = this.result): SendResult {
     try {
       if (qos === 1 ? !this.canSend() : !this.connected || this.pending.length > 0) return answer(out, SendOutcome.LATER);
       if (qos !== 0 && qos !== 1) {
@@ -437,8 +458,9 @@ export class MqttSession {
         this.send(bytes);
         return answer(out, SendOutcome.SENT);
       }
-      const m: InFlightMessage = { id, topic, payload: payload.slice(), retain, tag };
-      this.inFlight.push(m);
+      const n = 2 * this.flightCount++;
+      this.flight[n] = retain ? id + RETAINED : id;
+      this.flight[n + 1] = handle;
       this.counters.published++;
       this.send(bytes);
       return answer(out, SendOutcome.SENT, id);
@@ -598,35 +620,54 @@ export class MqttSession {
   }
 
   private resendInFlight(sessionPresent: boolean): void {
-    const list = this.inFlight;
+    const f = this.flight;
     const gen = this.gen;
     if (!sessionPresent) {
       // The broker forgot them: new packets, new ids, in the same order.
-      for (const m of list) this.ids.release(m.id);
-      for (const m of list) m.id = this.ids.allocate();
+      for (let i = 0; i < this.flightCount; i++) this.ids.release(this.flightId(i));
+      for (let i = 0; i < this.flightCount; i++) f[2 * i] = f[2 * i]! - this.flightId(i) + this.ids.allocate();
     }
-    for (const m of list) {
+    let i = 0;
+    while (i < this.flightCount) {
       if (gen !== this.gen) return; // the link failed while resending
+      const handle = f[2 * i + 1]!;
+      const id = this.flightId(i);
+      const stored = this.store.retrieve(handle);
+      if (stored === null) {
+        this.forgetInFlight(i);
+        this.counters.storeMisses++;
+        this.report(SessionErrorCode.NOT_IN_STORE, `packet ${id}: the store no longer holds message ${handle}; not sent again`);
+        continue;
+      }
       if (sessionPresent) this.counters.retransmits++;
       else this.counters.republished++;
-      this.send(this.encodeInFlight(m, sessionPresent));
+      this.send(this.publishes.encode(stored.topic, stored.payload, 1, f[2 * i]! >= RETAINED, sessionPresent, id));
+      i++;
     }
   }
 
   private handlePuback(id: number): void {
-    const list = this.inFlight;
     let i = 0;
-    while (i < list.length && list[i]!.id !== id) i++;
-    if (i === list.length) {
+    while (i < this.flightCount && this.flightId(i) !== id) i++;
+    if (i === this.flightCount) {
       this.counters.unknownPubacks++;
       return;
     }
-    const m = list[i]!;
-    list.splice(i, 1);
-    this.ids.release(id);
+    const handle = this.flight[2 * i + 1]!;
+    this.forgetInFlight(i);
     this.counters.pubacks++;
-    const tag = m.tag;
-    this.call(() => this.pubackCb(tag, id));
+    this.call(() => this.pubackCb(handle, id));
+  }
+
+  private flightId(i: number): number {
+    return this.flight[2 * i]! % RETAINED;
+  }
+
+  /** Takes the i-th message off the in-flight list (keeping the order) and frees its packet id. */
+  private forgetInFlight(i: number): void {
+    this.ids.release(this.flightId(i));
+    const n = --this.flightCount;
+    if (i < n) this.flight.copyWithin(2 * i, 2 * i + 2, 2 * n + 2);
   }
 
   private handleSuback(p: SubackPacket): void {
@@ -681,10 +722,6 @@ export class MqttSession {
     this.counters.subscribesSent++;
     this.send(encodePacket({ type: "subscribe", packetId: id, subscriptions: [{ topicFilter: sub.filter, qos: sub.qos }] }));
     return id;
-  }
-
-  private encodeInFlight(m: InFlightMessage, dup: boolean): Uint8Array {
-    return this.publishes.encode(m.topic, m.payload, 1, m.retain, dup, m.id);
   }
 
   /** The PUBLISH packet, or null (reported as INVALID_MESSAGE) when it cannot be sent. */

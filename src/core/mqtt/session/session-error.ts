@@ -26,6 +26,8 @@ export const SessionErrorCode = Object.freeze({
   TRANSPORT_CLOSED: "TRANSPORT_CLOSED",
   /** A publish or subscribe was refused before sending: invalid topic, too large, not encodable. */
   INVALID_MESSAGE: "INVALID_MESSAGE",
+  /** A message to be sent again after a reconnect was no longer in the PublishStore: forgotten, not sent. */
+  NOT_IN_STORE: "NOT_IN_STORE",
   /** The broker refused a subscription (SUBACK 0x80). */
   SUBSCRIBE_REFUSED: "SUBSCRIBE_REFUSED",
   /** A callback given to the session threw; the exception was caught. */
