@@ -744,36 +744,61 @@ describe("protocol errors", () => {
   });
 });
 
-describe("publish encoder (topics encoded once)", () => {
-  it("writes the same bytes as encodePacket for any PUBLISH, across a cache of few topics", () => {
+describe("publish encoder (topics encoded once, heads reused)", () => {
+  const whole = (head: Uint8Array, payload: Uint8Array) => {
+    const out = new Uint8Array(head.length + payload.length);
+    out.set(head);
+    out.set(payload, head.length);
+    return Array.from(out);
+  };
+
+  it("head then payload are encodePacket's bytes for any PUBLISH, across a cache of few topics", () => {
     const enc = new PublishEncoder(3);
     fc.assert(
       fc.property(fc.array(ARBS.publish, { minLength: 1, maxLength: 12 }), (packets) => {
         for (const p of packets as PublishPacket[]) {
-          const mine = enc.encode(p.topic, p.payload, p.qos as 0 | 1, p.retain, p.dup, p.qos === 0 ? 0 : (p.packetId as number));
-          expect(Array.from(mine)).toEqual(Array.from(encodePacket(p)));
+          const head = enc.head(p.topic, p.payload.length, p.qos as 0 | 1, p.retain, p.dup, p.qos === 0 ? 0 : (p.packetId as number));
+          expect(whole(head, p.payload)).toEqual(Array.from(encodePacket(p)));
         }
       }),
       { numRuns: 200 },
     );
-    // A topic met again is not encoded again.
-    const before = enc.topicsEncoded;
-    const payload = new Uint8Array([1, 2, 3]);
-    enc.encode("paycard/t1/tx", payload, 1, false, false, 7);
-    enc.encode("paycard/t1/tx", payload, 1, false, true, 8);
-    enc.encode("paycard/t1/tx", payload, 0, true, false, 0);
-    expect(enc.topicsEncoded).toBe(before + 1);
+  });
+
+  it("encodes a topic once and reuses its head in place while QoS and Remaining Length size stay", () => {
+    const enc = new PublishEncoder(3);
+    const small = new Uint8Array(40).fill(7);
+    const big = new Uint8Array(300).fill(9); // a 2-byte Remaining Length
+    const topic = "paycard/t1/tx";
+    const packet = (payload: Uint8Array, qos: 0 | 1, retain: boolean, dup: boolean, packetId: number) =>
+      Array.from(encodePacket(qos === 0 ? { type: "publish", topic, payload, qos, retain, dup } : { type: "publish", topic, payload, qos, retain, dup, packetId }));
+    const h1 = enc.head(topic, small.length, 1, false, false, 7);
+    expect(whole(h1, small)).toEqual(packet(small, 1, false, false, 7));
+    const h2 = enc.head(topic, small.length, 1, true, true, 8);
+    expect(h2).toBe(h1); // the same buffer, rewritten
+    expect(whole(h2, small)).toEqual(packet(small, 1, true, true, 8));
+    const made = enc.headsMade;
+    const h3 = enc.head(topic, big.length, 1, false, false, 65535);
+    expect(whole(h3, big)).toEqual(packet(big, 1, false, false, 65535));
+    expect(enc.headsMade).toBe(made + 1);
+    // QoS 0 with a 3-byte Remaining Length has a QoS 1 1-byte head's size: still the right bytes.
+    const huge = new Uint8Array(20_000);
+    const h4 = enc.head(topic, huge.length, 0, false, false, 0);
+    expect(whole(h4, huge)).toEqual(packet(huge, 0, false, false, 0));
+    expect(whole(enc.head(topic, small.length, 1, false, false, 3), small)).toEqual(packet(small, 1, false, false, 3));
+    expect(enc.topicsEncoded).toBe(1);
   });
 
   it("refuses what encodePacket refuses, with the same codes", () => {
     const enc = new PublishEncoder();
     const p = new Uint8Array(1);
     const same = (f: () => unknown, g: () => unknown) => expect(encodeErrorCode(f)).toBe(encodeErrorCode(g));
-    same(() => enc.encode("a/+/b", p, 1, false, false, 1), () => encodePacket({ type: "publish", topic: "a/+/b", payload: p, qos: 1, retain: false, dup: false, packetId: 1 }));
-    same(() => enc.encode("a\u0000b", p, 0, false, false, 0), () => encodePacket({ type: "publish", topic: "a\u0000b", payload: p, qos: 0, retain: false, dup: false }));
-    same(() => enc.encode("a/b", p, 1, false, false, 0), () => encodePacket({ type: "publish", topic: "a/b", payload: p, qos: 1, retain: false, dup: false, packetId: 0 }));
-    same(() => enc.encode("a/b", p, 0, false, true, 0), () => encodePacket({ type: "publish", topic: "a/b", payload: p, qos: 0, retain: false, dup: true }));
-    same(() => enc.encode("", p, 0, false, false, 0), () => encodePacket({ type: "publish", topic: "", payload: p, qos: 0, retain: false, dup: false }));
-    expect(encodeErrorCode(() => enc.encode("a/+/b", p, 1, false, false, 1))).toBe("INVALID_TOPIC_NAME");
+    same(() => enc.head("a/+/b", 1, 1, false, false, 1), () => encodePacket({ type: "publish", topic: "a/+/b", payload: p, qos: 1, retain: false, dup: false, packetId: 1 }));
+    same(() => enc.head("a\u0000b", 1, 0, false, false, 0), () => encodePacket({ type: "publish", topic: "a\u0000b", payload: p, qos: 0, retain: false, dup: false }));
+    same(() => enc.head("a/b", 1, 1, false, false, 0), () => encodePacket({ type: "publish", topic: "a/b", payload: p, qos: 1, retain: false, dup: false, packetId: 0 }));
+    same(() => enc.head("a/b", 1, 0, false, true, 0), () => encodePacket({ type: "publish", topic: "a/b", payload: p, qos: 0, retain: false, dup: true }));
+    same(() => enc.head("", 1, 0, false, false, 0), () => encodePacket({ type: "publish", topic: "", payload: p, qos: 0, retain: false, dup: false }));
+    expect(encodeErrorCode(() => enc.head("a/+/b", 1, 1, false, false, 1))).toBe("INVALID_TOPIC_NAME");
+    expect(encodeErrorCode(() => enc.head("a/b", 268_435_455, 1, false, false, 1))).toBe("PACKET_TOO_LARGE");
   });
 });

@@ -104,7 +104,8 @@ export class NodeTcpTransport implements MqttTransport {
           s.uncork();
         });
       }
-      if (!s.write(bytes)) this.blocked = true;
+      // A copy: the session's bytes are valid only during this call, and a corked or busy socket sends later.
+      if (!s.write(Buffer.from(bytes))) this.blocked = true;
       return bytes.length;
     } catch (e) {
       this.lastError = (e as Error).message;

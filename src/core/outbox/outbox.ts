@@ -10,6 +10,9 @@ const MAX_STRING_BYTES = 0xffff;
 /** List ids: 0..2 the queue of each class, 3 the in-flight list. */
 const IN_FLIGHT = 3;
 const LISTS = 4;
+/** Offsets in `lists`: tails after the heads, lengths after the tails. */
+const TAIL = LISTS;
+const LENGTH = 2 * LISTS;
 const FREE = -1;
 
 /** What `restore` found in the journal. */
@@ -97,6 +100,18 @@ export interface OutboxStats {
  * more than the bounds is restored. An enqueue allocates only the message
  * record itself (which the journal and the session share).
  */
+/** Offsets of the per-class counters in `perClass` (add the class). */
+const MESSAGES = 0 * OUTBOX_CLASS_COUNT;
+const BYTES = 1 * OUTBOX_CLASS_COUNT;
+const HIGH_MESSAGES = 2 * OUTBOX_CLASS_COUNT;
+const HIGH_BYTES = 3 * OUTBOX_CLASS_COUNT;
+const ENQUEUED = 4 * OUTBOX_CLASS_COUNT;
+const ACCEPTED = 5 * OUTBOX_CLASS_COUNT;
+const ACKNOWLEDGED = 6 * OUTBOX_CLASS_COUNT;
+const REFUSED = 7 * OUTBOX_CLASS_COUNT;
+const TOO_LARGE = 8 * OUTBOX_CLASS_COUNT;
+const JOURNAL_FAILURES = 9 * OUTBOX_CLASS_COUNT;
+const CLASS_COUNTERS = 10;
 const NO_ROOM_COUNT = -1;
 const NO_ROOM_BYTES = -2;
 
@@ -117,25 +132,16 @@ export class Outbox {
   private freeHead = FREE;
 
   // lists
-  private readonly head = new Int32Array(LISTS).fill(FREE);
-  private readonly tail = new Int32Array(LISTS).fill(FREE);
-  private readonly listLength = new Int32Array(LISTS);
+  /** Per list: head slot, then tail slot, then length (one typed array: each costs XS slots). */
+  private readonly lists = new Int32Array(3 * LISTS).fill(FREE, 0, 2 * LISTS);
 
   // accounting
   private total = 0;
   private totalBytes = 0;
   private highWaterMessages = 0;
   private highWaterBytes = 0;
-  private readonly clsMessages = new Float64Array(OUTBOX_CLASS_COUNT);
-  private readonly clsBytes = new Float64Array(OUTBOX_CLASS_COUNT);
-  private readonly clsHighMessages = new Float64Array(OUTBOX_CLASS_COUNT);
-  private readonly clsHighBytes = new Float64Array(OUTBOX_CLASS_COUNT);
-  private readonly clsEnqueued = new Float64Array(OUTBOX_CLASS_COUNT);
-  private readonly clsAccepted = new Float64Array(OUTBOX_CLASS_COUNT);
-  private readonly clsAcknowledged = new Float64Array(OUTBOX_CLASS_COUNT);
-  private readonly clsRefused = new Float64Array(OUTBOX_CLASS_COUNT);
-  private readonly clsTooLarge = new Float64Array(OUTBOX_CLASS_COUNT);
-  private readonly clsJournalFailures = new Float64Array(OUTBOX_CLASS_COUNT);
+  /** Per-class counters, one typed array (each array costs XS slots): counter field + class. */
+  private readonly perClass = new Float64Array(CLASS_COUNTERS * OUTBOX_CLASS_COUNT);
   private backpressureCount = 0;
   private backpressureBytes = 0;
   private telemetryEvicted = 0;
@@ -192,21 +198,21 @@ export class Outbox {
   }
 
   get inFlight(): number {
-    return this.listLength[IN_FLIGHT]!;
+    return this.lists[LENGTH + IN_FLIGHT]!;
   }
 
   /** Messages waiting to be sent (not in flight). */
   get queued(): number {
-    return this.total - this.listLength[IN_FLIGHT]!;
+    return this.total - this.lists[LENGTH + IN_FLIGHT]!;
   }
 
   /** Messages of one class held (queued and in flight). */
   depth(cls: OutboxClass): number {
-    return this.clsMessages[cls]!;
+    return this.perClass[MESSAGES + cls]!;
   }
 
   depthBytes(cls: OutboxClass): number {
-    return this.clsBytes[cls]!;
+    return this.perClass[BYTES + cls]!;
   }
 
   /**
@@ -256,7 +262,7 @@ export class Outbox {
       this.invalid++;
       return EnqueueResult.INVALID_MESSAGE;
     }
-    this.clsEnqueued[cls]++;
+    this.perClass[ENQUEUED + cls]++;
     const topicBytes = typeof topic === "string" ? utf8ByteLength(topic) : -1;
     const idBytes = typeof requestId === "string" ? utf8ByteLength(requestId) : -1;
     if (
@@ -272,7 +278,7 @@ export class Outbox {
     }
     const size = payload.byteLength + topicBytes;
     if (size > this.byteLimit(cls)) {
-      this.clsTooLarge[cls]++;
+      this.perClass[TOO_LARGE + cls]++;
       return EnqueueResult.REJECTED_TOO_LARGE;
     }
     const evict = this.telemetryToDrop(cls, size);
@@ -280,7 +286,7 @@ export class Outbox {
 
     const record: JournalRecord = { id: this.nextId++, cls, topic, payload, requestId, enqueuedAt: now };
     if (isDurableClass(cls) && !this.journal.append(record)) {
-      this.clsJournalFailures[cls]++;
+      this.perClass[JOURNAL_FAILURES + cls]++;
       return EnqueueResult.JOURNAL_FAILED;
     }
     for (let i = 0; i < evict; i++) this.evictOldestTelemetry();
@@ -290,7 +296,7 @@ export class Outbox {
     this.attempts[slot] = 0;
     this.pushBack(cls, slot);
     this.account(cls, 1, size);
-    this.clsAccepted[cls]++;
+    this.perClass[ACCEPTED + cls]++;
     this.lastId = record.id;
     this.lastEvicted = evict;
     return evict > 0 ? EnqueueResult.ACCEPTED_EVICTED_TELEMETRY : EnqueueResult.ACCEPTED;
@@ -324,7 +330,7 @@ export class Outbox {
     if (cls === OutboxClass.TELEMETRY && this.cfg.telemetryPolicy === "drop-newest") return needCount > 0 ? NO_ROOM_COUNT : NO_ROOM_BYTES;
     let freedCount = 0;
     let freedBytes = 0;
-    let s = this.head[OutboxClass.TELEMETRY]!;
+    let s = this.lists[OutboxClass.TELEMETRY]!;
     while (s !== FREE && (freedCount < needCount || freedBytes < needBytes)) {
       freedCount++;
       freedBytes += this.size[s]!;
@@ -338,7 +344,7 @@ export class Outbox {
   /** The message `next` would return, without taking it; null when nothing is queued. */
   peek(): JournalRecord | null {
     for (let c = 0; c < OUTBOX_CLASS_COUNT; c++) {
-      const s = this.head[c]!;
+      const s = this.lists[c]!;
       if (s !== FREE) return this.msg[s]!;
     }
     return null;
@@ -352,7 +358,7 @@ export class Outbox {
    */
   next(): JournalRecord | null {
     for (let c = 0; c < OUTBOX_CLASS_COUNT; c++) {
-      const s = this.head[c]!;
+      const s = this.lists[c]!;
       if (s === FREE) continue;
       this.unlink(c, s);
       this.pushBack(IN_FLIGHT, s);
@@ -388,13 +394,13 @@ export class Outbox {
     this.unlink(IN_FLIGHT, s);
     this.account(r.cls, -1, -this.size[s]!);
     this.freeSlot(s);
-    this.clsAcknowledged[r.cls]++;
+    this.perClass[ACKNOWLEDGED + r.cls]++;
     if (isDurableClass(r.cls) && !this.journal.remove(id)) this.journalRemoveFailures++;
     return r;
   }
 
   private inFlightSlot(id: number): number {
-    let s = this.head[IN_FLIGHT]!;
+    let s = this.lists[IN_FLIGHT]!;
     while (s !== FREE && this.msg[s]!.id !== id) s = this.nextLink[s]!;
     return s;
   }
@@ -407,7 +413,7 @@ export class Outbox {
     let n = 0;
     // Per class, in-flight order is id order; walking backwards and pushing
     // each to the front of its queue keeps it.
-    let s = this.tail[IN_FLIGHT]!;
+    let s = this.lists[TAIL + IN_FLIGHT]!;
     while (s !== FREE) {
       const prev = this.prevLink[s]!;
       this.unlink(IN_FLIGHT, s);
@@ -439,7 +445,7 @@ export class Outbox {
   heldRequestIds(): string[] {
     const out: string[] = [];
     for (let list = 0; list < LISTS; list++) {
-      for (let s = this.head[list]!; s !== FREE; s = this.nextLink[s]!) out.push(this.msg[s]!.requestId);
+      for (let s = this.lists[list]!; s !== FREE; s = this.nextLink[s]!) out.push(this.msg[s]!.requestId);
     }
     return out;
   }
@@ -447,22 +453,22 @@ export class Outbox {
   /** A snapshot of every counter (allocates: for reports). */
   stats(): OutboxStats {
     const cls = (c: number): OutboxClassStats => ({
-      enqueued: this.clsEnqueued[c]!,
-      accepted: this.clsAccepted[c]!,
-      acknowledged: this.clsAcknowledged[c]!,
-      messages: this.clsMessages[c]!,
-      bytes: this.clsBytes[c]!,
-      highWaterMessages: this.clsHighMessages[c]!,
-      highWaterBytes: this.clsHighBytes[c]!,
-      refused: this.clsRefused[c]!,
-      tooLarge: this.clsTooLarge[c]!,
-      journalFailures: this.clsJournalFailures[c]!,
+      enqueued: this.perClass[ENQUEUED + c]!,
+      accepted: this.perClass[ACCEPTED + c]!,
+      acknowledged: this.perClass[ACKNOWLEDGED + c]!,
+      messages: this.perClass[MESSAGES + c]!,
+      bytes: this.perClass[BYTES + c]!,
+      highWaterMessages: this.perClass[HIGH_MESSAGES + c]!,
+      highWaterBytes: this.perClass[HIGH_BYTES + c]!,
+      refused: this.perClass[REFUSED + c]!,
+      tooLarge: this.perClass[TOO_LARGE + c]!,
+      journalFailures: this.perClass[JOURNAL_FAILURES + c]!,
     });
     const tel = OutboxClass.TELEMETRY;
     return {
       messages: this.total,
       bytes: this.totalBytes,
-      inFlight: this.listLength[IN_FLIGHT]!,
+      inFlight: this.lists[LENGTH + IN_FLIGHT]!,
       highWaterMessages: this.highWaterMessages,
       highWaterBytes: this.highWaterBytes,
       alert: cls(OutboxClass.ALERT),
@@ -471,7 +477,7 @@ export class Outbox {
       backpressureCount: this.backpressureCount,
       backpressureBytes: this.backpressureBytes,
       telemetryEvicted: this.telemetryEvicted,
-      telemetryDropped: this.telemetryEvicted + this.clsRefused[tel]! + this.clsTooLarge[tel]!,
+      telemetryDropped: this.telemetryEvicted + this.perClass[REFUSED + tel]! + this.perClass[TOO_LARGE + tel]!,
       invalid: this.invalid,
       unknownAcks: this.unknownAcks,
       journalRemoveFailures: this.journalRemoveFailures,
@@ -484,7 +490,7 @@ export class Outbox {
   // ------------------------------------------------------------ internals
 
   private refuse(cls: OutboxClass, byCount: boolean): EnqueueResult {
-    this.clsRefused[cls]++;
+    this.perClass[REFUSED + cls]++;
     if (cls === OutboxClass.TELEMETRY) return EnqueueResult.TELEMETRY_DROPPED;
     if (byCount) {
       this.backpressureCount++;
@@ -495,7 +501,7 @@ export class Outbox {
   }
 
   private evictOldestTelemetry(): void {
-    const s = this.head[OutboxClass.TELEMETRY]!;
+    const s = this.lists[OutboxClass.TELEMETRY]!;
     this.unlink(OutboxClass.TELEMETRY, s);
     this.account(OutboxClass.TELEMETRY, -1, -this.size[s]!);
     this.freeSlot(s);
@@ -505,17 +511,17 @@ export class Outbox {
   private account(cls: number, dm: number, db: number): void {
     this.total += dm;
     this.totalBytes += db;
-    this.clsMessages[cls] = this.clsMessages[cls]! + dm;
-    this.clsBytes[cls] = this.clsBytes[cls]! + db;
+    this.perClass[MESSAGES + cls] = this.perClass[MESSAGES + cls]! + dm;
+    this.perClass[BYTES + cls] = this.perClass[BYTES + cls]! + db;
     if (this.total > this.highWaterMessages) this.highWaterMessages = this.total;
     if (this.totalBytes > this.highWaterBytes) this.highWaterBytes = this.totalBytes;
-    if (this.clsMessages[cls]! > this.clsHighMessages[cls]!) this.clsHighMessages[cls] = this.clsMessages[cls]!;
-    if (this.clsBytes[cls]! > this.clsHighBytes[cls]!) this.clsHighBytes[cls] = this.clsBytes[cls]!;
+    if (this.perClass[MESSAGES + cls]! > this.perClass[HIGH_MESSAGES + cls]!) this.perClass[HIGH_MESSAGES + cls] = this.perClass[MESSAGES + cls]!;
+    if (this.perClass[BYTES + cls]! > this.perClass[HIGH_BYTES + cls]!) this.perClass[HIGH_BYTES + cls] = this.perClass[BYTES + cls]!;
   }
 
   private listIds(list: number): number[] {
     const out: number[] = [];
-    for (let s = this.head[list]!; s !== FREE; s = this.nextLink[s]!) out.push(this.msg[s]!.id);
+    for (let s = this.lists[list]!; s !== FREE; s = this.nextLink[s]!) out.push(this.msg[s]!.id);
     return out;
   }
 
@@ -561,34 +567,34 @@ export class Outbox {
   }
 
   private pushBack(list: number, s: number): void {
-    const t = this.tail[list]!;
+    const t = this.lists[TAIL + list]!;
     this.prevLink[s] = t;
     this.nextLink[s] = FREE;
-    if (t === FREE) this.head[list] = s;
+    if (t === FREE) this.lists[list] = s;
     else this.nextLink[t] = s;
-    this.tail[list] = s;
+    this.lists[TAIL + list] = s;
     this.listOf[s] = list;
-    this.listLength[list]++;
+    this.lists[LENGTH + list]++;
   }
 
   private pushFront(list: number, s: number): void {
-    const h = this.head[list]!;
+    const h = this.lists[list]!;
     this.nextLink[s] = h;
     this.prevLink[s] = FREE;
-    if (h === FREE) this.tail[list] = s;
+    if (h === FREE) this.lists[TAIL + list] = s;
     else this.prevLink[h] = s;
-    this.head[list] = s;
+    this.lists[list] = s;
     this.listOf[s] = list;
-    this.listLength[list]++;
+    this.lists[LENGTH + list]++;
   }
 
   private unlink(list: number, s: number): void {
     const p = this.prevLink[s]!;
     const n = this.nextLink[s]!;
-    if (p === FREE) this.head[list] = n;
+    if (p === FREE) this.lists[list] = n;
     else this.nextLink[p] = n;
-    if (n === FREE) this.tail[list] = p;
+    if (n === FREE) this.lists[TAIL + list] = p;
     else this.prevLink[n] = p;
-    this.listLength[list]--;
+    this.lists[LENGTH + list]--;
   }
 }

@@ -2,9 +2,10 @@
  * The whole terminal app with the device's configuration, bundled and run
  * inside XS by src/host/bench/core-bench.ts to measure its live heap (slots after a
  * full collection) and its steps per swipe: the figure manifest.json's
- * creation sizes are checked against. The broker is the scripted in-memory
- * one of the core tests (the real MQTT codec on the far end), the journal is
- * in memory, the clock a counter: no platform code. Plain ECMAScript.
+ * creation sizes are checked against. The far end is AckOnlyBroker (it
+ * answers from a byte scanner, so what is measured is the terminal, not a
+ * broker's decoding), the journal is in memory, the clock a counter: no
+ * platform code. Plain ECMAScript.
  */
 import type { ClockTelemetry, EventClockPort, TimeReading } from "../../core/app/event-clock";
 import { TerminalApp } from "../../core/app/terminal-app";
@@ -13,7 +14,7 @@ import { SeededRandom } from "../seeded-random";
 import { createSwipeRecord } from "../../core/model/swipe-record";
 import { DEFAULT_TRAFFIC, TrafficGenerator } from "../traffic-generator";
 import { deviceConfig } from "../../core/settings/device-config";
-import { Broker, Link } from "../scripted-broker";
+import { AckOnlyBroker } from "../ack-only-broker";
 
 class CountingClock implements EventClockPort {
   mono = 1_000;
@@ -39,7 +40,7 @@ class CountingClock implements EventClockPort {
 declare const TextEncoder: new () => { encode(s: string): Uint8Array };
 const nativeEncoder = new TextEncoder();
 let app: TerminalApp | null = null;
-let broker: Broker | null = null;
+let broker: AckOnlyBroker | null = null;
 let clock = new CountingClock();
 let gen: TrafficGenerator | null = null;
 const rec = createSwipeRecord();
@@ -60,12 +61,11 @@ export function setupTraffic(seed: number): void {
 export function setupDeviceApp(seed: number): number {
   const cfg = deviceConfig({ brokerHost: "127.0.0.1" }).terminal;
   clock = new CountingClock();
-  const b = new Broker(seed);
-  b.keepMessages = false;
+  const b = new AckOnlyBroker();
   broker = b;
   app = new TerminalApp(cfg, {
     clock,
-    transport: () => new Link(b),
+    transport: () => b.transport(),
     journal: new MemoryJournal(),
     bootCounter: { nextBoot: () => 1 },
     random: new SeededRandom(seed),
@@ -79,7 +79,7 @@ export function setupDeviceApp(seed: number): number {
 /** Feeds `n` swipes at their generated times, ticking the app every 50 ms of simulated time. */
 export function runDeviceApp(n: number): void {
   const a = app as TerminalApp;
-  const b = broker as Broker;
+  const b = broker as AckOnlyBroker;
   const g = gen as TrafficGenerator;
   const start = DEFAULT_TRAFFIC.startMs;
   for (let i = 0; i < n; i++) {
@@ -106,7 +106,7 @@ export function runDeviceApp(n: number): void {
  * terminal holds through a slow or stalled broker.
  */
 export function holdAcks(hold: boolean): void {
-  const b = broker as Broker;
+  const b = broker as AckOnlyBroker;
   b.autoAck = !hold;
   if (!hold) b.ackAll();
   b.pump();

@@ -1,10 +1,17 @@
 /**
- * PUBLISH packets with each topic encoded once. A terminal publishes to a handful of topics
- * (tx, alerts, late, rejects, metrics, status); validating a topic and writing its UTF-8 in
- * JavaScript costs XS ~100 steps a character, for every message. Here a small cache keeps each
- * topic's length-prefixed field, made by encodePacket itself, so a message costs its header
- * bytes and two native copies (topic field, payload). Same bytes as encodePacket, and the same
- * MqttEncodeError for anything encodePacket refuses (the codec suite checks both).
+ * PUBLISH packets as two fragments, head and payload, with no array made per message.
+ *
+ * A terminal publishes to a handful of topics (tx, alerts, late, rejects, metrics, status);
+ * validating a topic and writing its UTF-8 in JavaScript costs XS ~100 steps a character.
+ * Here each topic gets one head buffer, made once by encodePacket itself: fixed header,
+ * Remaining Length, the length-prefixed topic, and the packet id at QoS 1. Per message only
+ * the first byte, the Remaining Length and the packet id are written into it, in place; the
+ * payload goes to the transport as it is (the outbox's own bytes). Head then payload are the
+ * bytes encodePacket writes, and anything encodePacket refuses throws the same
+ * MqttEncodeError (the codec suite checks both).
+ *
+ * A head is reused: it is valid until the next `head` call for its topic. Whoever keeps it
+ * longer (a short write) copies it.
  */
 import { EncodeErrorCode, MqttEncodeError } from "./encode-error";
 import { encodePacket } from "./packet-encoder";
@@ -15,62 +22,85 @@ const PUBLISH_TYPE = 3;
 
 export class PublishEncoder {
   private readonly topics: string[];
-  private readonly fields: Uint8Array[];
+  private readonly heads: Uint8Array[];
   private next = 0;
   /** Topic fields encoded (cache misses). */
   topicsEncoded = 0;
+  /** Head buffers made: a new topic, or a topic's first message with another QoS or Remaining Length size. */
+  headsMade = 0;
 
   /** `capacity`: topics kept (least recently added replaced first). */
   constructor(readonly capacity = 8) {
     this.topics = new Array<string>(capacity).fill("");
-    this.fields = new Array<Uint8Array>(capacity).fill(EMPTY);
+    this.heads = new Array<Uint8Array>(capacity).fill(EMPTY);
   }
 
-  /** The topic's validated field: 2-byte length, then its UTF-8. Throws MqttEncodeError for a bad topic. */
-  topicField(topic: string): Uint8Array {
-    for (let i = 0; i < this.capacity; i++) if (this.fields[i] !== EMPTY && this.topics[i] === topic) return this.fields[i];
-    // encodePacket validates the topic exactly as for any PUBLISH; its body is the topic field alone.
-    const pkt = encodePacket({ type: "publish", topic, payload: EMPTY, qos: 0, retain: false, dup: false });
-    let at = 1;
-    while (pkt[at] & 0x80) at++;
-    const field = pkt.slice(at + 1);
-    const slot = this.next;
-    this.next = (slot + 1) % this.capacity;
-    this.topics[slot] = topic;
-    this.fields[slot] = field;
-    this.topicsEncoded++;
-    return field;
-  }
-
-  /** The PUBLISH packet (packetId 0 for QoS 0). Throws MqttEncodeError where encodePacket would. */
-  encode(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, dup: boolean, packetId: number): Uint8Array {
+  /**
+   * The PUBLISH packet's bytes before its payload, for a payload of `payloadLength` bytes
+   * (packetId 0 at QoS 0). Reused: valid until the next call for the same topic.
+   * Throws MqttEncodeError where encodePacket would.
+   */
+  head(topic: string, payloadLength: number, qos: 0 | 1, retain: boolean, dup: boolean, packetId: number): Uint8Array {
     const bad =
       (qos !== 0 && qos !== 1) ||
       typeof retain !== "boolean" ||
       typeof dup !== "boolean" ||
-      !(payload instanceof Uint8Array) ||
+      !(Number.isInteger(payloadLength) && payloadLength >= 0) ||
       (qos === 0 ? dup || packetId !== 0 : !(Number.isInteger(packetId) && packetId >= 1 && packetId <= 0xffff));
     if (bad) {
       // Let the general encoder name what is wrong (it throws); a valid oddity would still come out right.
-      return encodePacket(
+      const payload = new Uint8Array(Math.max(0, Math.floor(payloadLength)) || 0);
+      const whole = encodePacket(
         qos === 0
           ? { type: "publish", topic, payload, qos, retain, dup }
           : { type: "publish", topic, payload, qos, retain, dup, packetId },
       );
+      return whole.subarray(0, whole.length - payload.length);
     }
-    const field = this.topicField(topic);
-    const body = field.length + (qos === 1 ? 2 : 0) + payload.length;
+    const slot = this.slotOf(topic);
+    let head = this.heads[slot]!;
+    const start = fieldStart(head);
+    const fieldLength = 2 + ((head[start]! << 8) | head[start + 1]!);
+    const body = fieldLength + (qos === 1 ? 2 : 0) + payloadLength;
     if (body > MAX_REMAINING_LENGTH) throw new MqttEncodeError(EncodeErrorCode.PACKET_TOO_LARGE, `remaining length ${body} exceeds ${MAX_REMAINING_LENGTH}`);
-    const out = new Uint8Array(1 + remainingLengthSize(body) + body);
-    out[0] = (PUBLISH_TYPE << 4) | (qos << 1) | (dup ? 8 : 0) | (retain ? 1 : 0);
-    let pos = 1 + writeRemainingLength(body, out, 1);
-    out.set(field, pos);
-    pos += field.length;
+    const rlSize = remainingLengthSize(body);
+    const size = 1 + rlSize + fieldLength + (qos === 1 ? 2 : 0);
+    if (head.length !== size || start !== 1 + rlSize) head = this.remake(head, slot, start, fieldLength, rlSize, size);
+    head[0] = (PUBLISH_TYPE << 4) | (qos << 1) | (dup ? 8 : 0) | (retain ? 1 : 0);
+    writeRemainingLength(body, head, 1);
     if (qos === 1) {
-      out[pos++] = packetId >> 8;
-      out[pos++] = packetId & 0xff;
+      head[size - 2] = packetId >> 8;
+      head[size - 1] = packetId & 0xff;
     }
-    out.set(payload, pos);
-    return out;
+    return head;
   }
+
+  /** The cache slot holding `topic`, encoding (and validating) it on a miss. Throws MqttEncodeError for a bad topic. */
+  private slotOf(topic: string): number {
+    for (let i = 0; i < this.capacity; i++) if (this.heads[i] !== EMPTY && this.topics[i] === topic) return i;
+    // encodePacket validates the topic exactly as for any PUBLISH; at QoS 0 its body is the topic field alone.
+    const pkt = encodePacket({ type: "publish", topic, payload: EMPTY, qos: 0, retain: false, dup: false });
+    const slot = this.next;
+    this.next = (slot + 1) % this.capacity;
+    this.topics[slot] = topic;
+    this.heads[slot] = pkt;
+    this.topicsEncoded++;
+    return slot;
+  }
+
+  /** A head of `size` bytes for the slot's topic: its field moved behind a Remaining Length of `rlSize` bytes. */
+  private remake(old: Uint8Array, slot: number, start: number, fieldLength: number, rlSize: number, size: number): Uint8Array {
+    const head = new Uint8Array(size);
+    head.set(old.subarray(start, start + fieldLength), 1 + rlSize);
+    this.heads[slot] = head;
+    this.headsMade++;
+    return head;
+  }
+}
+
+/** Where a head's topic field starts: after the fixed header byte and the Remaining Length bytes. */
+function fieldStart(head: Uint8Array): number {
+  let at = 1;
+  while (head[at]! & 0x80) at++;
+  return at + 1;
 }

@@ -447,22 +447,22 @@ export class MqttSession {
       }
       const id = qos === 1 ? this.ids.allocate() : 0;
       if (qos === 1 && id === 0) return answer(out, SendOutcome.LATER);
-      // Encoded once: the encoder validates topic and sizes, and its bytes go out as they are.
-      const bytes = this.encodePublish(topic, payload, qos, retain, id);
-      if (bytes === null) {
+      // The encoder validates topic and sizes; head and payload go out as they are.
+      const head = this.publishHead(topic, payload, qos, retain, id);
+      if (head === null) {
         if (id !== 0) this.ids.release(id);
         return answer(out, SendOutcome.INVALID);
       }
       if (qos === 0) {
         this.counters.publishedQos0++;
-        this.send(bytes);
+        this.sendPublish(head, payload);
         return answer(out, SendOutcome.SENT);
       }
       const n = 2 * this.flightCount++;
       this.flight[n] = retain ? id + RETAINED : id;
       this.flight[n + 1] = handle;
       this.counters.published++;
-      this.send(bytes);
+      this.sendPublish(head, payload);
       return answer(out, SendOutcome.SENT, id);
     } catch (e) {
       this.internalError(e);
@@ -641,7 +641,8 @@ export class MqttSession {
       }
       if (sessionPresent) this.counters.retransmits++;
       else this.counters.republished++;
-      this.send(this.publishes.encode(stored.topic, stored.payload, 1, f[2 * i]! >= RETAINED, sessionPresent, id));
+      const payload = stored.payload;
+      this.sendPublish(this.publishes.head(stored.topic, payload.length, 1, f[2 * i]! >= RETAINED, sessionPresent, id), payload);
       i++;
     }
   }
@@ -725,47 +726,70 @@ export class MqttSession {
   }
 
   /** The PUBLISH packet, or null (reported as INVALID_MESSAGE) when it cannot be sent. */
-  private encodePublish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, packetId: number): Uint8Array | null {
-    let bytes: Uint8Array;
+  /** The PUBLISH head (see PublishEncoder: reused), or null (reported as INVALID_MESSAGE) when it cannot be sent. */
+  private publishHead(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, packetId: number): Uint8Array | null {
+    if (!(payload instanceof Uint8Array)) {
+      this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: the payload must be a Uint8Array`);
+      return null;
+    }
+    let head: Uint8Array;
     try {
-      bytes = this.publishes.encode(topic, payload, qos, retain, false, qos === 1 ? packetId : 0);
+      head = this.publishes.head(topic, payload.length, qos, retain, false, qos === 1 ? packetId : 0);
     } catch (e) {
       this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: ${describe(e)}`);
       return null;
     }
-    if (bytes.length > this.maxPacketSize) {
-      this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${topic} is ${bytes.length} bytes, above maxPacketSize ${this.maxPacketSize}`);
+    const size = head.length + payload.length;
+    if (size > this.maxPacketSize) {
+      this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${topic} is ${size} bytes, above maxPacketSize ${this.maxPacketSize}`);
       return null;
     }
-    return bytes;
+    return head;
   }
 
-  /** Writes `bytes` after anything already waiting; keeps what the transport does not take. */
-  private send(bytes: Uint8Array): void {
+  /** A PUBLISH as two writes: the encoder's reused head (copied only if it must wait), then the payload as it is. */
+  private sendPublish(head: Uint8Array, payload: Uint8Array): void {
+    this.send(head, true);
+    if (payload.length > 0) this.send(payload, false);
+  }
+
+  /**
+   * Writes `bytes` after anything already waiting and keeps what the transport does not take:
+   * a copy when `reused` (the caller writes into them again), else the bytes themselves.
+   */
+  private send(bytes: Uint8Array, reused = false): void {
     if (this.transport === null) return;
     this.lastSentAt = this.now;
     this.counters.bytesSent += bytes.length;
     if (this.pending.length > 0) {
-      this.pending.push(bytes);
+      this.pending.push(reused ? bytes.slice() : bytes);
       return;
     }
-    this.pending.push(bytes);
-    this.flush();
+    const gen = this.gen;
+    const n = this.write(bytes);
+    if (n >= bytes.length || gen !== this.gen) return;
+    this.pending.push(reused ? bytes.slice(n) : bytes.subarray(n));
+    this.counters.writeStalls++;
+  }
+
+  /** One transport write: the bytes it took (0 when the link failed inside it). */
+  private write(bytes: Uint8Array): number {
+    let n: number;
+    try {
+      n = (this.transport as MqttTransport).write(bytes);
+    } catch (e) {
+      this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport write threw: ${describe(e)}`);
+      return 0;
+    }
+    return typeof n === "number" && n > 0 ? Math.floor(n) : 0;
   }
 
   private flush(): void {
     const gen = this.gen;
     while (this.pending.length > 0 && this.transport !== null) {
       const b = this.pending[0]!;
-      let n: number;
-      try {
-        n = this.transport.write(b);
-      } catch (e) {
-        this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport write threw: ${describe(e)}`);
-        return;
-      }
+      const n = this.write(b);
       if (gen !== this.gen) return; // closed from inside write
-      n = typeof n === "number" && n > 0 ? Math.floor(n) : 0;
       if (n >= b.length) {
         this.pending.shift();
       } else {

@@ -7,7 +7,7 @@
  * `TransportFactory` for a fresh one at every (re)connect attempt.
  *
  * Adapters:
- * - Node `net.Socket`: `write` hands the bytes to `socket.write` and returns
+ * - Node `net.Socket`: `write` hands a copy of the bytes to `socket.write` and returns
  *   their full length; once `socket.write` returned false it returns 0 until
  *   'drain', which becomes `onWritable()`. 'close'/'error' become `onClosed`.
  * - ECMA-419 `embedded:io/socket/tcp`: `onWritable(count)` gives the free
@@ -32,9 +32,10 @@ export interface MqttTransport {
   /**
    * Offers `bytes`; returns how many of its leading bytes were accepted
    * (0..bytes.length). Fewer than all means "would block": the session keeps
-   * the rest and writes again after `onWritable()`. The transport must not
-   * keep `bytes` beyond the call unless it copies them or the session no
-   * longer changes them (the session never changes bytes it has offered).
+   * the rest and writes again after `onWritable()`. `bytes` are valid only
+   * during the call (the session writes its next PUBLISH head into the same
+   * buffer): a transport that sends later copies what it accepted. A PUBLISH
+   * arrives as two writes, head then payload.
    */
   write(bytes: Uint8Array): number;
   /** Closes at once (no graceful wait). Idempotent. */
