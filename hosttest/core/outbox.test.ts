@@ -4,7 +4,7 @@
 // run inside XS: only describe/it/expect, fast-check and src/core imports.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { EnqueueResult, isAccepted } from "../../src/core/outbox/enqueue-result";
+import { createEnqueueReceipt, EnqueueResult, isAccepted } from "../../src/core/outbox/enqueue-result";
 import { MemoryJournal } from "../../src/sim/memory-journal";
 import { Outbox } from "../../src/core/outbox/outbox";
 import { OutboxClass } from "../../src/core/outbox/outbox-class";
@@ -27,9 +27,12 @@ function fresh(over: Partial<OutboxConfig> = {}, journal = new MemoryJournal()):
   return { ob, journal };
 }
 
+/** The receipt the tests pass to enqueue (caller-owned, reused). */
+const rc = createEnqueueReceipt();
+
 function put(ob: Outbox, cls: OutboxClass, size = 9, rid = "r"): number {
-  const r = ob.enqueue(cls, TOPIC[cls]!, bytes(size), rid, 1000);
-  return isAccepted(r) ? ob.lastId : -1;
+  const r = ob.enqueue(cls, TOPIC[cls]!, bytes(size), rid, 1000, rc);
+  return isAccepted(r) ? rc.id : -1;
 }
 
 function drain(ob: Outbox): number[] {
@@ -74,17 +77,17 @@ describe("Outbox basics", () => {
   it("hands out the message as given, with increasing ids", () => {
     const { ob } = fresh();
     const payload = bytes(3, 1);
-    expect(ob.enqueue(TRANSACTION, "paycard/t1/tx", payload, "t1-1-a", 1234)).toBe(EnqueueResult.ACCEPTED);
-    const id1 = ob.lastId;
-    expect(ob.enqueue(TRANSACTION, "paycard/t1/tx", payload, "t1-1-b", 1235)).toBe(EnqueueResult.ACCEPTED);
-    expect(ob.lastId).toBeGreaterThan(id1);
+    expect(ob.enqueue(TRANSACTION, "paycard/t1/tx", payload, "t1-1-a", 1234, rc)).toBe(EnqueueResult.ACCEPTED);
+    const id1 = rc.id;
+    expect(ob.enqueue(TRANSACTION, "paycard/t1/tx", payload, "t1-1-b", 1235, rc)).toBe(EnqueueResult.ACCEPTED);
+    expect(rc.id).toBeGreaterThan(id1);
     const m = ob.next()!;
     expect(m.id).toBe(id1);
     expect(m.topic).toBe("paycard/t1/tx");
     expect(m.requestId).toBe("t1-1-a");
     expect(m.enqueuedAt).toBe(1234);
     expect(m.payload).toBe(payload);
-    expect(ob.lastAttempts).toBe(1);
+    expect(ob.attempts(m.id)).toBe(1);
     expect(ob.bytes).toBe(2 * (3 + 13));
   });
 
@@ -95,8 +98,8 @@ describe("Outbox basics", () => {
     expect(ob.enqueue(TRANSACTION, "a/#", bytes(1), "r", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(ob.enqueue(TRANSACTION, "a\ud800", bytes(1), "r", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(ob.enqueue(TRANSACTION, "a", bytes(1), "\udc00", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
-    expect(ob.enqueue(7 as OutboxClass, "a", bytes(1), "r", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
-    expect(ob.lastId).toBe(0);
+    expect(ob.enqueue(7 as OutboxClass, "a", bytes(1), "r", 0, rc)).toBe(EnqueueResult.INVALID_MESSAGE);
+    expect(rc.id).toBe(0);
     expect(ob.messages).toBe(0);
     expect(journal.size).toBe(0);
     expect(ob.stats().invalid).toBe(6);
@@ -153,8 +156,8 @@ describe("Outbox bounds and backpressure", () => {
     const t2 = put(ob, TELEMETRY);
     const t3 = put(ob, TELEMETRY);
     expect(ob.next()!.id).toBe(t1); // in flight: never dropped
-    expect(ob.enqueue(TRANSACTION, "x", bytes(1), "r", 0)).toBe(EnqueueResult.ACCEPTED_EVICTED_TELEMETRY);
-    expect(ob.lastEvicted).toBe(1);
+    expect(ob.enqueue(TRANSACTION, "x", bytes(1), "r", 0, rc)).toBe(EnqueueResult.ACCEPTED_EVICTED_TELEMETRY);
+    expect(rc.evicted).toBe(1);
     expect(ob.queuedIds(TELEMETRY)).toEqual([t3]);
     expect(ob.inFlightIds()).toEqual([t1]);
     expect(ob.enqueue(ALERT, "a", bytes(1), "r", 0)).toBe(EnqueueResult.ACCEPTED);
@@ -181,7 +184,7 @@ describe("Outbox bounds and backpressure", () => {
     const t2 = put(ob, TELEMETRY);
     const t3 = put(ob, TELEMETRY);
     const t4 = put(ob, TELEMETRY);
-    expect(ob.lastEvicted).toBe(1);
+    expect(rc.evicted).toBe(1);
     expect(ob.queuedIds(TELEMETRY)).toEqual([t2, t3, t4]);
     expect(ob.contains(t1)).toBeFalsy();
     const { ob: full } = fresh({ maxMessages: 3, reservedForAlerts: { messages: 0, bytes: 0 } });
@@ -298,7 +301,7 @@ describe("Outbox in flight", () => {
     expect(ob.inFlight).toBe(0);
     expect(ob.queuedIds(TRANSACTION)).toEqual([tx2, tx3]);
     expect(ob.next()!.id).toBe(al1);
-    expect(ob.lastAttempts).toBe(2);
+    expect(ob.attempts(al1)).toBe(2);
     expect(drain(ob)).toEqual([tx2, tx3, tel1]);
     expect(ob.stats().requeued).toBe(2);
   });
@@ -325,8 +328,8 @@ describe("Outbox journal", () => {
     const t2 = put(ob, TELEMETRY);
     journal.failAppends = true;
     expect(ob.enqueue(TRANSACTION, "x", bytes(1), "r", 0)).toBe(EnqueueResult.JOURNAL_FAILED);
-    expect(ob.enqueue(ALERT, "a", bytes(1), "r", 0)).toBe(EnqueueResult.JOURNAL_FAILED);
-    expect(ob.lastId).toBe(0);
+    expect(ob.enqueue(ALERT, "a", bytes(1), "r", 0, rc)).toBe(EnqueueResult.JOURNAL_FAILED);
+    expect(rc.id).toBe(0);
     expect(ob.queuedIds(TELEMETRY)).toEqual([t1, t2]);
     expect(ob.depth(TRANSACTION)).toBe(0);
     expect(ob.stats().transaction.journalFailures).toBe(1);
@@ -371,7 +374,7 @@ describe("Outbox journal", () => {
     expect(m.id).toBe(al1);
     expect(m.requestId).toBe("req-2");
     expect(Array.from(m.payload)).toEqual([7, 7, 7]);
-    expect(again.lastAttempts).toBe(2); // restored: possibly sent before, set DUP
+    expect(again.attempts(m.id)).toBe(2); // restored: possibly sent before, set DUP
     expect(put(again, TRANSACTION)).toBeGreaterThan(tx3); // above every journaled id
     expect(again.stats().restored).toBe(3);
   });
@@ -518,15 +521,15 @@ describe("Outbox properties", () => {
           if (cmd.k === "enq") {
             const before = { messages: ob.messages, bytes: ob.bytes };
             const want = model.expectEnqueue(cfg, cmd.cls, cmd.size + 1, journal.failAppends);
-            const got = ob.enqueue(cmd.cls, TOPIC[cmd.cls]!, bytes(cmd.size), "r", 0);
+            const got = ob.enqueue(cmd.cls, TOPIC[cmd.cls]!, bytes(cmd.size), "r", 0, rc);
             expect(got).toBe(want.result);
             if (isAccepted(got)) {
               // The bounds hold after every accept; the alert reserve too.
               const alert = cmd.cls === ALERT;
               expect(ob.messages).toBeLessThanOrEqual(alert ? cfg.maxMessages : cfg.maxMessages - cfg.reservedForAlerts.messages);
               expect(ob.bytes).toBeLessThanOrEqual(alert ? cfg.maxBytes : cfg.maxBytes - cfg.reservedForAlerts.bytes);
-              expect(ob.lastEvicted).toBe(want.evict);
-              const id = ob.lastId;
+              expect(rc.evicted).toBe(want.evict);
+              const id = rc.id;
               for (const q of model.queued) for (const other of q) expect(id).toBeGreaterThan(other);
               for (const other of model.inFlight) expect(id).toBeGreaterThan(other);
               const evicted = model.queued[TELEMETRY]!.splice(0, want.evict);
@@ -542,7 +545,7 @@ describe("Outbox properties", () => {
                 model.owed.add(id);
               }
             } else {
-              expect(ob.lastId).toBe(0);
+              expect(rc.id).toBe(0);
               expect(ob.messages).toBe(before.messages);
               expect(ob.bytes).toBe(before.bytes);
             }
@@ -556,7 +559,7 @@ describe("Outbox properties", () => {
               expect(m!.id).toBe(id);
               model.inFlight.push(id);
               model.attempts.set(id, model.attempts.get(id)! + 1);
-              expect(ob.lastAttempts).toBe(model.attempts.get(id));
+              expect(ob.attempts(id)).toBe(model.attempts.get(id));
             }
           } else if (cmd.k === "ack") {
             if (cmd.unknown || model.inFlight.length === 0) {

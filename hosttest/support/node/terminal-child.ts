@@ -15,7 +15,7 @@
 import { writeSync } from "node:fs";
 import { MqttSession } from "../../../src/core/mqtt/session/mqtt-session";
 import { OutboxPublisher } from "../../../src/core/app/outbox-publisher";
-import { EnqueueResult, isAccepted, isBackpressure } from "../../../src/core/outbox/enqueue-result";
+import { createEnqueueReceipt, EnqueueResult, isAccepted, isBackpressure } from "../../../src/core/outbox/enqueue-result";
 import { Outbox } from "../../../src/core/outbox/outbox";
 import { OutboxClass } from "../../../src/core/outbox/outbox-class";
 import type { OutboxConfig } from "../../../src/core/outbox/outbox-config";
@@ -131,14 +131,15 @@ function main(): void {
   };
 
   let lastReport = 0;
+  const receipt = createEnqueueReceipt();
   const timer = setInterval(() => {
     const now = Date.now();
     session.tick(now);
     for (let k = 0; k < BATCH && seq < total; k++) {
-      const r = outbox.enqueue(OutboxClass.TRANSACTION, topic, enc.encode(eventPayload(terminal, seq)), requestIdFor(terminal, seq), now);
+      const r = outbox.enqueue(OutboxClass.TRANSACTION, topic, enc.encode(eventPayload(terminal, seq)), requestIdFor(terminal, seq), now, receipt);
       sample();
       if (isAccepted(r)) {
-        if (outbox.lastId !== seq + 1) fail(`event ${seq} got outbox id ${outbox.lastId}`);
+        if (receipt.id !== seq + 1) fail(`event ${seq} got outbox id ${receipt.id}`);
         accepted++;
         seq++;
       } else if (isBackpressure(r)) {

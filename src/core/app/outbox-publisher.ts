@@ -156,7 +156,7 @@ export class OutboxPublisher {
           continue;
         }
         this.counters.published++;
-        if (o.lastAttempts > 1) this.counters.republishedFromOutbox++;
+        if (o.attempts(taken.id) > 1) this.counters.republishedFromOutbox++;
         n++;
       }
     } finally {

@@ -101,6 +101,10 @@ interface HeldSwipe {
  * reserve; late records, rejects and metrics are telemetry, dropped under
  * pressure and counted.
  */
+/** Which telemetry a message is, for its counter. */
+const TelemetryKind = Object.freeze({ LATE: 0, REJECT: 1, METRICS: 2 } as const);
+type TelemetryKind = (typeof TelemetryKind)[keyof typeof TelemetryKind];
+
 export class TerminalApp {
   readonly config: TerminalConfig;
   readonly topics: TerminalTopics;
@@ -461,11 +465,11 @@ export class TerminalApp {
     const a = this.answer;
     a.decision = SwipeDecision.REJECTED;
     a.reason = rej.reason;
-    this.queueTelemetry(this.topics.rejects, rejectPayload(rej, this.config.terminalId), "reject:" + ++this.rejectSeq, 1);
+    this.queueTelemetry(this.topics.rejects, rejectPayload(rej, this.config.terminalId), "reject:" + ++this.rejectSeq, TelemetryKind.REJECT);
   }
 
   private onLate(l: LateRecord): void {
-    this.queueTelemetry(this.topics.late, latePayload(l, this.config.terminalId), "late:" + l.request_id + ":" + l.window, 0);
+    this.queueTelemetry(this.topics.late, latePayload(l, this.config.terminalId), "late:" + l.request_id + ":" + l.window, TelemetryKind.LATE);
   }
 
   private onAlert(alert: Alert): void {
@@ -477,8 +481,7 @@ export class TerminalApp {
     this.notify(() => this.events.onAlert?.(alert, queued));
   }
 
-  /** kind: 0 late, 1 reject, 2 metrics. */
-  private queueTelemetry(topic: string, json: string, requestId: string, kind: number): void {
+  private queueTelemetry(topic: string, json: string, requestId: string, kind: TelemetryKind): void {
     const payload = this.encode(json);
     const now = this.reading.state === "unsynced" ? this.clock.monotonicMs() : this.reading.utcMs;
     const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.TELEMETRY, topic, payload, requestId, now);
@@ -486,8 +489,8 @@ export class TerminalApp {
       this.counters.telemetryRefused++;
       return;
     }
-    if (kind === 0) this.counters.lateQueued++;
-    else if (kind === 1) this.counters.rejectsQueued++;
+    if (kind === TelemetryKind.LATE) this.counters.lateQueued++;
+    else if (kind === TelemetryKind.REJECT) this.counters.rejectsQueued++;
     else this.counters.metricsQueued++;
   }
 
@@ -542,7 +545,7 @@ export class TerminalApp {
     const pack = this.metrics(mono);
     this.lastMetricsMono = mono;
     this.swipesAtLastMetrics = this.counters.swipes;
-    this.queueTelemetry(this.topics.metrics, JSON.stringify(pack), "metrics:" + ++this.metricsSeq, 2);
+    this.queueTelemetry(this.topics.metrics, JSON.stringify(pack), "metrics:" + ++this.metricsSeq, TelemetryKind.METRICS);
   }
 
   /** A payload's bytes: the platform's encoder when it has one, else the core's; null if not encodable. */

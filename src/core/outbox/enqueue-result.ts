@@ -6,7 +6,7 @@ export const EnqueueResult = Object.freeze({
   ACCEPTED: "ACCEPTED",
   /**
    * Accepted after dropping queued telemetry, oldest first, to make room;
-   * `Outbox.lastEvicted` says how many (each counted as dropped telemetry).
+   * the receipt says how many (each counted as dropped telemetry).
    */
   ACCEPTED_EVICTED_TELEMETRY: "ACCEPTED_EVICTED_TELEMETRY",
   /** Alert or transaction refused: the message-count bound is reached. Hold or decline. */
@@ -24,6 +24,18 @@ export const EnqueueResult = Object.freeze({
 } as const);
 
 export type EnqueueResult = (typeof EnqueueResult)[keyof typeof EnqueueResult];
+
+/** What an accepted enqueue did, in a caller-owned object (the clock's `read(out)` style). */
+export interface EnqueueReceipt {
+  /** The message's outbox id; 0 when the enqueue was refused. */
+  id: number;
+  /** Queued telemetry dropped to make room. */
+  evicted: number;
+}
+
+export function createEnqueueReceipt(): EnqueueReceipt {
+  return { id: 0, evicted: 0 };
+}
 
 export function isAccepted(r: EnqueueResult): boolean {
   return r === EnqueueResult.ACCEPTED || r === EnqueueResult.ACCEPTED_EVICTED_TELEMETRY;

@@ -1,6 +1,6 @@
 import { utf8ByteLength } from "../lib/utf8";
 import { topicNameProblem } from "../mqtt/codec/topic-validation";
-import { EnqueueResult } from "./enqueue-result";
+import { type EnqueueReceipt, EnqueueResult } from "./enqueue-result";
 import type { JournalPort } from "./journal-port";
 import type { JournalRecord } from "./journal-record";
 import { checkOutboxConfig, type OutboxConfig } from "./outbox-config";
@@ -125,7 +125,7 @@ export class Outbox {
   private capacity: number;
   private msg: (JournalRecord | null)[];
   private size: Float64Array;
-  private attempts: Uint32Array;
+  private takes: Uint32Array;
   private nextLink: Int32Array;
   private prevLink: Int32Array;
   private listOf: Int8Array;
@@ -152,13 +152,6 @@ export class Outbox {
   private restoredCount = 0;
   private restoredOverBound = false;
 
-  /** Id given to the message of the last accepted enqueue (0 if the last enqueue was refused). */
-  lastId = 0;
-  /** Telemetry dropped by the last enqueue to make room. */
-  lastEvicted = 0;
-  /** How many times the message returned by the last `next` has been taken (> 1, or restored: set DUP). */
-  lastAttempts = 0;
-
   constructor(config: OutboxConfig, journal: JournalPort) {
     checkOutboxConfig(config);
     this.cfg = {
@@ -171,7 +164,7 @@ export class Outbox {
     this.capacity = 0;
     this.msg = [];
     this.size = new Float64Array(0);
-    this.attempts = new Uint32Array(0);
+    this.takes = new Uint32Array(0);
     this.nextLink = new Int32Array(0);
     this.prevLink = new Int32Array(0);
     this.listOf = new Int8Array(0);
@@ -236,7 +229,7 @@ export class Outbox {
       const size = r.payload.byteLength + Math.max(0, utf8ByteLength(r.topic));
       this.msg[slot] = r;
       this.size[slot] = size;
-      this.attempts[slot] = 1;
+      this.takes[slot] = 1;
       this.pushBack(r.cls, slot);
       this.account(r.cls, 1, size);
       if (r.id > maxId) maxId = r.id;
@@ -251,13 +244,15 @@ export class Outbox {
    * Offers a message. Alerts and transactions are journaled before they are
    * accepted. `payload` is kept by reference: do not modify it afterwards.
    * `now` is the processing time (epoch ms), stored with the message.
-   * On acceptance `lastId` is the message's id and `lastEvicted` the number
-   * of queued telemetry messages dropped to make room.
+   * A `receipt`, when given, gets the message's id and the number of queued
+   * telemetry messages dropped to make room (id 0 when refused).
    */
-  enqueue(cls: OutboxClass, topic: string, payload: Uint8Array, requestId: string, now: number): EnqueueResult {
+  enqueue(cls: OutboxClass, topic: string, payload: Uint8Array, requestId: string, now: number, receipt?: EnqueueReceipt): EnqueueResult {
     if (!this.restored) throw new Error("Outbox.restore() must be called once before enqueue");
-    this.lastId = 0;
-    this.lastEvicted = 0;
+    if (receipt !== undefined) {
+      receipt.id = 0;
+      receipt.evicted = 0;
+    }
     if (!isOutboxClass(cls)) {
       this.invalid++;
       return EnqueueResult.INVALID_MESSAGE;
@@ -293,12 +288,14 @@ export class Outbox {
     const slot = this.allocSlot();
     this.msg[slot] = record;
     this.size[slot] = size;
-    this.attempts[slot] = 0;
+    this.takes[slot] = 0;
     this.pushBack(cls, slot);
     this.account(cls, 1, size);
     this.perClass[ACCEPTED + cls]++;
-    this.lastId = record.id;
-    this.lastEvicted = evict;
+    if (receipt !== undefined) {
+      receipt.id = record.id;
+      receipt.evicted = evict;
+    }
     return evict > 0 ? EnqueueResult.ACCEPTED_EVICTED_TELEMETRY : EnqueueResult.ACCEPTED;
   }
 
@@ -353,7 +350,7 @@ export class Outbox {
   /**
    * Takes the next message to publish (alerts, then transactions, then
    * telemetry; by id within a class) and marks it in flight until
-   * `acknowledge` or `requeueInFlight`. `lastAttempts` tells whether it was
+   * `acknowledge` or `requeueInFlight`; `attempts(id)` tells whether it was
    * taken before. Null when nothing is queued.
    */
   next(): JournalRecord | null {
@@ -362,12 +359,21 @@ export class Outbox {
       if (s === FREE) continue;
       this.unlink(c, s);
       this.pushBack(IN_FLIGHT, s);
-      this.attempts[s]++;
-      this.lastAttempts = this.attempts[s]!;
+      this.takes[s]++;
       return this.msg[s]!;
     }
-    this.lastAttempts = 0;
     return null;
+  }
+
+  /**
+   * How many times the message `id` has been taken by `next` (a restored one
+   * counts as taken once: possibly sent before); 0 when it is not held.
+   * Looks at the newest in flight first, so right after `next` it is O(1).
+   */
+  attempts(id: number): number {
+    for (let s = this.lists[TAIL + IN_FLIGHT]!; s !== FREE; s = this.prevLink[s]!) if (this.msg[s]!.id === id) return this.takes[s]!;
+    for (let s = 0; s < this.capacity; s++) if (this.listOf[s] !== FREE && this.msg[s]!.id === id) return this.takes[s]!;
+    return 0;
   }
 
   /**
@@ -533,12 +539,12 @@ export class Outbox {
     const prevLink = new Int32Array(newCapacity);
     const listOf = new Int8Array(newCapacity);
     size.set(this.size);
-    attempts.set(this.attempts);
+    attempts.set(this.takes);
     nextLink.set(this.nextLink);
     prevLink.set(this.prevLink);
     listOf.set(this.listOf);
     this.size = size;
-    this.attempts = attempts;
+    this.takes = attempts;
     this.nextLink = nextLink;
     this.prevLink = prevLink;
     this.listOf = listOf;

@@ -45,12 +45,6 @@ export interface PipelineSink {
 
 export const ProcessOutcome = Object.freeze({ ACCEPTED: 0, REJECTED: 1 } as const);
 
-// Which sink method `deliver` calls (one guarded call site instead of five).
-const TO_ACCEPTED = 0;
-const TO_REJECT = 1;
-const TO_LATE = 2;
-const TO_WINDOW = 3;
-const TO_ALERT = 4;
 export type ProcessOutcome = (typeof ProcessOutcome)[keyof typeof ProcessOutcome];
 
 export interface PipelinePorts {
@@ -149,7 +143,11 @@ export class Pipeline {
     this.currentRequestSeq = seq;
     this.ring.push(s, seq);
     this.accepted++;
-    this.deliver(TO_ACCEPTED, s, seq);
+    try {
+      this.sink.onAccepted(s, seq);
+    } catch {
+      this.sinkErrors++; // a throwing sink never breaks the pipeline
+    }
 
     const now = s.terminal_time;
     if (this.drift) {
@@ -213,7 +211,11 @@ export class Pipeline {
     if (r.reason === RejectReason.DUPLICATE_TRANSACTION) tx = this.swipe.transaction_id;
     else if (r.reason !== RejectReason.NOT_AN_OBJECT && r.reason !== RejectReason.MALFORMED_JSON && r.field !== "transaction_id") tx = (input as Record<string, string>).transaction_id;
     r.transaction_id = tx;
-    this.deliver(TO_REJECT, r, 0);
+    try {
+      this.sink.onReject(r);
+    } catch {
+      this.sinkErrors++; // a throwing sink never breaks the pipeline
+    }
     return ProcessOutcome.REJECTED;
   }
 
@@ -232,12 +234,22 @@ export class Pipeline {
       l.window = q.name;
       l.allowedLateness = q.allowedLateness;
       l.reason = outcome === STATE_FULL ? "STATE_FULL" : "BEYOND_ALLOWED_LATENESS";
-      this.deliver(TO_LATE, l, 0);
+      try {
+        this.sink.onLate(l);
+      } catch {
+        this.sinkErrors++; // a throwing sink never breaks the pipeline
+      }
     }
   }
 
   private onWindow(r: WindowResult, emits: boolean, isBurst: boolean): void {
-    if (emits) this.deliver(TO_WINDOW, r, 0);
+    if (emits) {
+      try {
+        this.sink.onWindow(r);
+      } catch {
+        this.sinkErrors++; // a throwing sink never breaks the pipeline
+      }
+    }
     if (isBurst) {
       const a = this.burst.check(r);
       if (a) {
@@ -270,21 +282,10 @@ export class Pipeline {
       return;
     }
     this.alertsByType[a.type]++;
-    this.deliver(TO_ALERT, a, 0);
-  }
-
-  /** Calls the sink; a throwing sink is counted, never allowed to break the pipeline. */
-  private deliver(kind: number, rec: unknown, seq: number): void {
     try {
-      switch (kind) {
-        case TO_ACCEPTED: this.sink.onAccepted(rec as Swipe, seq); break;
-        case TO_REJECT: this.sink.onReject(rec as RejectRecord); break;
-        case TO_LATE: this.sink.onLate(rec as LateRecord); break;
-        case TO_WINDOW: this.sink.onWindow(rec as WindowResult); break;
-        case TO_ALERT: this.sink.onAlert(rec as Alert); break;
-      }
+      this.sink.onAlert(a);
     } catch {
-      this.sinkErrors++;
+      this.sinkErrors++; // a throwing sink never breaks the pipeline
     }
   }
 
