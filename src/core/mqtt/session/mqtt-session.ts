@@ -26,7 +26,7 @@ import type { MqttTransport, TransportFactory, TransportHandlers } from "./trans
  *
  * One owner of a message: the caller's PublishStore holds every QoS 1 message
  * from `publish(…, handle)` to `onPuback(handle)`. The session keeps, per
- * message in flight, its packet id, retain flag and handle in typed arrays
+ * message in flight, its packet id, retain flag and handle in one typed array
  * sized by `inFlightWindow` (coreMQTT's outgoing publish records), across
  * reconnects and `stop()`, and asks the store for topic and payload when it
  * sends a message again.
