@@ -134,6 +134,8 @@ class AckOnlyLink implements MqttTransport {
         this.shift = 0;
         this.at = AT_LENGTH;
       } else if (this.at === AT_LENGTH) {
+        // Not the codec's RemainingLengthReader: its method call per byte would count in the
+        // terminal's figure (this far end runs in the measured realm); nothing here is validated.
         const b = bytes[i++]!;
         this.remaining += (b & 0x7f) * 2 ** this.shift;
         this.shift += 7;

@@ -76,6 +76,10 @@ export interface TerminalCounters {
   journalFlushFailures: number;
 }
 
+/** Which telemetry a message is, for its counter. */
+const TelemetryKind = Object.freeze({ LATE: 0, REJECT: 1, METRICS: 2 } as const);
+type TelemetryKind = (typeof TelemetryKind)[keyof typeof TelemetryKind];
+
 interface HeldSwipe {
   input: unknown;
   monotonicMs: number;
@@ -101,10 +105,6 @@ interface HeldSwipe {
  * reserve; late records, rejects and metrics are telemetry, dropped under
  * pressure and counted.
  */
-/** Which telemetry a message is, for its counter. */
-const TelemetryKind = Object.freeze({ LATE: 0, REJECT: 1, METRICS: 2 } as const);
-type TelemetryKind = (typeof TelemetryKind)[keyof typeof TelemetryKind];
-
 export class TerminalApp {
   readonly config: TerminalConfig;
   readonly topics: TerminalTopics;

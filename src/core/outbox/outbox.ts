@@ -14,6 +14,20 @@ const LISTS = 4;
 const TAIL = LISTS;
 const LENGTH = 2 * LISTS;
 const FREE = -1;
+/** Offsets of the per-class counters in `perClass` (add the class). */
+const MESSAGES = 0 * OUTBOX_CLASS_COUNT;
+const BYTES = 1 * OUTBOX_CLASS_COUNT;
+const HIGH_MESSAGES = 2 * OUTBOX_CLASS_COUNT;
+const HIGH_BYTES = 3 * OUTBOX_CLASS_COUNT;
+const ENQUEUED = 4 * OUTBOX_CLASS_COUNT;
+const ACCEPTED = 5 * OUTBOX_CLASS_COUNT;
+const ACKNOWLEDGED = 6 * OUTBOX_CLASS_COUNT;
+const REFUSED = 7 * OUTBOX_CLASS_COUNT;
+const TOO_LARGE = 8 * OUTBOX_CLASS_COUNT;
+const JOURNAL_FAILURES = 9 * OUTBOX_CLASS_COUNT;
+const CLASS_COUNTERS = 10;
+const NO_ROOM_COUNT = -1;
+const NO_ROOM_BYTES = -2;
 
 /** What `restore` found in the journal. */
 export interface RestoreReport {
@@ -100,21 +114,6 @@ export interface OutboxStats {
  * more than the bounds is restored. An enqueue allocates only the message
  * record itself (which the journal and the session share).
  */
-/** Offsets of the per-class counters in `perClass` (add the class). */
-const MESSAGES = 0 * OUTBOX_CLASS_COUNT;
-const BYTES = 1 * OUTBOX_CLASS_COUNT;
-const HIGH_MESSAGES = 2 * OUTBOX_CLASS_COUNT;
-const HIGH_BYTES = 3 * OUTBOX_CLASS_COUNT;
-const ENQUEUED = 4 * OUTBOX_CLASS_COUNT;
-const ACCEPTED = 5 * OUTBOX_CLASS_COUNT;
-const ACKNOWLEDGED = 6 * OUTBOX_CLASS_COUNT;
-const REFUSED = 7 * OUTBOX_CLASS_COUNT;
-const TOO_LARGE = 8 * OUTBOX_CLASS_COUNT;
-const JOURNAL_FAILURES = 9 * OUTBOX_CLASS_COUNT;
-const CLASS_COUNTERS = 10;
-const NO_ROOM_COUNT = -1;
-const NO_ROOM_BYTES = -2;
-
 export class Outbox {
   private readonly cfg: OutboxConfig;
   private readonly journal: JournalPort;

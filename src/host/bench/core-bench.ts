@@ -147,11 +147,10 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
     const c2 = (await w.liveHeap()).chunkBytes;
     const stats = await report<DeviceAppRun["stats"]>(w, "dev.deviceAppStats()");
     // 60 s of swipes with every PUBACK held back, then the live heap.
-    await w.evaluate("dev.holdAcks(true); dev.runDeviceApp(120)");
+    await w.evaluate("dev.holdAcks(); dev.runDeviceApp(120)");
     const h3 = await w.evaluate("gc()");
     const c3 = (await w.liveHeap()).chunkBytes;
     const held = await report<DeviceAppRun["stats"]>(w, "dev.deviceAppStats()");
-    await w.evaluate("dev.holdAcks(false)");
     // The harness keeps one slot per evaluate call: take out those between the readings.
     return {
       moduleSlots: loaded.currentHeapCount - emptySlots - 1,

@@ -57,7 +57,7 @@ export function setupTraffic(seed: number): void {
   gen.next(rec);
 }
 
-/** The device's terminal app (mc/config defaults) against the scripted broker; after setupTraffic. */
+/** The device's terminal app (mc/config defaults) against an AckOnlyBroker; after setupTraffic. */
 export function setupDeviceApp(seed: number): number {
   const cfg = deviceConfig({ brokerHost: "127.0.0.1" }).terminal;
   clock = new CountingClock();
@@ -101,15 +101,11 @@ export function runDeviceApp(n: number): void {
 }
 
 /**
- * The broker stops (true) or resumes (false) acknowledging: with acks held, the session's
- * window fills with unacknowledged messages and the outbox with the rest, the state a
- * terminal holds through a slow or stalled broker.
+ * The broker stops acknowledging: the session's window fills with unacknowledged messages
+ * and the outbox with the rest, the state a terminal holds through a stalled broker.
  */
-export function holdAcks(hold: boolean): void {
-  const b = broker as AckOnlyBroker;
-  b.autoAck = !hold;
-  if (!hold) b.ackAll();
-  b.pump();
+export function holdAcks(): void {
+  (broker as AckOnlyBroker).autoAck = false;
 }
 
 export function deviceAppStats() {

@@ -26,7 +26,7 @@ export class PublishEncoder {
   private next = 0;
   /** Topic fields encoded (cache misses). */
   topicsEncoded = 0;
-  /** Head buffers made: a new topic, or a topic's first message with another QoS or Remaining Length size. */
+  /** Heads remade: a topic's message with another QoS or Remaining Length size than its head has room for. */
   headsMade = 0;
 
   /** `capacity`: topics kept (least recently added replaced first). */

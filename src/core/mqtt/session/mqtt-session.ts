@@ -725,7 +725,6 @@ export class MqttSession {
     return id;
   }
 
-  /** The PUBLISH packet, or null (reported as INVALID_MESSAGE) when it cannot be sent. */
   /** The PUBLISH head (see PublishEncoder: reused), or null (reported as INVALID_MESSAGE) when it cannot be sent. */
   private publishHead(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, packetId: number): Uint8Array | null {
     if (!(payload instanceof Uint8Array)) {
@@ -765,6 +764,7 @@ export class MqttSession {
       this.pending.push(reused ? bytes.slice() : bytes);
       return;
     }
+    // Straight to the transport when nothing waits: no trip through the queue on the hot path.
     const gen = this.gen;
     const n = this.write(bytes);
     if (n >= bytes.length || gen !== this.gen) return;
