@@ -366,7 +366,7 @@ describe("Outbox journal", () => {
     // "crash": al1 is in flight, tx2 and tx3 queued
     const again = new Outbox(config({ maxMessages: 10 }), journal);
     const report = again.restore();
-    expect(report).toEqual({ records: 3, messages: 3, bytes: 4 + 2 + 10, overBound: false });
+    expect(report).toEqual({ records: 3, messages: 3, bytes: 4 + 2 + 10, backlog: 0, overBound: false });
     expect(again.queuedIds(ALERT)).toEqual([al1]);
     expect(again.queuedIds(TRANSACTION)).toEqual([tx2, tx3]);
     expect(again.depth(TELEMETRY)).toBe(0);

@@ -91,6 +91,7 @@ type Matchers = {
   toBeCloseTo(n: number, digits?: number): void;
   toContain(item: unknown): void;
   toHaveLength(n: number): void;
+  toMatch(pattern: string | RegExp): void;
   toBeTruthy(): void;
   toBeFalsy(): void;
   toBeNull(): void;
@@ -118,6 +119,7 @@ function matchers(actual: unknown, negate: boolean): Matchers {
       check(has, `to contain ${show(item)}`);
     },
     toHaveLength: (n) => check((actual as { length: number }).length === n, `to have length ${n}`),
+    toMatch: (p) => check(typeof actual === "string" && (typeof p === "string" ? actual.includes(p) : p.test(actual)), `to match ${String(p)}`),
     toBeTruthy: () => check(!!actual, "to be truthy"),
     toBeFalsy: () => check(!actual, "to be falsy"),
     toBeNull: () => check(actual === null, "to be null"),

@@ -171,8 +171,9 @@ export class FileJournal implements JournalPort {
     let stoppedAt: FileJournalReplayReport["stoppedAt"] = null;
     while (offset < bytes.length) {
       const status = decodeFrame(bytes, offset, bytes.length, frame);
-      if (status !== FrameStatus.OK) {
-        stoppedAt = { offset, status };
+      if (status !== FrameStatus.OK || frame.kind === FrameKind.CHECKPOINT) {
+        // A CHECKPOINT belongs to the segmented journal's files, never to this one's.
+        stoppedAt = { offset, status: status === FrameStatus.OK ? FrameStatus.BAD_KIND : status };
         break;
       }
       if (frame.id > this.maxId) this.maxId = frame.id;

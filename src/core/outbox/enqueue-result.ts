@@ -9,10 +9,18 @@ export const EnqueueResult = Object.freeze({
    * the receipt says how many (each counted as dropped telemetry).
    */
   ACCEPTED_EVICTED_TELEMETRY: "ACCEPTED_EVICTED_TELEMETRY",
+  /**
+   * Transaction accepted into the journal's backlog in storage (store and
+   * forward: the outbox's RAM is full, or older transactions wait there);
+   * it is sent after them.
+   */
+  ACCEPTED_TO_BACKLOG: "ACCEPTED_TO_BACKLOG",
   /** Alert or transaction refused: the message-count bound is reached. Hold or decline. */
   BACKPRESSURE_COUNT: "BACKPRESSURE_COUNT",
   /** Alert or transaction refused: the byte bound is reached. Hold or decline. */
   BACKPRESSURE_BYTES: "BACKPRESSURE_BYTES",
+  /** Transaction refused: RAM is full and so is the backlog's storage. Decline. */
+  BACKLOG_FULL: "BACKLOG_FULL",
   /** Telemetry refused for lack of room (policy drop-newest, or nothing left to drop); counted. */
   TELEMETRY_DROPPED: "TELEMETRY_DROPPED",
   /** The message alone is larger than its class may ever hold; retrying cannot help. */
@@ -38,9 +46,9 @@ export function createEnqueueReceipt(): EnqueueReceipt {
 }
 
 export function isAccepted(r: EnqueueResult): boolean {
-  return r === EnqueueResult.ACCEPTED || r === EnqueueResult.ACCEPTED_EVICTED_TELEMETRY;
+  return r === EnqueueResult.ACCEPTED || r === EnqueueResult.ACCEPTED_EVICTED_TELEMETRY || r === EnqueueResult.ACCEPTED_TO_BACKLOG;
 }
 
 export function isBackpressure(r: EnqueueResult): boolean {
-  return r === EnqueueResult.BACKPRESSURE_COUNT || r === EnqueueResult.BACKPRESSURE_BYTES;
+  return r === EnqueueResult.BACKPRESSURE_COUNT || r === EnqueueResult.BACKPRESSURE_BYTES || r === EnqueueResult.BACKLOG_FULL;
 }

@@ -20,6 +20,9 @@ import { isOutboxClass } from "./outbox-class";
  * RECORD body: id (u32 high, u32 low), class (u8), enqueuedAt (f64),
  * topic (u16 length + UTF-8), request id (u16 length + UTF-8), then the
  * payload up to the end of the body. TOMBSTONE body: id (u32 high, u32 low).
+ * CHECKPOINT body (the segmented journal's acknowledgement record, see
+ * segmented-journal.ts): frontier id, highest id, then any number of live
+ * ids, each as u32 high, u32 low.
  *
  * A reader decodes frames one by one and stops at the first that is not OK:
  * a torn tail (TRUNCATED), or corruption (bad magic, kind, length, CRC or
@@ -30,6 +33,7 @@ export const JOURNAL_MAGIC = 0xb1;
 export const FrameKind = Object.freeze({
   RECORD: 1,
   TOMBSTONE: 2,
+  CHECKPOINT: 3,
 } as const);
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
@@ -55,6 +59,8 @@ export const MAX_FRAME_BODY = 1 << 24;
 const RECORD_FIXED_BYTES = 8 + 1 + 8 + 2 + 2;
 const TOMBSTONE_BODY_BYTES = 8;
 export const TOMBSTONE_FRAME_BYTES = FRAME_HEADER_BYTES + TOMBSTONE_BODY_BYTES + FRAME_TRAILER_BYTES;
+/** Fixed part of a CHECKPOINT body: frontier and highest id; 8 bytes per live id follow. */
+const CHECKPOINT_FIXED_BYTES = 16;
 const MAX_STRING_BYTES = 0xffff;
 const TWO_32 = 4294967296;
 
@@ -71,6 +77,10 @@ export class DecodedFrame {
   size = 0;
   /** The record for a RECORD frame (its payload a copy), else null. */
   record: JournalRecord | null = null;
+  /** CHECKPOINT: the highest id ever used (`id` holds the frontier). */
+  highestId = 0;
+  /** CHECKPOINT: how many live ids follow; read them with checkpointIdAt. */
+  idCount = 0;
 }
 
 function isValidId(id: number): boolean {
@@ -179,6 +189,37 @@ export function writeTombstoneFrame(id: number, target: Uint8Array, offset: numb
   return writeHeaderAndCrc(target, offset, FrameKind.TOMBSTONE, TOMBSTONE_BODY_BYTES);
 }
 
+/** Bytes of a CHECKPOINT frame listing `count` live ids. */
+export function checkpointFrameSize(count: number): number {
+  return FRAME_HEADER_BYTES + CHECKPOINT_FIXED_BYTES + 8 * count + FRAME_TRAILER_BYTES;
+}
+
+/**
+ * Writes a CHECKPOINT frame at `offset`: the frontier, the highest id, and
+ * ids[0..count). Returns checkpointFrameSize(count). Throws RangeError for an
+ * id that is not a non-negative safe integer or a `target` too short.
+ */
+export function writeCheckpointFrame(frontier: number, highestId: number, ids: Float64Array, count: number, target: Uint8Array, offset: number): number {
+  const size = checkpointFrameSize(count);
+  if (offset + size > target.length) throw new RangeError("journal frame target too short");
+  if (!isValidId(frontier) || !isValidId(highestId)) throw new RangeError(`journal checkpoint ids must be non-negative safe integers, got ${frontier}, ${highestId}`);
+  let p = offset + FRAME_HEADER_BYTES;
+  writeId(target, p, frontier);
+  writeId(target, p + 8, highestId);
+  p += CHECKPOINT_FIXED_BYTES;
+  for (let i = 0; i < count; i++, p += 8) {
+    const id = ids[i]!;
+    if (!isValidId(id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${id}`);
+    writeId(target, p, id);
+  }
+  return writeHeaderAndCrc(target, offset, FrameKind.CHECKPOINT, size - FRAME_HEADER_BYTES - FRAME_TRAILER_BYTES);
+}
+
+/** The i-th live id of the CHECKPOINT frame that starts at `frameOffset` (decoded OK before). */
+export function checkpointIdAt(bytes: Uint8Array, frameOffset: number, i: number): number {
+  return readId(bytes, frameOffset + FRAME_HEADER_BYTES + CHECKPOINT_FIXED_BYTES + 8 * i);
+}
+
 /** The RECORD frame of `r` in a new array. */
 export function encodeRecordFrame(r: JournalRecord): Uint8Array {
   const size = recordFrameSize(r);
@@ -195,6 +236,50 @@ export function encodeTombstoneFrame(id: number): Uint8Array {
   return out;
 }
 
+/** Bytes at a frame's start that hold a RECORD's id and class (header, id, class). */
+export const RECORD_PREFIX_BYTES = FRAME_HEADER_BYTES + 9;
+
+/** Id of the RECORD frame starting at `offset` (its prefix read; the CRC not checked). */
+export function recordIdAt(bytes: Uint8Array, offset: number): number {
+  return readId(bytes, offset + FRAME_HEADER_BYTES);
+}
+
+/** Class byte of the RECORD frame starting at `offset` (its prefix read; the CRC not checked). */
+export function recordClassAt(bytes: Uint8Array, offset: number): number {
+  return bytes[offset + FRAME_HEADER_BYTES + 8]!;
+}
+
+/** Whether a body of `body` bytes is possible for a frame of `kind` (a known kind). */
+function bodyLengthFits(kind: number, body: number): boolean {
+  if (body > MAX_FRAME_BODY) return false;
+  if (kind === FrameKind.RECORD) return body >= RECORD_FIXED_BYTES;
+  if (kind === FrameKind.TOMBSTONE) return body === TOMBSTONE_BODY_BYTES;
+  return body >= CHECKPOINT_FIXED_BYTES && (body - CHECKPOINT_FIXED_BYTES) % 8 === 0;
+}
+
+/**
+ * Checks a frame header (magic, kind, body length) at bytes[offset..offset+6)
+ * without the body: the frame's total size, or -1 when the header is not one
+ * decodeFrame could accept. For readers that fetch the body separately.
+ */
+export function frameSizeFromHeader(bytes: Uint8Array, offset: number): number {
+  if (bytes[offset] !== JOURNAL_MAGIC) return -1;
+  const kind = bytes[offset + 1]!;
+  if (kind !== FrameKind.RECORD && kind !== FrameKind.TOMBSTONE && kind !== FrameKind.CHECKPOINT) return -1;
+  const body = readU32(bytes, offset + 2);
+  return bodyLengthFits(kind, body) ? FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES : -1;
+}
+
+/** A CHECKPOINT body at `p` (CRC already checked): every id must be a safe integer. */
+function decodeCheckpoint(bytes: Uint8Array, p: number, body: number, out: DecodedFrame): FrameStatus {
+  if (readU32(bytes, p + 8) > 0x1fffff) return FrameStatus.BAD_BODY;
+  out.highestId = readId(bytes, p + 8);
+  const count = (body - CHECKPOINT_FIXED_BYTES) / 8;
+  for (let i = 0, q = p + CHECKPOINT_FIXED_BYTES; i < count; i++, q += 8) if (readU32(bytes, q) > 0x1fffff) return FrameStatus.BAD_BODY;
+  out.idCount = count;
+  return FrameStatus.OK;
+}
+
 /**
  * Decodes the frame at bytes[offset..end) into `out`. On OK, `out.size` is
  * where the next frame starts relative to `offset`; on anything else `out`
@@ -206,11 +291,10 @@ export function decodeFrame(bytes: Uint8Array, offset: number, end: number, out:
   if (bytes[offset] !== JOURNAL_MAGIC) return FrameStatus.BAD_MAGIC;
   if (avail < 2) return FrameStatus.TRUNCATED;
   const kind = bytes[offset + 1];
-  if (kind !== FrameKind.RECORD && kind !== FrameKind.TOMBSTONE) return FrameStatus.BAD_KIND;
+  if (kind !== FrameKind.RECORD && kind !== FrameKind.TOMBSTONE && kind !== FrameKind.CHECKPOINT) return FrameStatus.BAD_KIND;
   if (avail < FRAME_HEADER_BYTES) return FrameStatus.TRUNCATED;
   const body = readU32(bytes, offset + 2);
-  if (body > MAX_FRAME_BODY) return FrameStatus.BAD_LENGTH;
-  if (kind === FrameKind.RECORD ? body < RECORD_FIXED_BYTES : body !== TOMBSTONE_BODY_BYTES) return FrameStatus.BAD_LENGTH;
+  if (!bodyLengthFits(kind, body)) return FrameStatus.BAD_LENGTH;
   const size = FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES;
   if (avail < size) return FrameStatus.TRUNCATED;
   const crcAt = offset + FRAME_HEADER_BYTES + body;
@@ -225,6 +309,7 @@ export function decodeFrame(bytes: Uint8Array, offset: number, end: number, out:
   out.size = size;
   out.record = null;
   if (kind === FrameKind.TOMBSTONE) return FrameStatus.OK;
+  if (kind === FrameKind.CHECKPOINT) return decodeCheckpoint(bytes, p, body, out);
 
   const cls = bytes[p + 8];
   if (!isOutboxClass(cls)) return FrameStatus.BAD_BODY;

@@ -1,5 +1,6 @@
 import { utf8ByteLength } from "../lib/utf8";
 import { topicNameProblem } from "../mqtt/codec/topic-validation";
+import { BacklogAppend, type BacklogJournalPort, isBacklogJournal } from "./backlog-journal-port";
 import { type EnqueueReceipt, EnqueueResult } from "./enqueue-result";
 import type { JournalPort } from "./journal-port";
 import type { JournalRecord } from "./journal-record";
@@ -35,6 +36,8 @@ export interface RestoreReport {
   records: number;
   messages: number;
   bytes: number;
+  /** Transactions waiting in the journal's backlog (store and forward), not in RAM. */
+  backlog: number;
   /**
    * The journal held more than the bounds (e.g. the bounds were lowered).
    * Everything is kept; new messages are refused until the outbox drains
@@ -80,6 +83,14 @@ export interface OutboxStats {
   requeued: number;
   restored: number;
   restoredOverBound: boolean;
+  /** Transactions waiting in the journal's backlog now. */
+  backlog: number;
+  /** Transactions accepted into the backlog (RAM full, or older ones waiting there). */
+  backlogAccepted: number;
+  /** Transactions read back from the backlog into RAM to be sent. */
+  backlogLoaded: number;
+  /** Transactions refused because the backlog's storage was full. */
+  backlogFull: number;
 }
 
 /**
@@ -109,6 +120,14 @@ export interface OutboxStats {
  * their class queues in id order. Restart: build a new Outbox on the same
  * journal and call `restore` once, before anything else.
  *
+ * Store and forward: on a journal that keeps a backlog (BacklogJournalPort,
+ * e.g. the SegmentedJournal), a transaction that finds no room in RAM is not
+ * refused but stored in the backlog, and every transaction after it too
+ * while any waits there, so they leave in order. `peek`/`next` read the
+ * oldest back into RAM whenever the transaction bounds leave room for it.
+ * Only when the backlog's storage is full is a transaction refused
+ * (BACKLOG_FULL). RAM holds the same bounded window however long the backlog.
+ *
  * State is a slot pool in typed arrays (doubly linked lists per class and
  * for in-flight), sized to maxMessages; it grows only when a journal holding
  * more than the bounds is restored. An enqueue allocates only the message
@@ -117,6 +136,10 @@ export interface OutboxStats {
 export class Outbox {
   private readonly cfg: OutboxConfig;
   private readonly journal: JournalPort;
+  /** The journal when it keeps a backlog (store and forward), else null. */
+  private readonly backlog: BacklogJournalPort | null;
+  /** Backlog transactions replayed at restore not taken yet: possibly sent before (DUP). */
+  private backlogReplayed = 0;
   private restored = false;
   private nextId = 1;
 
@@ -150,6 +173,9 @@ export class Outbox {
   private requeued = 0;
   private restoredCount = 0;
   private restoredOverBound = false;
+  private backlogAccepted = 0;
+  private backlogLoaded = 0;
+  private backlogFull = 0;
 
   constructor(config: OutboxConfig, journal: JournalPort) {
     checkOutboxConfig(config);
@@ -160,6 +186,7 @@ export class Outbox {
       telemetryPolicy: config.telemetryPolicy,
     };
     this.journal = journal;
+    this.backlog = isBacklogJournal(journal) ? journal : null;
     this.capacity = 0;
     this.msg = [];
     this.size = new Float64Array(0);
@@ -191,6 +218,11 @@ export class Outbox {
 
   get inFlight(): number {
     return this.lists[LENGTH + IN_FLIGHT]!;
+  }
+
+  /** Transactions waiting in the journal's backlog (store and forward), not counted in `messages`. */
+  get backlogCount(): number {
+    return this.backlog === null ? 0 : this.backlog.backlogCount;
   }
 
   /** Messages waiting to be sent (not in flight). */
@@ -236,7 +268,8 @@ export class Outbox {
     this.nextId = maxId + 1;
     this.restoredCount = records.length;
     this.restoredOverBound = this.total > this.cfg.maxMessages || this.totalBytes > this.cfg.maxBytes;
-    return { records: records.length, messages: this.total, bytes: this.totalBytes, overBound: this.restoredOverBound };
+    this.backlogReplayed = this.backlogCount;
+    return { records: records.length, messages: this.total, bytes: this.totalBytes, backlog: this.backlogReplayed, overBound: this.restoredOverBound };
   }
 
   /**
@@ -276,6 +309,7 @@ export class Outbox {
       return EnqueueResult.REJECTED_TOO_LARGE;
     }
     const evict = this.telemetryToDrop(cls, size);
+    if (this.toBacklog(cls, evict)) return this.enqueueToBacklog(topic, payload, requestId, now, receipt);
     if (evict < 0) return this.refuse(cls, evict === NO_ROOM_COUNT);
 
     const record: JournalRecord = { id: this.nextId++, cls, topic, payload, requestId, enqueuedAt: now };
@@ -298,14 +332,71 @@ export class Outbox {
     return evict > 0 ? EnqueueResult.ACCEPTED_EVICTED_TELEMETRY : EnqueueResult.ACCEPTED;
   }
 
+  /** A transaction goes to the backlog when one is kept and RAM has no room or older ones wait there. */
+  private toBacklog(cls: OutboxClass, evict: number): boolean {
+    return this.backlog !== null && cls === OutboxClass.TRANSACTION && (evict < 0 || this.backlog.backlogCount > 0);
+  }
+
+  private enqueueToBacklog(topic: string, payload: Uint8Array, requestId: string, now: number, receipt: EnqueueReceipt | undefined): EnqueueResult {
+    const cls = OutboxClass.TRANSACTION;
+    const record: JournalRecord = { id: this.nextId++, cls, topic, payload, requestId, enqueuedAt: now };
+    const r = this.backlog!.appendToBacklog(record);
+    if (r === BacklogAppend.FULL) {
+      this.perClass[REFUSED + cls]++;
+      this.backlogFull++;
+      return EnqueueResult.BACKLOG_FULL;
+    }
+    if (r !== BacklogAppend.STORED) {
+      this.perClass[JOURNAL_FAILURES + cls]++;
+      return EnqueueResult.JOURNAL_FAILED;
+    }
+    this.perClass[ACCEPTED + cls]++;
+    this.backlogAccepted++;
+    if (receipt !== undefined) receipt.id = record.id;
+    return EnqueueResult.ACCEPTED_TO_BACKLOG;
+  }
+
   /**
    * Whether a message of class `cls` taking `size` bytes (payload plus topic)
-   * would be accepted now, counting queued telemetry that it may displace.
-   * Changes nothing: lets a caller decline work before doing it.
+   * would be accepted now, counting queued telemetry that it may displace
+   * and, for a transaction, the backlog's storage. Changes nothing: lets a
+   * caller decline work before doing it.
    */
   hasRoom(cls: OutboxClass, size: number): boolean {
     if (!isOutboxClass(cls) || size > this.byteLimit(cls)) return false;
-    return this.telemetryToDrop(cls, size) >= 0;
+    const evict = this.telemetryToDrop(cls, size);
+    if (this.toBacklog(cls, evict)) return this.backlog!.backlogHasRoom(size);
+    return evict >= 0;
+  }
+
+  /** Whether transactions are refused because the backlog's storage is full (false without a backlog). */
+  get backlogIsFull(): boolean {
+    return this.backlog !== null && !this.backlog.backlogHasRoom(0);
+  }
+
+  /**
+   * Reads backlog transactions into RAM while the transaction bounds leave
+   * room (never by dropping telemetry): the oldest first.
+   */
+  private refill(): void {
+    const b = this.backlog;
+    if (b === null) return;
+    const tx = OutboxClass.TRANSACTION;
+    while (b.backlogCount > 0) {
+      const r = b.peekBacklog();
+      if (r === null) return;
+      const size = r.payload.byteLength + Math.max(0, utf8ByteLength(r.topic));
+      if (this.telemetryToDrop(tx, size) !== 0) return;
+      b.takeBacklog();
+      const slot = this.allocSlot();
+      this.msg[slot] = r;
+      this.size[slot] = size;
+      this.takes[slot] = this.backlogReplayed > 0 ? 1 : 0;
+      if (this.backlogReplayed > 0) this.backlogReplayed--;
+      this.pushBack(tx, slot);
+      this.account(tx, 1, size);
+      this.backlogLoaded++;
+    }
   }
 
   private byteLimit(cls: OutboxClass): number {
@@ -339,6 +430,7 @@ export class Outbox {
 
   /** The message `next` would return, without taking it; null when nothing is queued. */
   peek(): JournalRecord | null {
+    this.refill();
     for (let c = 0; c < OUTBOX_CLASS_COUNT; c++) {
       const s = this.lists[c]!;
       if (s !== FREE) return this.msg[s]!;
@@ -353,6 +445,7 @@ export class Outbox {
    * taken before. Null when nothing is queued.
    */
   next(): JournalRecord | null {
+    this.refill();
     for (let c = 0; c < OUTBOX_CLASS_COUNT; c++) {
       const s = this.lists[c]!;
       if (s === FREE) continue;
@@ -489,6 +582,10 @@ export class Outbox {
       requeued: this.requeued,
       restored: this.restoredCount,
       restoredOverBound: this.restoredOverBound,
+      backlog: this.backlogCount,
+      backlogAccepted: this.backlogAccepted,
+      backlogLoaded: this.backlogLoaded,
+      backlogFull: this.backlogFull,
     };
   }
 
