@@ -9,6 +9,7 @@ import { BacklogAppend } from "../../src/core/outbox/backlog-journal-port";
 import type { JournalRecord } from "../../src/core/outbox/journal-record";
 import { OutboxClass } from "../../src/core/outbox/outbox-class";
 import { SegmentedJournal, type SegmentedJournalOptions } from "../../src/core/outbox/segmented-journal";
+import { CommandSegmentStore, serveSegmentRequest } from "../../src/sim/command-segment-store";
 import { MemorySegmentStore } from "../../src/sim/memory-segment-store";
 
 const { ALERT, TRANSACTION } = OutboxClass;
@@ -294,5 +295,28 @@ describe("SegmentedJournal", () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("CommandSegmentStore (bench:core's flash outside the XS heap)", () => {
+  it("carries every call to the store on the far side, and its failures", () => {
+    const far = new MemorySegmentStore();
+    const near = new CommandSegmentStore((req) => serveSegmentRequest(far, req));
+    const a = new SegmentedJournal(near, OPTIONS);
+    a.replay();
+    a.append(rec(1, ALERT));
+    for (let id = 2; id <= 30; id++) expect(a.appendToBacklog(rec(id))).toBe(BacklogAppend.STORED);
+    expect(near.list()).toEqual(far.list());
+    expect(near.size(far.list()[0]!)).toBe(far.size(far.list()[0]!));
+    const b = new SegmentedJournal(near, OPTIONS);
+    expect(b.replay().map((r) => r.id)).toEqual([1]);
+    expect(takeAll(b).length).toBe(29);
+    far.tearNextAppend(5);
+    expect(b.appendToBacklog(rec(31))).toBe(BacklogAppend.FAILED); // the far side threw: an error here, the tail cut
+    expect(b.counters.repairs).toBe(1);
+    const c = new SegmentedJournal(near, OPTIONS);
+    expect(c.replay().map((r) => r.id)).toEqual([1]);
+    expect(takeAll(c)).toEqual(Array.from({ length: 29 }, (_, i) => i + 2));
+    expect(serveSegmentRequest(far, new Uint8Array([99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))[0]).toBe(1);
   });
 });

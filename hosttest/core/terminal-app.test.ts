@@ -10,6 +10,8 @@ import { TerminalApp } from "../../src/core/app/terminal-app";
 import { defaultTerminalConfig, resolveTerminalConfig, type TerminalConfig } from "../../src/core/app/terminal-config";
 import { encodeUtf8 } from "../../src/core/lib/utf8";
 import { MemoryJournal } from "../../src/sim/memory-journal";
+import { MemorySegmentStore } from "../../src/sim/memory-segment-store";
+import { SegmentedJournal } from "../../src/core/outbox/segmented-journal";
 import type { Utf8EncoderPort } from "../../src/core/lib/ports";
 import { ConfigError } from "../../src/core/pipeline/pipeline-config";
 import { Broker, Link } from "../../src/sim/scripted-broker";
@@ -42,13 +44,13 @@ interface Rig {
   app: TerminalApp;
   broker: Broker;
   clock: FakeClock;
-  journal: MemoryJournal;
+  journal: MemoryJournal | SegmentedJournal;
   alerts: string[];
   /** Advance time by `ms` in 10 ms ticks, delivering broker traffic. */
   run(ms: number): void;
 }
 
-function rig(over: (c: TerminalConfig) => void = () => {}, clock = new FakeClock(), journal = new MemoryJournal(), utf8?: Utf8EncoderPort): Rig {
+function rig(over: (c: TerminalConfig) => void = () => {}, clock = new FakeClock(), journal: MemoryJournal | SegmentedJournal = new MemoryJournal(), utf8?: Utf8EncoderPort): Rig {
   const cfg = defaultTerminalConfig();
   cfg.broker.backoffBaseMs = 50;
   cfg.broker.backoffCapMs = 200;
@@ -285,6 +287,44 @@ describe("TerminalApp: backpressure and loss", () => {
   });
 });
 
+describe("TerminalApp: store and forward", () => {
+  it("keeps accepting payments through an outage beyond RAM, declines only when storage is full, and delivers every one in order after a restart", () => {
+    const store = new MemorySegmentStore();
+    const storage = { maxBytes: 48 * 1024, segmentBytes: 4096, maxFrameBytes: 1024, ramRecords: 12 };
+    const outbox = (c: TerminalConfig) => {
+      c.outbox = { maxMessages: 12, maxBytes: 8 * 1024, reservedForAlerts: { messages: 2, bytes: 1024 }, telemetryPolicy: "drop-oldest" };
+    };
+    const first = rig(outbox, new FakeClock(), new SegmentedJournal(store, storage));
+    first.broker.down = true;
+    first.broker.drop();
+    first.run(50);
+    const accepted: string[] = [];
+    let full = 0;
+    for (let i = 0; i < 400 && full < 3; i++) {
+      const a = first.app.swipe(reading());
+      if (a.decision === SwipeDecision.ACCEPTED) accepted.push(a.requestId);
+      else {
+        expect(a.decision).toBe(SwipeDecision.DECLINED_BACKPRESSURE);
+        expect(a.reason).toMatch(/^storage full: \d+ transactions wait for the broker in storage$/);
+        full++;
+      }
+      first.run(20);
+    }
+    expect(accepted.length).toBeGreaterThan(80); // far beyond the 10 transactions RAM holds
+    expect(first.app.outbox.messages).toBeLessThanOrEqual(12);
+    expect(first.app.counters.declinedStorageFull).toBe(3);
+    expect(store.totalBytes).toBeLessThanOrEqual(storage.maxBytes);
+    // Power cut in the middle of the outage; the broker returns after the restart.
+    const second = rig(outbox, new FakeClock(), new SegmentedJournal(store, storage));
+    expect(second.app.restored.records + second.app.restored.backlog).toBe(accepted.length);
+    second.run(20_000);
+    const got = published(second.broker, "tx").map((t) => t.request_id as string);
+    expect(got).toEqual(accepted);
+    expect(second.app.outbox.backlogCount).toBe(0);
+    expect(second.app.outbox.messages).toBe(0);
+  });
+});
+
 describe("TerminalApp: group commit", () => {
   it("publishes nothing a group-commit journal has not made durable", () => {
     class GroupJournal extends MemoryJournal {
@@ -433,7 +473,7 @@ describe("TerminalApp: the console's terminal commands (status, ring, offline, o
     const status = cmd.status();
     expect(status[0]).toBe("link held down (offline; online brings it back); in flight 0");
     expect(status[2]).toBe(`outbox 5 messages / ${r.app.outbox.bytes} B: alerts 0, transactions 5, telemetry 0 (at most 6 / ${r.app.outbox.config.maxBytes} B)`);
-    expect(status[3]).toBe("swipes 8: accepted 5, acknowledged 0, rejected 0, declined backpressure 3, clock 0, storage 0");
+    expect(status[3]).toBe("swipes 8: accepted 5, acknowledged 0, rejected 0, declined backpressure 3 (storage full 0), clock 0, storage 0");
     // The ring: newest first, with request sequence numbers, card hashes only.
     const ring = cmd.ring(3);
     expect(ring[0]).toBe("ring: 5 of 128 swipes, newest first (the 3 newest)");

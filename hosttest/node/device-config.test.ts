@@ -128,7 +128,8 @@ describe("device config from mc/config", () => {
       [{ pinSwipe: "6" }, "config.pinSwipe = GPIO 6 cannot drive a button or LED"],
       [{ pinLedRed: "34" }, 'config.pinLedRed must be an integer in [0, 33], got "34"'],
       [{ pinLedRed: "25" }, "config pins swipe and ledRed both use GPIO 25"],
-      [{ journalFile: "../x" }, 'config.journalFile must be a plain file name of 1-31 [A-Za-z0-9_.-], got "../x"'],
+      [{ journalFile: "../x" }, 'config.journalFile must be a plain file name of 1-24 [A-Za-z0-9_.-], got "../x"'],
+      [{ backlogKb: "32" }, 'config.backlogKb must be an integer in [64, 1280], got "32"'],
       [{ wifiSsid: "", wifiPassword: "pw" }, "config.wifiPassword is set but config.wifiSsid is empty"],
       [{ brokerBackoffCapMs: "10" }, 'config.brokerBackoffCapMs must be an integer in [1000, 3600000], got "10"'],
     ];
@@ -184,6 +185,8 @@ describe("device config from mc/config", () => {
     expect(s.scriptedSwipes).toBe(true);
     expect(s.ntpBurstSpacingMs).toBe(250);
     expect(s.journalFile).toBe("paycard.jnl");
+    expect(s.backlogKb).toBe(1280);
+    expect(deviceSettings({ backlogKb: "64" }).backlogKb).toBe(64);
     expect(s.serialConsole).toBe(true);
   });
 });

@@ -6,12 +6,9 @@
 // MQTT.js subscriber (QoS 1, cleanSession=false, fixed id) records what
 // arrives. Every accepted event must arrive, exactly once after dedup on
 // its request id; the outbox bounds must hold; the counters must add up.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import type { MqttClient } from "mqtt";
 import { describe, expect, it } from "vitest";
@@ -20,10 +17,9 @@ import { FileJournal } from "../../src/host/file-journal";
 import { FaultProxy } from "../support/node/fault-proxy";
 import { findMosquitto, Mosquitto, MOSQUITTO_MISSING } from "../../src/host/mosquitto-broker";
 import { CHILD_BOUNDS, requestIdFor } from "../support/node/terminal-child";
+import { TerminalProcess } from "../support/node/terminal-process";
 import { sleep, waitFor } from "../support/node/wait-for";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(here, "..", "support", "node", "terminal-child.ts");
 const N = 10_000;
 const TERMINAL = "term_f";
 const SEED = 20260110;
@@ -33,80 +29,6 @@ const CLIENT_KILL_AT = 4800; // events accepted by the first terminal process
 
 const binary = findMosquitto(); // throws under CI=true when missing
 if (binary === null) console.log(`skipped mosquitto fault suite: ${MOSQUITTO_MISSING}`);
-
-interface Progress {
-  accepted: number;
-  refused: number;
-  seq: number;
-  restored: number;
-  acknowledged: number;
-  held: number;
-  journal: number;
-  maxMessages: number;
-  maxBytes: number;
-  highWaterMessages: number;
-  highWaterBytes: number;
-  backpressureCount: number;
-  backpressureBytes: number;
-  boundViolations: number;
-  inconsistent: number;
-  publisher: { published: number; acknowledged: number; disconnects: number; republishedFromOutbox: number; unknownAcks: number };
-  session: { connects: number; retransmits: number; republished: number; pubacks: number; errors: Record<string, number> };
-}
-
-class Terminal {
-  readonly proc: ChildProcess;
-  ready: { restored: number; resume: number; discardedBytes: number } | null = null;
-  last: Progress | null = null;
-  /** Progress lines received so far. */
-  reports = 0;
-  done: Progress | null = null;
-  error = "";
-  stderr = "";
-  exitCode: number | null = null;
-  signal: string | null = null;
-  readonly exited: Promise<void>;
-
-  constructor(journal: string, port: number, seed: number) {
-    this.proc = spawn(process.execPath, ["--import", "tsx", CHILD, journal, String(port), TERMINAL, String(N), String(seed)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.exited = new Promise((resolve) =>
-      this.proc.once("exit", (code, signal) => {
-        this.exitCode = code;
-        this.signal = signal;
-        resolve();
-      }),
-    );
-    createInterface({ input: this.proc.stdout! }).on("line", (line) => {
-      const sp = line.indexOf(" ");
-      const kind = line.slice(0, sp);
-      const body = line.slice(sp + 1);
-      if (kind === "READY") {
-        this.ready = JSON.parse(body);
-      } else if (kind === "P") {
-        this.last = JSON.parse(body);
-        this.reports++;
-      } else if (kind === "DONE") {
-        this.done = this.last = JSON.parse(body);
-      } else if (kind === "ERR") {
-        this.error = body;
-      }
-    });
-    this.proc.stderr!.on("data", (b: Buffer) => {
-      this.stderr = (this.stderr + b.toString()).slice(-4000);
-    });
-  }
-
-  get alive(): boolean {
-    return this.exitCode === null && this.signal === null;
-  }
-
-  async kill9(): Promise<void> {
-    if (this.alive) this.proc.kill("SIGKILL");
-    await this.exited;
-  }
-}
 
 interface Subscriber {
   client: MqttClient;
@@ -150,7 +72,7 @@ describe.skipIf(binary === null)("terminal against mosquitto under faults", () =
     let broker: Mosquitto | null = null;
     let proxy: FaultProxy | null = null;
     let sub: Subscriber | null = null;
-    const terminals: Terminal[] = [];
+    const terminals: TerminalProcess[] = [];
     const deadline = Date.now() + 75_000;
     try {
       // Unlimited in-flight and queue towards subscribers: mosquitto then writes every
@@ -169,7 +91,7 @@ describe.skipIf(binary === null)("terminal against mosquitto under faults", () =
       await proxy.listen();
       const p = proxy;
 
-      terminals.push(new Terminal(journalFile, p.port, SEED));
+      terminals.push(new TerminalProcess(journalFile, p.port, TERMINAL, N, SEED));
       const brokerKills = BROKER_KILLS_AT.slice();
       const proxyCuts = PROXY_CUTS_AT.slice();
       let clientKilled = false;
@@ -210,7 +132,7 @@ describe.skipIf(binary === null)("terminal against mosquitto under faults", () =
           );
           await t.kill9();
           p.accepting = true;
-          terminals.push(new Terminal(journalFile, p.port, SEED + 1));
+          terminals.push(new TerminalProcess(journalFile, p.port, TERMINAL, N, SEED + 1));
           continue;
         }
         const distinct = s.arrivals.size;
@@ -247,7 +169,7 @@ describe.skipIf(binary === null)("terminal against mosquitto under faults", () =
 
       // ---- the two terminal processes
       expect(terminals).toHaveLength(2);
-      const [first, second] = terminals as [Terminal, Terminal];
+      const [first, second] = terminals as [TerminalProcess, TerminalProcess];
       expect(first.signal).toBe("SIGKILL");
       const before = first.last!;
       const ready = second.ready!;

@@ -6,7 +6,8 @@
  *   clock      DisciplinedEventClock = DisciplinedClock + SntpClient over
  *              embedded:io/socket/udp, Net.resolve and Time.microseconds
  *   transport  embedded:io/socket/tcp, the broker's name resolved first
- *   journal    CRC frames in one file (littlefs on the ESP32, /tmp on lin)
+ *   journal    SegmentedJournal: CRC frames in segment files, also the
+ *              store-and-forward backlog (littlefs on the ESP32, /tmp on lin)
  *   boot id    Preference (NVS);  random: the hardware RNG
  * and drives it from a 25 ms Timer. Input: on the ESP32 three buttons and
  * JSON lines on the serial console (esp32-platform.ts, loaded dynamically:
@@ -38,9 +39,10 @@ import { TerminalApp } from "../core/app/terminal-app";
 import { DisciplinedClock } from "../core/clock/discipline/disciplined-clock";
 import { SntpClient } from "../core/clock/sntp/sntp-client";
 import type { JournalRecord } from "../core/outbox/journal-record";
+import { SegmentedJournal } from "../core/outbox/segmented-journal";
 import { PreferenceBootCounter } from "./boot-counter";
 import { brokerTransportFactory, createBrokerTransportCounters } from "./broker-transport";
-import { deviceConfig, type DeviceConfig } from "../core/settings/device-config";
+import { deviceConfig, type DeviceConfig, deviceStorageOptions } from "../core/settings/device-config";
 import { InstallerLock } from "../core/settings/installer-lock";
 import { SettingsConsole, startupConfig, storedSettings } from "../core/settings/settings-console";
 import { resolveTerminalId, type TerminalIdentity } from "../core/settings/terminal-identity";
@@ -51,7 +53,7 @@ import type { Board } from "./esp32-platform";
 import { Faults } from "./faults";
 import { HardwareRandom } from "./hardware-random";
 import { XsInstrumentation, type XsUse } from "./instrumentation-port";
-import { LittlefsJournal } from "./littlefs-journal";
+import { LittlefsSegmentStore } from "./littlefs-segment-store";
 import { ModdableMonotonicClock } from "./moddable-clock";
 import { moddableUdpSocketFactory } from "./moddable-udp";
 import { NetResolver } from "./net-resolver";
@@ -96,7 +98,8 @@ class Terminal {
   readonly app: TerminalApp;
   readonly leds: StatusLeds;
   readonly maker: SwipeMaker;
-  readonly journal: LittlefsJournal;
+  readonly journal: SegmentedJournal;
+  readonly segments: LittlefsSegmentStore;
   readonly mono: ModdableMonotonicClock;
   readonly eventClock: DisciplinedEventClock;
   readonly sntp: SntpClient;
@@ -132,7 +135,8 @@ class Terminal {
     ));
     this.eventClock = new DisciplinedEventClock(disciplined, sntp, this.mono);
     const root = typeof config.file?.root === "string" ? config.file.root : "/";
-    this.journal = new LittlefsJournal(root + d.journalFile);
+    this.segments = new LittlefsSegmentStore(root, d.journalFile);
+    this.journal = new SegmentedJournal(this.segments, deviceStorageOptions(d.backlogKb));
     this.leds = new StatusLeds((led, on) => this.writeLed(led, on));
     if (t.broker.tls) {
       trace(`paycard: brokerTls=true refused: this firmware has no TLS (the manifest includes no TLS socket); swipes are journaled, nothing is published\n`);
@@ -163,9 +167,10 @@ class Terminal {
     const r = this.app.restored;
     const jc = this.journal.counters;
     trace(
-      `paycard: journal ${this.journal.path}: restored ${r.records} messages (${r.bytes} B)` +
-        (jc.discardedBytes > 0 ? `, discarded a ${jc.discardedBytes} B torn tail at ${jc.replayStoppedAt}` : "") +
-        (jc.lastError !== "" ? ` (storage error: ${jc.lastError})` : "") +
+      `paycard: journal ${root}${d.journalFile}.*: ${this.journal.segments} segments, ${this.journal.bytes} B of ${d.backlogKb} KB; ` +
+        `restored ${r.records} messages to RAM (${r.bytes} B), ${r.backlog} transactions wait in flash` +
+        (jc.discardedBytes > 0 ? `, cut off ${jc.discardedBytes} B that did not read back` : "") +
+        (jc.lastError !== "" ? ` (storage: ${jc.lastError})` : "") +
         `; monotonic clock from Time.${this.mono.source}\n`,
     );
     sntp.start();
@@ -335,8 +340,8 @@ class Terminal {
       `STATUS link=${this.linkUp ? "up" : "down"} clock=${this.clockState}±${fmt(this.reading.errorBoundMs, 1)}ms offset=${offsetText(this.eventClock.telemetry().offsetMs)} ` +
         `swipes=${c.swipes} accepted=${c.accepted} acked=${c.acknowledged} alerts=${c.alertsQueued} ` +
         `declined=${c.declinedBackpressure}/${c.declinedClockUnsynced}/${c.declinedStorage} ` +
-        `outbox=${this.app.outbox.messages}/${this.app.outbox.bytes}B journal=${this.journal.bytes}B/${this.journal.size} ` +
-        `compactions=${j.compactions} journal_errors=${j.appendFailures + j.appendsRefusedFull + j.compactionFailures} reconnects=${s.reconnects} retransmits=${s.retransmits} republished=${s.republished} ` +
+        `outbox=${this.app.outbox.messages}/${this.app.outbox.bytes}B backlog=${this.app.outbox.backlogCount} flash=${this.journal.bytes}B/${this.journal.segments}seg ` +
+        `segments_deleted=${j.segmentsDeleted} journal_errors=${j.appendFailures + j.repairs + j.unreadable} storage_full=${j.refusedFull + c.declinedStorageFull} reconnects=${s.reconnects} retransmits=${s.retransmits} republished=${s.republished} ` +
         `dns=${this.resolver.failed}/${this.resolver.lookups} tls_refused=${this.transportCounters.tlsRefused} ` +
         (this.settings === null ? "" : `console=${this.settings.counters.done}/${this.settings.counters.rejected}/${this.settings.counters.refused} `) +
         `faults=${this.faults.count + c.internalErrors + c.observerErrors}` +

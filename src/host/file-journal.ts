@@ -423,8 +423,8 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
-/** Makes a rename or creation in the file's directory durable. */
-function fsyncDir(file: string): void {
+/** Makes a rename, creation or deletion in the file's directory durable. */
+export function fsyncDir(file: string): void {
   let fd = -1;
   try {
     fd = openSync(path.dirname(file), "r");

@@ -3,7 +3,7 @@
  * tools are here (MODDABLE, mcsim, xvfb-run), the build, and a run with its output.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { deviceBuildPaths } from "../../../src/host/device-build";
 
@@ -24,9 +24,22 @@ export function buildLin(root: string, overrides: string[]): void {
  * output lines. `onLine` sees each line as it comes.
  */
 export function runLin(root: string, seconds: number, stdinFile?: string, onLine?: (line: string) => void): Promise<string[]> {
+  return startLin(root, seconds, stdinFile, onLine).lines;
+}
+
+export interface LinRun {
+  /** Resolves with every output line once the simulator has exited. */
+  lines: Promise<string[]>;
+  /** SIGKILLs the simulator now: a power cut. */
+  powerCut(): void;
+}
+
+/** runLin, with a handle to cut the simulator's power (SIGKILL) before its time is up. */
+export function startLin(root: string, seconds: number, stdinFile?: string, onLine?: (line: string) => void): LinRun {
   const mcSo = deviceBuildPaths("lin", root).mcSo as string;
   const fd = stdinFile === undefined ? "ignore" : openSync(stdinFile, "r");
-  const child = spawn(XVFB_RUN as string, ["-a", "timeout", "-s", "INT", String(seconds), "stdbuf", "-oL", MCSIM, mcSo], {
+  // setsid: its own process group, so a power cut reaches xvfb-run, timeout and mcsim at once.
+  const child = spawn("setsid", [XVFB_RUN as string, "-a", "timeout", "-s", "INT", String(seconds), "stdbuf", "-oL", MCSIM, mcSo], {
     cwd: root,
     stdio: [fd, "pipe", "pipe"],
   });
@@ -43,8 +56,18 @@ export function runLin(root: string, seconds: number, stdinFile?: string, onLine
   };
   child.stdout?.on("data", take);
   child.stderr?.on("data", take);
-  return new Promise((resolve, reject) => {
-    const guard = setTimeout(() => child.kill("SIGKILL"), (seconds + 30) * 1000);
+  let cut = false;
+  const powerCut = () => {
+    if (cut || child.pid === undefined || child.exitCode !== null) return;
+    cut = true;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+  };
+  const done = new Promise<string[]>((resolve, reject) => {
+    const guard = setTimeout(powerCut, (seconds + 30) * 1000);
     child.on("error", reject);
     child.on("close", () => {
       clearTimeout(guard);
@@ -54,6 +77,7 @@ export function runLin(root: string, seconds: number, stdinFile?: string, onLine
       else resolve(lines);
     });
   });
+  return { lines: done, powerCut };
 }
 
 /** Where lin keeps Preference (mc/config file.root + modpreferences.json). */
@@ -67,4 +91,17 @@ export function freshPreferences(): () => void {
     if (saved === null) rmSync(LIN_PREFERENCES, { force: true });
     else writeFileSync(LIN_PREFERENCES, saved);
   };
+}
+
+/** Where lin's file module keeps files (mc/config file.root): the journal's segments among them. */
+export const LIN_FILE_ROOT = "/tmp";
+
+/** Deletes the journal `name`'s segment files (`<name>.000001`, ...) and a left-over `<name>.tmp`: a fresh start. */
+export function removeJournal(name: string): void {
+  for (const f of readdirSync(LIN_FILE_ROOT)) if (f.startsWith(`${name}.`)) rmSync(path.join(LIN_FILE_ROOT, f), { force: true });
+}
+
+/** The journal `name`'s segment files now. */
+export function journalSegments(name: string): string[] {
+  return readdirSync(LIN_FILE_ROOT).filter((f) => /^\d{6,}$/.test(f.slice(name.length + 1)) && f.startsWith(`${name}.`)).sort();
 }

@@ -10,7 +10,10 @@
  *   P {...progress...}        every ~100 ms
  *   DONE {...final...}
  *   ERR message
- * Run: node --import tsx terminal-child.ts <journal> <port> <terminal> <total> <seed>
+ * Run: node --import tsx terminal-child.ts <journal> <port> <terminal> <total> <seed> [file|segments]
+ * "segments": store and forward with the device's sizes: a SegmentedJournal in
+ * the directory <journal> (FileSegmentStore) and the device's outbox bounds,
+ * so events beyond RAM wait in the backlog; it calls syncRemovals every 100 ms.
  */
 import { writeSync } from "node:fs";
 import { MqttSession } from "../../../src/core/mqtt/session/mqtt-session";
@@ -21,6 +24,9 @@ import { OutboxClass } from "../../../src/core/outbox/outbox-class";
 import type { OutboxConfig } from "../../../src/core/outbox/outbox-config";
 import { SeededRandom } from "../../../src/sim/seeded-random";
 import { FileJournal } from "../../../src/host/file-journal";
+import { FileSegmentStore } from "../../../src/host/file-segment-store";
+import { SegmentedJournal } from "../../../src/core/outbox/segmented-journal";
+import { deviceOutboxOverrides, deviceStorageOptions } from "../../../src/core/settings/device-config";
 import { nodeTcpTransportFactory } from "../../../src/host/node-tcp-transport";
 
 export const CHILD_BOUNDS: OutboxConfig = {
@@ -50,7 +56,7 @@ export function eventPayload(terminal: string, seq: number): string {
 }
 
 function main(): void {
-  const [journalFile, portArg, terminal, totalArg, seedArg] = process.argv.slice(2);
+  const [journalFile, portArg, terminal, totalArg, seedArg, storeArg] = process.argv.slice(2);
   if (journalFile === undefined || portArg === undefined || terminal === undefined || totalArg === undefined) {
     throw new Error("usage: terminal-child <journal> <port> <terminal> <total> <seed>");
   }
@@ -63,12 +69,15 @@ function main(): void {
   const topic = `paycard/${terminal}/tx`;
   const enc = new TextEncoder();
 
-  const journal = new FileJournal(journalFile, { compactMinDeadBytes: 16 * 1024 });
-  const outbox = new Outbox(CHILD_BOUNDS, journal);
+  const segments = storeArg === "segments";
+  const bounds: OutboxConfig = segments ? deviceOutboxOverrides() : CHILD_BOUNDS;
+  const journal = segments ? new SegmentedJournal(new FileSegmentStore(journalFile), deviceStorageOptions()) : new FileJournal(journalFile, { compactMinDeadBytes: 16 * 1024 });
+  const outbox = new Outbox(bounds, journal);
   const restored = outbox.restore();
   let seq = journal.highestId(); // events 0..highestId-1 were accepted before
   for (const id of outbox.queuedIds(OutboxClass.TRANSACTION)) if (id > seq) fail(`restored id ${id} above highest id ${seq}`);
-  say(`READY ${JSON.stringify({ restored: restored.records, resume: seq, discardedBytes: journal.lastReplay?.discardedBytes ?? 0 })}`);
+  const discardedBytes = journal instanceof FileJournal ? (journal.lastReplay?.discardedBytes ?? 0) : journal.counters.discardedBytes;
+  say(`READY ${JSON.stringify({ restored: restored.records, backlog: restored.backlog, resume: seq, discardedBytes })}`);
 
   const session = new MqttSession(
     {
@@ -95,7 +104,7 @@ function main(): void {
     const b = outbox.bytes;
     if (m > maxMessages) maxMessages = m;
     if (b > maxBytes) maxBytes = b;
-    if (m > CHILD_BOUNDS.maxMessages || b > CHILD_BOUNDS.maxBytes) boundViolations++;
+    if (m > bounds.maxMessages || b > bounds.maxBytes) boundViolations++;
     // Every message the outbox has in flight is in flight in the session or parked.
     if (outbox.inFlight !== session.inFlightCount + publisher.parkedIds.length) inconsistent++;
   };
@@ -109,7 +118,9 @@ function main(): void {
         restored: restored.records,
         acknowledged: s.transaction.acknowledged,
         held: s.messages,
-        journal: journal.size,
+        backlog: s.backlog,
+        journal: journal instanceof FileJournal ? journal.size : journal.ramHeld + journal.backlogCount,
+        storageBytes: journal.bytes,
         maxMessages,
         maxBytes,
         highWaterMessages: s.highWaterMessages,
@@ -153,13 +164,15 @@ function main(): void {
     sample();
     if (now - lastReport >= 100) {
       lastReport = now;
+      if (journal instanceof SegmentedJournal) journal.syncRemovals();
       report("P");
     }
-    if (seq >= total && outbox.messages === 0) {
+    if (seq >= total && outbox.messages === 0 && outbox.backlogCount === 0) {
       clearInterval(timer);
       session.stop(now);
+      if (journal instanceof SegmentedJournal) journal.syncRemovals();
+      else journal.close();
       report("DONE");
-      journal.close();
       setTimeout(() => process.exit(0), 20);
     }
   }, TICK_MS);

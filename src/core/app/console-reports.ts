@@ -18,7 +18,7 @@ export interface TerminalCommands {
 /** The commands on a running TerminalApp; `clock` reads the event clock now. */
 export function terminalCommands(app: TerminalApp, clock: () => TimeReading): TerminalCommands {
   return {
-    offline: () => (app.holdLinkDown() ? "offline: link dropped and held down; swipes are journaled until the outbox is full" : "offline already"),
+    offline: () => (app.holdLinkDown() ? `offline: link dropped and held down; swipes are journaled until ${app.outbox.keepsBacklog ? "storage" : "the outbox"} is full` : "offline already"),
     online: () => (app.releaseLink() ? "online: reconnecting; the outbox drains" : "online already (the link was not held down)"),
     status: () => statusLines(app, clock()),
     ring: (max) => ringLines(app, max),
@@ -44,8 +44,8 @@ export function statusLines(app: TerminalApp, clock: TimeReading): string[] {
   return [
     `link ${link}; in flight ${app.session.inFlightCount}`,
     `clock ${clock.state}${clock.state === "unsynced" ? "" : ` ±${clock.errorBoundMs.toFixed(1)} ms, ${iso(clock.utcMs)}`}`,
-    `outbox ${o.messages} messages / ${o.bytes} B: alerts ${o.depth(OutboxClass.ALERT)}, transactions ${o.depth(OutboxClass.TRANSACTION)}, telemetry ${o.depth(OutboxClass.TELEMETRY)} (at most ${o.config.maxMessages} / ${o.config.maxBytes} B)`,
-    `swipes ${c.swipes}: accepted ${c.accepted}, acknowledged ${c.acknowledged}, rejected ${c.rejected}, declined backpressure ${c.declinedBackpressure}, clock ${c.declinedClockUnsynced}, storage ${c.declinedStorage}`,
+    `outbox ${o.messages} messages / ${o.bytes} B: alerts ${o.depth(OutboxClass.ALERT)}, transactions ${o.depth(OutboxClass.TRANSACTION)}, telemetry ${o.depth(OutboxClass.TELEMETRY)} (at most ${o.config.maxMessages} / ${o.config.maxBytes} B)${o.keepsBacklog ? `; ${o.backlogCount} transactions wait in storage` : ""}`,
+    `swipes ${c.swipes}: accepted ${c.accepted}, acknowledged ${c.acknowledged}, rejected ${c.rejected}, declined backpressure ${c.declinedBackpressure} (storage full ${c.declinedStorageFull}), clock ${c.declinedClockUnsynced}, storage ${c.declinedStorage}`,
     `alerts queued ${c.alertsQueued}; card testing: ${b.opened} incidents, ${b.repeat_windows} more windows of them not alerted, ${b.open} open`,
     `ring ${st.ring.size}/${st.ring.capacity} swipes (${st.ring.overwritten} overwritten); keys evicted ${app.pipeline.keysEvicted()} (${flushed} windows fired early for it)`,
   ];

@@ -56,6 +56,8 @@ export interface TerminalCounters {
   /** Held swipes dated from the monotonic clock once the clock synced. */
   backdated: number;
   declinedBackpressure: number;
+  /** Of declinedBackpressure: declined because the store-and-forward backlog's storage is full. */
+  declinedStorageFull: number;
   declinedClockUnsynced: number;
   declinedStorage: number;
   alertsQueued: number;
@@ -100,7 +102,8 @@ interface HeldSwipe {
  * so waiting for the clock does not look like clock drift.
  *
  * Backpressure: a swipe is declined (DECLINED_BACKPRESSURE) before it is
- * processed when the outbox could not take its transaction; an accepted
+ * processed when the outbox could not take its transaction (with a journal
+ * that keeps a backlog, only when its storage is full); an accepted
  * transaction is journaled and never dropped. Alerts use the outbox's
  * reserve; late records, rejects and metrics are telemetry, dropped under
  * pressure and counted.
@@ -115,7 +118,7 @@ export class TerminalApp {
   readonly restored: RestoreReport;
   readonly counters: TerminalCounters = {
     swipes: 0, accepted: 0, rejected: 0, heldForTime: 0, backdated: 0,
-    declinedBackpressure: 0, declinedClockUnsynced: 0, declinedStorage: 0,
+    declinedBackpressure: 0, declinedStorageFull: 0, declinedClockUnsynced: 0, declinedStorage: 0,
     alertsQueued: 0, alertsRefused: 0, lateQueued: 0, rejectsQueued: 0, metricsQueued: 0, telemetryRefused: 0,
     acknowledged: 0, statusPublished: 0, observerErrors: 0, internalErrors: 0, journalFlushFailures: 0,
   };
@@ -399,6 +402,11 @@ export class TerminalApp {
   private processNow(input: unknown, eventUtc: number, processingUtc: number, sendUtc: number, backdated: boolean): SwipeAnswer {
     if (!this.outbox.hasRoom(OutboxClass.TRANSACTION, this.config.maxTransactionBytes)) {
       this.counters.declinedBackpressure++;
+      if (this.outbox.keepsBacklog) {
+        // With store and forward, RAM being full is not a reason: only storage is.
+        this.counters.declinedStorageFull++;
+        return this.decline(SwipeDecision.DECLINED_BACKPRESSURE, "storage full: " + this.outbox.backlogCount + " transactions wait for the broker in storage");
+      }
       return this.decline(SwipeDecision.DECLINED_BACKPRESSURE, "outbox full (" + this.outbox.messages + " messages waiting for the broker)");
     }
     const a = this.answer;
@@ -522,6 +530,7 @@ export class TerminalApp {
     pack.number("outbox_transaction", this.outbox.depth(OutboxClass.TRANSACTION), "count");
     pack.number("outbox_telemetry", this.outbox.depth(OutboxClass.TELEMETRY), "count");
     pack.number("outbox_bytes", this.outbox.bytes, "B");
+    pack.number("outbox_backlog", this.outbox.backlogCount, "count");
     const st = this.outbox.stats();
     pack.number("telemetry_dropped", st.telemetryDropped, "count");
     pack.number("alerts_refused", c.alertsRefused, "count");

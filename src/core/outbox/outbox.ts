@@ -220,6 +220,11 @@ export class Outbox {
     return this.lists[LENGTH + IN_FLIGHT]!;
   }
 
+  /** Whether the journal keeps a backlog in storage (store and forward). */
+  get keepsBacklog(): boolean {
+    return this.backlog !== null;
+  }
+
   /** Transactions waiting in the journal's backlog (store and forward), not counted in `messages`. */
   get backlogCount(): number {
     return this.backlog === null ? 0 : this.backlog.backlogCount;
@@ -312,11 +317,12 @@ export class Outbox {
     if (this.toBacklog(cls, evict)) return this.enqueueToBacklog(topic, payload, requestId, now, receipt);
     if (evict < 0) return this.refuse(cls, evict === NO_ROOM_COUNT);
 
-    const record: JournalRecord = { id: this.nextId++, cls, topic, payload, requestId, enqueuedAt: now };
+    const record: JournalRecord = { id: this.nextId, cls, topic, payload, requestId, enqueuedAt: now };
     if (isDurableClass(cls) && !this.journal.append(record)) {
       this.perClass[JOURNAL_FAILURES + cls]++;
       return EnqueueResult.JOURNAL_FAILED;
     }
+    this.nextId++;
     for (let i = 0; i < evict; i++) this.evictOldestTelemetry();
     const slot = this.allocSlot();
     this.msg[slot] = record;
@@ -339,7 +345,7 @@ export class Outbox {
 
   private enqueueToBacklog(topic: string, payload: Uint8Array, requestId: string, now: number, receipt: EnqueueReceipt | undefined): EnqueueResult {
     const cls = OutboxClass.TRANSACTION;
-    const record: JournalRecord = { id: this.nextId++, cls, topic, payload, requestId, enqueuedAt: now };
+    const record: JournalRecord = { id: this.nextId, cls, topic, payload, requestId, enqueuedAt: now };
     const r = this.backlog!.appendToBacklog(record);
     if (r === BacklogAppend.FULL) {
       this.perClass[REFUSED + cls]++;
@@ -350,6 +356,7 @@ export class Outbox {
       this.perClass[JOURNAL_FAILURES + cls]++;
       return EnqueueResult.JOURNAL_FAILED;
     }
+    this.nextId++;
     this.perClass[ACCEPTED + cls]++;
     this.backlogAccepted++;
     if (receipt !== undefined) receipt.id = record.id;

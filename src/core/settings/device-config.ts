@@ -17,6 +17,7 @@ import { resolveTerminalConfig, type TerminalConfig } from "../app/terminal-conf
 import { DEFAULT_AMOUNT_ANOMALY } from "../detect/amount-anomaly-detector";
 import { DEFAULT_BURST_THRESHOLDS } from "../detect/burst-detector";
 import { isObject } from "../pipeline/pipeline-config";
+import type { SegmentedJournalOptions } from "../outbox/segmented-journal";
 
 /** Settings of the firmware itself (not the terminal app's). */
 export interface DeviceSettings {
@@ -35,8 +36,10 @@ export interface DeviceSettings {
   scriptSeconds: number;
   /** Read JSON swipes typed on the serial console (esp32 instrumented/release builds only). */
   serialConsole: boolean;
-  /** Journal file name under the file system root (mc/config file.root). */
+  /** Name of the journal's segment files under the file system root (mc/config file.root): `<journalFile>.000001`, ... */
   journalFile: string;
+  /** KB of storage the journal's segments (the store-and-forward backlog) may take. */
+  backlogKb: number;
   /** Console lines read from this file (the lin simulator; "" = none): "/dev/stdin" or a file another program appends to. */
   consoleFile: string;
   pins: {
@@ -106,19 +109,39 @@ export function devicePipelineOverrides(raw: Raw = {}): Record<string, unknown> 
 }
 
 /**
- * Outbox bounds: payloads live in the chunk heap (48 KB on the ESP32) and in
- * the littlefs journal (64 KB partition). 8 KB holds ~18 transactions of
- * ~430 B (payload + topic) while the broker is away; then swipes are
- * declined (DECLINED_BACKPRESSURE) rather than dropped.
+ * Outbox bounds: what RAM holds of the queue (payloads live in the 48 KB
+ * chunk heap). Transactions beyond it wait in flash, in the store-and-forward
+ * backlog (deviceStorageOptions), so these bound RAM, not the outage a
+ * terminal rides out: 10 transactions of up to ~430 B (payload + topic),
+ * more than the session's in-flight window of 8, and 4 alerts in reserve.
  */
-export function deviceOutboxOverrides(): Record<string, unknown> {
+export function deviceOutboxOverrides(): { maxMessages: number; maxBytes: number; reservedForAlerts: { messages: number; bytes: number }; telemetryPolicy: "drop-oldest" } {
   return {
-    maxMessages: 24,
-    maxBytes: 8 * 1024,
+    maxMessages: 14,
+    maxBytes: 6 * 1024,
     reservedForAlerts: { messages: 4, bytes: 1536 },
     telemetryPolicy: "drop-oldest",
   };
 }
+
+/** The `storage` data partition of the firmware's partitions.csv: 1.5 MB at 0x280000 of the 4 MB flash. */
+export const DEVICE_STORAGE_PARTITION_BYTES = 0x180000;
+
+/**
+ * The journal and store-and-forward backlog in flash (SegmentedJournal):
+ * 16 KB segment files in the littlefs `storage` partition, 1.25 MB of its 1.5
+ * MB for them (the rest is littlefs's own: metadata, and blocks to copy on
+ * write). A transaction's frame is ~490 B (payload, topic, request id,
+ * framing), so ~2 600 transactions fit: about 85 minutes at one swipe every
+ * 2 s. Frames above 1 KB are refused (a transaction is at most 640 B).
+ * `backlogKb` (mc/config, 64 to 1 280) sets the budget: 64 holds ~100.
+ */
+export function deviceStorageOptions(backlogKb = DEFAULT_BACKLOG_KB): SegmentedJournalOptions {
+  return { maxBytes: backlogKb * 1024, segmentBytes: 16 * 1024, maxFrameBytes: 1024, ramRecords: deviceOutboxOverrides().maxMessages };
+}
+
+/** KB of the storage partition for the journal's segments (`backlogKb`; a lab build may shrink it to meet a full backlog sooner). */
+export const DEFAULT_BACKLOG_KB = 1280;
 
 /**
  * Every key of mc/config this file reads: what a build may set (`key=value`) and the manifest
@@ -130,7 +153,7 @@ export const DEVICE_CONFIG_KEYS: readonly string[] = Object.freeze([
   "brokerHost", "brokerPort", "brokerTls", "brokerUser", "brokerPassword", "brokerClientId", "brokerKeepAliveSec", "brokerBackoffCapMs",
   "ntpServers", "ntpPort", "ntpBurstSpacingMs",
   "watermarkMs", "burstMax", "burstSmall", "burstSmallCents", "anomalyThresh",
-  "metricsIntervalMs", "journalFile", "consoleFile",
+  "metricsIntervalMs", "journalFile", "backlogKb", "consoleFile",
   "boardIo", "scriptedSwipes", "scriptSeconds", "serialConsole",
   "pinSwipe", "pinCardTest", "pinBigTicket", "pinLedGreen", "pinLedYellow", "pinLedRed",
 ]);
@@ -305,8 +328,9 @@ function consoleFilePath(raw: Raw): string {
 export function deviceSettings(raw: Raw): DeviceSettings {
   if (!isObject(raw)) throw new DeviceConfigError("mc/config must be an object");
   const journalFile = configString(raw, "journalFile", "paycard.jnl");
-  if (!/^[A-Za-z0-9_.-]{1,31}$/.test(journalFile)) {
-    throw new DeviceConfigError(`config.journalFile must be a plain file name of 1-31 [A-Za-z0-9_.-], got ${show(journalFile)}`);
+  // Segment files add ".000001" (littlefs names are at most 255 bytes; short names keep its metadata small).
+  if (!/^[A-Za-z0-9_.-]{1,24}$/.test(journalFile)) {
+    throw new DeviceConfigError(`config.journalFile must be a plain file name of 1-24 [A-Za-z0-9_.-], got ${show(journalFile)}`);
   }
   const s: DeviceSettings = {
     wifiSsid: configString(raw, "wifiSsid", ""),
@@ -318,6 +342,7 @@ export function deviceSettings(raw: Raw): DeviceSettings {
     scriptSeconds: configInt(raw, "scriptSeconds", 60, 1, 86_400),
     serialConsole: configBool(raw, "serialConsole", true),
     journalFile,
+    backlogKb: configInt(raw, "backlogKb", DEFAULT_BACKLOG_KB, 64, DEFAULT_BACKLOG_KB),
     consoleFile: consoleFilePath(raw),
     pins: {
       swipe: configPin(raw, "pinSwipe", 25),
