@@ -64,7 +64,12 @@ export function readHeapSections(bytes: Uint8Array): XsLiveHeap {
   throw new Error("XS snapshot ended before its HEAP atom");
 }
 
-export async function startXsWorker(name = "paycard-xs"): Promise<XsWorker> {
+/**
+ * A fresh xsnap worker. `onCommand`, when given, may answer the script's
+ * `issueCommand(bytes)` (synchronous on the XS side); a command it leaves
+ * (undefined) is parsed as JSON into `messages` and answered with nothing.
+ */
+export async function startXsWorker(name = "paycard-xs", onCommand?: (request: Uint8Array) => Uint8Array | undefined): Promise<XsWorker> {
   const messages: unknown[] = [];
   const decoder = new TextDecoder();
   const worker = await xsnap({
@@ -76,6 +81,8 @@ export async function startXsWorker(name = "paycard-xs"): Promise<XsWorker> {
     stdout: "inherit",
     stderr: "inherit",
     handleCommand: async (bytes: Uint8Array) => {
+      const answer = onCommand?.(bytes);
+      if (answer !== undefined) return answer;
       messages.push(JSON.parse(decoder.decode(bytes)));
       return new Uint8Array(0);
     },

@@ -5,16 +5,15 @@ import {
   checkpointIdAt,
   DecodedFrame,
   decodeFrame,
+  encodeRecordFrame,
   FRAME_HEADER_BYTES,
   FrameKind,
   FrameStatus,
   frameSizeFromHeader,
   RECORD_PREFIX_BYTES,
   recordClassAt,
-  recordFrameSize,
   recordIdAt,
   writeCheckpointFrame,
-  writeRecordFrame,
 } from "./journal-record-codec";
 import { OutboxClass } from "./outbox-class";
 import type { SegmentStorePort } from "./segment-store-port";
@@ -68,9 +67,10 @@ const NONE = -1;
  * newest segment; a new segment starts when the current one would pass
  * `segmentBytes`. Acknowledgements are not tombstones but CHECKPOINT frames:
  * "every transaction up to the frontier was taken into RAM, and of what RAM
- * held, these ids are still live". A checkpoint is written with the next
- * append after an acknowledgement, by `syncRemovals()`, and first in every
- * new segment, so the newest segment always holds the latest one. Replay
+ * held, these ids are still live". A checkpoint is written by
+ * `syncRemovals()` (the main loop's, once a second) when acknowledgements
+ * came since the last, and first in every new segment, so the newest
+ * segment always holds the latest one. Replay
  * rule, for a record before the latest checkpoint: live when it is a
  * transaction above the frontier (never taken: still in the backlog) or one
  * of the listed ids; every record after it is live. Lost checkpoints only
@@ -342,7 +342,7 @@ export class SegmentedJournal implements BacklogJournalPort {
   syncRemovals(): boolean {
     if (!this.replayed) this.replay();
     let ok = true;
-    if (this.dirty || this.broken) ok = this.commit(null, 0) === BacklogAppend.STORED;
+    if (this.dirty || this.broken) ok = this.commit(null, null) === BacklogAppend.STORED;
     this.dropDeadSegments();
     return ok;
   }
@@ -350,13 +350,20 @@ export class SegmentedJournal implements BacklogJournalPort {
   // ------------------------------------------------------------ writing
 
   private commitRecord(record: JournalRecord): BacklogAppend {
-    const size = recordFrameSize(record);
-    if (size < 0 || size > this.maxFrameBytes) {
+    let frame: Uint8Array;
+    try {
+      frame = encodeRecordFrame(record); // sizes its strings once: each UTF-8 length is a loop in JS
+    } catch (e) {
       this.counters.appendFailures++;
-      this.counters.lastError = size < 0 ? "append: record cannot be encoded" : `append: frame of ${size} B above maxFrameBytes ${this.maxFrameBytes}`;
+      this.counters.lastError = "append: " + String(e);
       return BacklogAppend.FAILED;
     }
-    return this.commit(record, size);
+    if (frame.length > this.maxFrameBytes) {
+      this.counters.appendFailures++;
+      this.counters.lastError = `append: frame of ${frame.length} B above maxFrameBytes ${this.maxFrameBytes}`;
+      return BacklogAppend.FAILED;
+    }
+    return this.commit(record, frame);
   }
 
   /**
@@ -364,15 +371,18 @@ export class SegmentedJournal implements BacklogJournalPort {
    * (acknowledgements since the last, or a segment's first frame), then the
    * record's frame if any.
    */
-  private commit(record: JournalRecord | null, size: number): BacklogAppend {
+  private commit(record: JournalRecord | null, frame: Uint8Array | null): BacklogAppend {
+    const size = frame === null ? 0 : frame.length;
     if (this.broken && !this.repair()) {
       if (record !== null) this.counters.appendFailures++;
       return BacklogAppend.FAILED;
     }
     let pos = this.segCount - 1;
     // A segment's first frame is a checkpoint: the newest segment always holds the latest one.
+    // Otherwise checkpoints come from syncRemovals (once a second), not with every record: each
+    // costs a frame and its CRC, and one lost only sends the last second's messages again.
     const atStart = pos < 0 || this.segSize[this.ring(pos)] === 0;
-    let checkpoint = this.dirty || atStart;
+    let checkpoint = atStart || (record === null && this.dirty);
     if (record === null && !checkpoint) return BacklogAppend.STORED;
     let need = size + (checkpoint ? this.checkpointBytes() : 0);
     if (!atStart && this.segSize[this.ring(pos)]! + need > this.segmentBytes) {
@@ -406,11 +416,7 @@ export class SegmentedJournal implements BacklogJournalPort {
       writeCheckpointFrame(this.frontier, Math.max(this.maxId, record === null ? 0 : record.id), this.ramIds, this.ramCount, ckpt, 0);
       parts.push(ckpt);
     }
-    if (record !== null) {
-      const bytes = new Uint8Array(size);
-      writeRecordFrame(record, bytes, 0);
-      parts.push(bytes);
-    }
+    if (frame !== null) parts.push(frame);
     try {
       this.store.append(this.segNo[ri]!, parts);
     } catch (e) {

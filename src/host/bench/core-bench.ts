@@ -8,6 +8,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleForXs, startXsWorker, xsReportSnippet, type XsWorker } from "../xs-engine";
 import { intOption, parseArgs } from "../cli-args";
+import { serveSegmentRequest } from "../../sim/command-segment-store";
+import { MemorySegmentStore } from "../../sim/memory-segment-store";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** XS slot size on the ESP32 (32-bit): 16 bytes. The host build's slots are 32 bytes. */
@@ -99,6 +101,25 @@ async function measurePipeline(code: string, total: number): Promise<PipelineRun
   }
 }
 
+interface DeviceStats {
+  accepted: number;
+  acknowledged: number;
+  alerts: number;
+  held: number;
+  inFlight: number;
+  backlog: number;
+  flashBytes: number;
+  segments: number;
+  declined: number;
+  alertsRefused: number;
+}
+
+interface HeldFigures {
+  slots: number;
+  chunkBytes: number;
+  stats: DeviceStats;
+}
+
 interface DeviceAppRun {
   /** Objects the loaded modules create (functions, classes, constants): RAM on a device without preload. */
   moduleSlots: number;
@@ -108,12 +129,19 @@ interface DeviceAppRun {
   moduleChunkBytes: number;
   /** Live chunk bytes the app's state holds after the run, above the modules'. */
   chunkBytesAfterRun: number;
-  /** With the broker holding its PUBACKs: the session's window full, the outbox holding the rest. */
-  backlog: { inFlight: number; held: number; slots: number; chunkBytes: number };
+  /**
+   * The broker holding its PUBACKs (an outage as the terminal sees it): with 10 messages held
+   * (all in RAM), 1 000 and 2 000 (RAM at its bounds, the rest in the flash backlog).
+   */
+  held10: HeldFigures;
+  held1000: HeldFigures;
+  held2000: HeldFigures;
+  /** The broker back: XS steps of the ticks that drain the 2 000, per message, and the ticks. */
+  drain: { stepsPerMessage: number; ticks: number; messages: number };
   allocateBytes: number;
   computePerSwipe: number;
   swipes: number;
-  stats: { accepted: number; acknowledged: number; alerts: number; held: number; inFlight: number };
+  stats: DeviceStats;
 }
 
 /** The device's terminal app (device config) in XS: live slots after gc, and steps per swipe including MQTT. */
@@ -129,7 +157,10 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
   } finally {
     await empty.close();
   }
-  const w = await newWorker(code);
+  // The device's flash: the journal's segments, kept on this side of issueCommand (not in the measured heap).
+  const flash = new MemorySegmentStore();
+  const w = await startXsWorker("paycard-bench-device", (req) => (req[0]! < 0x20 ? serveSegmentRequest(flash, req) : undefined));
+  await w.evaluate(code);
   try {
     // The realm's builtins and the bundle's code live in this heap too; on
     // the device they are in flash. Measure from here.
@@ -145,12 +176,25 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
     const m = await w.evaluate(`dev.runDeviceApp(${swipes})`);
     const h2 = await w.evaluate("gc()");
     const c2 = (await w.liveHeap()).chunkBytes;
-    const stats = await report<DeviceAppRun["stats"]>(w, "dev.deviceAppStats()");
-    // 60 s of swipes with every PUBACK held back, then the live heap.
-    await w.evaluate("dev.holdAcks(); dev.runDeviceApp(120)");
+    const stats = await report<DeviceStats>(w, "dev.deviceAppStats()");
+    // An outage: every PUBACK held back; the live heap with 10 messages held, then with 2 000.
+    await w.evaluate("dev.holdAcks(); dev.runUntilHeld(10)");
     const h3 = await w.evaluate("gc()");
     const c3 = (await w.liveHeap()).chunkBytes;
-    const held = await report<DeviceAppRun["stats"]>(w, "dev.deviceAppStats()");
+    const stats10 = await report<DeviceStats>(w, "dev.deviceAppStats()");
+    await w.evaluate("dev.runUntilHeld(1000)");
+    const h4 = await w.evaluate("gc()");
+    const c4 = (await w.liveHeap()).chunkBytes;
+    const stats1000 = await report<DeviceStats>(w, "dev.deviceAppStats()");
+    await w.evaluate("dev.runUntilHeld(2000)");
+    const h5 = await w.evaluate("gc()");
+    const c5 = (await w.liveHeap()).chunkBytes;
+    const stats2000 = await report<DeviceStats>(w, "dev.deviceAppStats()");
+    // The broker back: the ticks that drain them.
+    const drainMeter = await w.evaluate("globalThis.drainTicks = dev.drainDeviceApp(1000000)");
+    const after = await report<{ ticks: number; stats: DeviceStats }>(w, "({ ticks: globalThis.drainTicks, stats: dev.deviceAppStats() })");
+    if (after.stats.held + after.stats.backlog !== 0) throw new Error(`device bench: ${after.stats.held + after.stats.backlog} messages left after the drain`);
+    const messages = stats2000.held + stats2000.backlog;
     // The harness keeps one slot per evaluate call: take out those between the readings.
     return {
       moduleSlots: loaded.currentHeapCount - emptySlots - 1,
@@ -158,7 +202,10 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
       slotsAfterRun: h2.currentHeapCount - h0.currentHeapCount - 5,
       moduleChunkBytes: loadedChunks - emptyChunks,
       chunkBytesAfterRun: c2 - c0,
-      backlog: { inFlight: held.inFlight, held: held.held, slots: h3.currentHeapCount - h0.currentHeapCount - 8, chunkBytes: c3 - c0 },
+      held10: { slots: h3.currentHeapCount - h0.currentHeapCount - 8, chunkBytes: c3 - c0, stats: stats10 },
+      held1000: { slots: h4.currentHeapCount - h0.currentHeapCount - 11, chunkBytes: c4 - c0, stats: stats1000 },
+      held2000: { slots: h5.currentHeapCount - h0.currentHeapCount - 14, chunkBytes: c5 - c0, stats: stats2000 },
+      drain: { stepsPerMessage: drainMeter.compute / messages, ticks: after.ticks, messages },
       allocateBytes: (h2 as unknown as { allocate: number }).allocate,
       computePerSwipe: m.compute / swipes,
       swipes,
@@ -177,8 +224,14 @@ function deviceFigures(device: DeviceAppRun) {
     device_module_slots: device.moduleSlots,
     device_app_live_chunk_bytes: device.chunkBytesAfterRun,
     device_module_chunk_bytes: device.moduleChunkBytes,
-    device_backlog_live_slots: device.backlog.slots,
-    device_backlog_chunk_bytes: device.backlog.chunkBytes,
+    device_held10_live_slots: device.held10.slots,
+    device_held10_chunk_bytes: device.held10.chunkBytes,
+    device_held1000_live_slots: device.held1000.slots,
+    device_held1000_chunk_bytes: device.held1000.chunkBytes,
+    device_held2000_live_slots: device.held2000.slots,
+    device_held2000_chunk_bytes: device.held2000.chunkBytes,
+    device_held2000_flash_bytes: device.held2000.stats.flashBytes,
+    device_drain_steps_per_message: round(device.drain.stepsPerMessage),
     device_app_compute_per_swipe: round(device.computePerSwipe),
   };
 }
@@ -192,8 +245,18 @@ function deviceLines(device: DeviceAppRun): string[] {
       `(the SDK's own modules and sockets need the rest; typed arrays and strings are chunks, not counted)`,
     `  live chunks (64-bit XS, read from its snapshot writer): the modules' ${device.moduleChunkBytes} B (byte code and strings: flash when preloaded), ` +
       `the app's state ${device.chunkBytesAfterRun} B after the run`,
-    `  the broker holding its PUBACKs for 60 s: ${device.backlog.inFlight} in flight, ${device.backlog.held} held in the outbox; ` +
-      `the app's state ${device.backlog.slots} slots and ${device.backlog.chunkBytes} B of chunks`,
+    `  an outage (the broker holding every PUBACK), the app's state with messages held:`,
+    ...[device.held10, device.held1000, device.held2000].map(
+      (h) =>
+        `    ${String(h.stats.held + h.stats.backlog).padStart(5)} held: ${h.stats.inFlight} in flight, ${h.stats.held} in RAM, ${h.stats.backlog} in the flash backlog ` +
+        `(${h.stats.flashBytes} B in ${h.stats.segments} segments): ${h.slots} slots, ${h.chunkBytes} B of chunks`,
+    ),
+    `    from 10 to 2 000 held: ${device.held2000.slots - device.held10.slots} slots and ${device.held2000.chunkBytes - device.held10.chunkBytes} B more ` +
+      `(RAM filling to its bounds: ${device.held10.stats.held} then ${device.held2000.stats.held} messages); from 1 000 to 2 000: ` +
+      `${device.held2000.slots - device.held1000.slots} slots and ${device.held2000.chunkBytes - device.held1000.chunkBytes} B (the backlog costs no RAM)`,
+    `  the broker back: the ${device.drain.messages} drained at the broker's pace (answers at each 50 ms tick) in ${device.drain.ticks} ticks ` +
+      `(${round((device.drain.ticks * 50) / 1000)} s), in journaled order, ${round(device.drain.stepsPerMessage)} XS steps per message (the ticks' whole cost: ` +
+      `read back from flash, CRC-checked, published, acknowledged, checkpointed)`,
     `  ${round(device.computePerSwipe)} XS steps per swipe, all in (validation, windows, detectors, JSON, journal frames, MQTT encode and PUBACK); ` +
       `${device.stats.accepted} accepted, ${device.stats.acknowledged} acknowledged, ${device.stats.alerts} alerts, ${device.stats.held} held at the end`,
   ];

@@ -4,16 +4,18 @@
  * full collection) and its steps per swipe: the figure manifest.json's
  * creation sizes are checked against. The far end is AckOnlyBroker (it
  * answers from a byte scanner, so what is measured is the terminal, not a
- * broker's decoding), the journal is in memory, the clock a counter: no
- * platform code. Plain ECMAScript.
+ * broker's decoding), the journal the device's SegmentedJournal over a
+ * CommandSegmentStore (its bytes kept by the Node host through issueCommand:
+ * flash, not heap), the clock a counter: no platform code. Plain ECMAScript.
  */
 import type { ClockTelemetry, EventClockPort, TimeReading } from "../../core/app/event-clock";
 import { TerminalApp } from "../../core/app/terminal-app";
-import { MemoryJournal } from "../memory-journal";
+import { SegmentedJournal } from "../../core/outbox/segmented-journal";
+import { CommandSegmentStore } from "../command-segment-store";
 import { SeededRandom } from "../seeded-random";
 import { createSwipeRecord } from "../../core/model/swipe-record";
 import { DEFAULT_TRAFFIC, TrafficGenerator } from "../traffic-generator";
-import { deviceConfig } from "../../core/settings/device-config";
+import { deviceConfig, deviceStorageOptions } from "../../core/settings/device-config";
 import { AckOnlyBroker } from "../ack-only-broker";
 
 class CountingClock implements EventClockPort {
@@ -38,8 +40,11 @@ class CountingClock implements EventClockPort {
 
 /** xsnap's native encoder, standing in for the device's (not an ECMAScript global). */
 declare const TextEncoder: new () => { encode(s: string): Uint8Array };
+/** xsnap's synchronous call to the Node host (src/host/xs-engine.ts): here, the flash. */
+declare function issueCommand(request: ArrayBuffer): ArrayBuffer;
 const nativeEncoder = new TextEncoder();
 let app: TerminalApp | null = null;
+let journal: SegmentedJournal | null = null;
 let broker: AckOnlyBroker | null = null;
 let clock = new CountingClock();
 let gen: TrafficGenerator | null = null;
@@ -63,10 +68,13 @@ export function setupDeviceApp(seed: number): number {
   clock = new CountingClock();
   const b = new AckOnlyBroker();
   broker = b;
+  const store = new CommandSegmentStore((req) => new Uint8Array(issueCommand(req.slice().buffer)));
+  const j = new SegmentedJournal(store, deviceStorageOptions());
+  journal = j;
   app = new TerminalApp(cfg, {
     clock,
     transport: () => b.transport(),
-    journal: new MemoryJournal(),
+    journal: j,
     bootCounter: { nextBoot: () => 1 },
     random: new SeededRandom(seed),
     // The device encodes natively (ArrayBuffer.fromString, absent here); xsnap's TextEncoder stands in.
@@ -78,17 +86,54 @@ export function setupDeviceApp(seed: number): number {
 
 /** Feeds `n` swipes at their generated times, ticking the app every 50 ms of simulated time. */
 export function runDeviceApp(n: number): void {
+  let i = 0;
+  feed(() => i++ >= n);
+}
+
+/** Feeds swipes until `target` messages are held, in RAM and in the backlog; returns the swipes fed. */
+export function runUntilHeld(target: number): number {
+  const a = app as TerminalApp;
+  let n = 0;
+  feed(() => a.outbox.messages + a.outbox.backlogCount >= target || (n++, false));
+  return n;
+}
+
+/** The broker acknowledges again (the held PUBACKs too); ticks without swipes until nothing is held. Returns the ticks. */
+export function drainDeviceApp(maxTicks: number): number {
+  const a = app as TerminalApp;
+  const b = broker as AckOnlyBroker;
+  b.autoAck = true;
+  b.ackAll();
+  let t = 0;
+  while (t < maxTicks && a.outbox.messages + a.outbox.backlogCount > 0) {
+    tick(a, b);
+    t++;
+  }
+  return t;
+}
+
+let nextSyncAt = 1_000;
+
+/** One tick of 50 ms: the app, the journal's once-a-second housekeeping (as main.ts), the broker. */
+function tick(a: TerminalApp, b: AckOnlyBroker): void {
+  clock.mono += 50;
+  a.tick();
+  if (clock.mono >= nextSyncAt) {
+    nextSyncAt = clock.mono + 1_000;
+    (journal as SegmentedJournal).syncRemovals();
+  }
+  b.pump();
+}
+
+/** Swipes at their generated times until `stop()`, ticking every 50 ms of simulated time between them. */
+function feed(stop: () => boolean): void {
   const a = app as TerminalApp;
   const b = broker as AckOnlyBroker;
   const g = gen as TrafficGenerator;
   const start = DEFAULT_TRAFFIC.startMs;
-  for (let i = 0; i < n; i++) {
+  while (!stop()) {
     const due = 1_000 + ((rec.terminal_time as number) - start);
-    while (clock.mono + 50 <= due) {
-      clock.mono += 50;
-      a.tick();
-      b.pump();
-    }
+    while (clock.mono + 50 <= due) tick(a, b);
     clock.mono = due;
     input.transaction_id = rec.transaction_id;
     input.card_hash = rec.card_hash;
@@ -110,6 +155,10 @@ export function holdAcks(): void {
 
 export function deviceAppStats() {
   const a = app as TerminalApp;
-  return { accepted: a.counters.accepted, acknowledged: a.counters.acknowledged, alerts: a.counters.alertsQueued, held: a.outbox.messages, inFlight: a.outbox.inFlight };
+  const j = journal as SegmentedJournal;
+  return {
+    accepted: a.counters.accepted, acknowledged: a.counters.acknowledged, alerts: a.counters.alertsQueued, held: a.outbox.messages, inFlight: a.outbox.inFlight,
+    backlog: a.outbox.backlogCount, flashBytes: j.bytes, segments: j.segments, declined: a.counters.declinedBackpressure, alertsRefused: a.counters.alertsRefused,
+  };
 }
 
