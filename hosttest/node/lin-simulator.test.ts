@@ -228,7 +228,7 @@ function safSwipe(i: number): string {
 /**
  * Store and forward on the real engine: the broker is down; console swipes arrive once the clock
  * has synced, and the simulator's power is cut (SIGKILL) while they still arrive. With the
- * broker back, the next run drains the backlog and is cut again a third of the way through; a
+ * broker back, the next run drains the backlog and is cut again two thirds of the way through; a
  * third run drains the rest. A subscriber with a persistent session checks every accepted request
  * id. About 90 s.
  */
@@ -284,13 +284,13 @@ describe.skipIf(!labAvailable)("store and forward on the lin simulator", () => {
         clearInterval(feeder);
       }
 
-      // Run 2: the broker is back; cut the power a third of the way through the drain. The console
+      // Run 2: the broker is back; cut the power two thirds of the way through the drain. The console
       // file is read from its start at every boot: empty it, or the swipes would be taken again.
       writeFileSync(consoleFile, "");
       await broker.restart();
       const two = startLin(root, 120, undefined, () => {});
       const watch = setInterval(() => {
-        if (arrivals.size >= accepted.length / 3) two.powerCut();
+        if (arrivals.size >= (2 * accepted.length) / 3) two.powerCut();
       }, 20);
       try {
         runs.push(await two.lines);

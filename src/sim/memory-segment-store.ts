@@ -4,13 +4,16 @@ import type { SegmentStorePort } from "../core/outbox/segment-store-port";
  * A SegmentStorePort in memory, for tests and the xsnap runs. It can fail
  * on purpose: `tearNextAppend(n)` makes the next append write only its first
  * n bytes and throw (a power cut in the middle of a write), `failNext`
- * makes the next call of any kind throw without writing. `crash()` answers
- * the durable state a restart would find (here, everything written).
+ * makes the next call of any kind throw without writing, `removesLeft`
+ * cuts the power after that many deletions. What was written is what a
+ * restart finds.
  */
 export class MemorySegmentStore implements SegmentStorePort {
   private readonly files = new Map<number, Uint8Array>();
   private tearAt = -1;
   failNext = false;
+  /** Removes still allowed before one throws (a power cut between two deletions); -1: no limit. */
+  removesLeft = -1;
   appends = 0;
   bytesWritten = 0;
   removes = 0;
@@ -64,6 +67,8 @@ export class MemorySegmentStore implements SegmentStorePort {
 
   remove(n: number): void {
     this.check();
+    if (this.removesLeft === 0) throw new Error("power cut before a deletion");
+    if (this.removesLeft > 0) this.removesLeft--;
     if (this.files.delete(n)) this.removes++;
   }
 
