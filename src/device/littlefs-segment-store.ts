@@ -17,7 +17,8 @@
  *   renames it over the segment (atomic); to zero bytes it deletes the file;
  * - a `.tmp` left by a power cut is deleted by `list()` at start.
  * Reads go through 16-byte littlefs caches (manifest_littlefs.json): the
- * journal reads a frame's 15-byte prefix, then the frame.
+ * journal reads a frame's 15-byte prefix, then the frame, from one file
+ * kept open for reading until the next write.
  */
 import { File, Iterator } from "file";
 import type { SegmentStorePort } from "../core/outbox/segment-store-port";
@@ -28,6 +29,13 @@ export class LittlefsSegmentStore implements SegmentStorePort {
   readonly root: string;
   readonly prefix: string;
   private readonly tmp: string;
+  /**
+   * The segment last read, kept open: replay and the backlog read frame after
+   * frame of one segment, and opening a littlefs file walks its metadata.
+   * Closed before any write, truncate or delete touches the file system.
+   */
+  private reader: File | null = null;
+  private readerNo = -1;
 
   /** `root` ends with "/" (mc/config file.root). */
   constructor(root: string, prefix: string) {
@@ -57,6 +65,7 @@ export class LittlefsSegmentStore implements SegmentStorePort {
   }
 
   size(n: number): number {
+    this.closeReader();
     const path = this.file(n);
     if (!File.exists(path)) return 0;
     const f = new File(path);
@@ -68,18 +77,25 @@ export class LittlefsSegmentStore implements SegmentStorePort {
   }
 
   read(n: number, offset: number, length: number): Uint8Array {
-    const f = new File(this.file(n));
+    if (this.readerNo !== n || this.reader === null) {
+      this.closeReader();
+      this.reader = new File(this.file(n));
+      this.readerNo = n;
+    }
+    const f = this.reader;
     try {
       const take = Math.max(0, Math.min(length, f.length - offset));
       if (take === 0) return new Uint8Array(0);
       f.position = offset;
       return new Uint8Array(f.read(ArrayBuffer, take));
-    } finally {
-      f.close();
+    } catch (e) {
+      this.closeReader();
+      throw e;
     }
   }
 
   append(n: number, parts: readonly Uint8Array[]): void {
+    this.closeReader();
     const f = new File(this.file(n), true);
     try {
       f.position = f.length;
@@ -90,6 +106,7 @@ export class LittlefsSegmentStore implements SegmentStorePort {
   }
 
   truncate(n: number, length: number): void {
+    this.closeReader();
     const path = this.file(n);
     if (length === 0) {
       if (File.exists(path)) File.delete(path);
@@ -109,7 +126,21 @@ export class LittlefsSegmentStore implements SegmentStorePort {
     if (!File.rename(this.tmp, path)) throw new Error(`rename ${this.tmp} -> ${path} failed`);
   }
 
+  private closeReader(): void {
+    const f = this.reader;
+    this.reader = null;
+    this.readerNo = -1;
+    if (f !== null) {
+      try {
+        f.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
   remove(n: number): void {
+    this.closeReader();
     const path = this.file(n);
     if (File.exists(path) && !File.delete(path)) throw new Error(`delete ${path} failed`);
   }
