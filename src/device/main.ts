@@ -99,7 +99,6 @@ class Terminal {
   readonly leds: StatusLeds;
   readonly maker: SwipeMaker;
   readonly journal: SegmentedJournal;
-  readonly segments: LittlefsSegmentStore;
   readonly mono: ModdableMonotonicClock;
   readonly eventClock: DisciplinedEventClock;
   readonly sntp: SntpClient;
@@ -135,8 +134,7 @@ class Terminal {
     ));
     this.eventClock = new DisciplinedEventClock(disciplined, sntp, this.mono);
     const root = typeof config.file?.root === "string" ? config.file.root : "/";
-    this.segments = new LittlefsSegmentStore(root, d.journalFile);
-    this.journal = new SegmentedJournal(this.segments, deviceStorageOptions(d.backlogKb));
+    this.journal = new SegmentedJournal(new LittlefsSegmentStore(root, d.journalFile), deviceStorageOptions(d.backlogKb));
     this.leds = new StatusLeds((led, on) => this.writeLed(led, on));
     if (t.broker.tls) {
       trace(`paycard: brokerTls=true refused: this firmware has no TLS (the manifest includes no TLS socket); swipes are journaled, nothing is published\n`);

@@ -140,6 +140,8 @@ export class Outbox {
   private readonly backlog: BacklogJournalPort | null;
   /** Backlog transactions replayed at restore not taken yet: possibly sent before (DUP). */
   private backlogReplayed = 0;
+  private refillTopic = "";
+  private refillTopicBytes = 0;
   private restored = false;
   private nextId = 1;
 
@@ -262,7 +264,12 @@ export class Outbox {
     let maxId = this.journal.highestId();
     for (const r of records) {
       const slot = this.allocSlot();
-      const size = r.payload.byteLength + Math.max(0, utf8ByteLength(r.topic));
+      // A terminal's transactions share one topic: its UTF-8 length (a loop in JS) is worked out once.
+      if (r.topic !== this.refillTopic) {
+        this.refillTopic = r.topic;
+        this.refillTopicBytes = Math.max(0, utf8ByteLength(r.topic));
+      }
+      const size = r.payload.byteLength + this.refillTopicBytes;
       this.msg[slot] = r;
       this.size[slot] = size;
       this.takes[slot] = 1;
@@ -376,11 +383,6 @@ export class Outbox {
     return evict >= 0;
   }
 
-  /** Whether transactions are refused because the backlog's storage is full (false without a backlog). */
-  get backlogIsFull(): boolean {
-    return this.backlog !== null && !this.backlog.backlogHasRoom(0);
-  }
-
   /**
    * Reads backlog transactions into RAM while the transaction bounds leave
    * room (never by dropping telemetry): the oldest first.
@@ -392,7 +394,12 @@ export class Outbox {
     while (b.backlogCount > 0) {
       const r = b.peekBacklog();
       if (r === null) return;
-      const size = r.payload.byteLength + Math.max(0, utf8ByteLength(r.topic));
+      // A terminal's transactions share one topic: its UTF-8 length (a loop in JS) is worked out once.
+      if (r.topic !== this.refillTopic) {
+        this.refillTopic = r.topic;
+        this.refillTopicBytes = Math.max(0, utf8ByteLength(r.topic));
+      }
+      const size = r.payload.byteLength + this.refillTopicBytes;
       if (this.telemetryToDrop(tx, size) !== 0) return;
       b.takeBacklog();
       const slot = this.allocSlot();
