@@ -1,41 +1,45 @@
 import type { ResolverPort } from "../core/clock/clock-ports";
 import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/session/transport-port";
+import type { BrokerTlsMaterial } from "../core/settings/device-config";
 import { Ecma419TcpTransport } from "./ecma419-tcp-transport";
+import { Ecma419TlsTransport, type TlsFailure } from "./ecma419-tls-transport";
 import { isDottedIPv4 } from "./net-resolver";
 
 export interface BrokerTransportOptions {
   host: string;
   port: number;
-  tls: boolean;
+  /** TLS material when the link is TLS (brokerTls=true), else null. */
+  tls: BrokerTlsMaterial | null;
   resolver: ResolverPort;
+  /** A refused TLS handshake, with its cause (for the serial log). */
+  onTlsFailure?: (cause: TlsFailure, detail: string) => void;
 }
 
 export interface BrokerTransportCounters {
   attempts: number;
-  /** Attempts refused because brokerTls=true (this firmware has no TLS). */
-  tlsRefused: number;
+  /** TLS handshakes refused (any cause). */
+  tlsFailures: number;
+  /** The cause of the last one, "" if none. */
+  lastTlsFailure: string;
   dnsFailures: number;
   lastAddress: string;
 }
 
 export function createBrokerTransportCounters(): BrokerTransportCounters {
-  return { attempts: 0, tlsRefused: 0, dnsFailures: 0, lastAddress: "" };
+  return { attempts: 0, tlsFailures: 0, lastTlsFailure: "", dnsFailures: 0, lastAddress: "" };
 }
 
 /**
  * One connection attempt to the broker: resolves `host` first when it is not
  * a dotted IPv4 address (the Moddable 419 TCP socket reads `address` only,
- * never a host name), then opens `embedded:io/socket/tcp`.
- *
- * TLS: this manifest includes no TLS socket (no `embedded:io/socket/tls`
- * provider nor the legacy securesocket), so brokerTls=true is refused: each
- * attempt fails at once with a reason naming it, counted in
- * BrokerTransportCounters.tlsRefused (main.ts also logs it once at boot).
- * The session then backs off like for any failed connect; swipes are still
- * taken and journaled.
+ * never a host name), then opens `embedded:io/socket/tcp`, or with TLS
+ * (brokerTls=true) the same socket under the SDK's TLS session
+ * (Ecma419TlsTransport), the server name being `host`. A refused handshake
+ * is counted and reported with its cause; the session then backs off like
+ * for any failed connect, and swipes are still taken and journaled.
  */
 export class BrokerTransport implements MqttTransport {
-  private inner: Ecma419TcpTransport | null = null;
+  private inner: MqttTransport | null = null;
   private closed = false;
 
   constructor(
@@ -45,12 +49,6 @@ export class BrokerTransport implements MqttTransport {
 
   connect(handlers: TransportHandlers): void {
     this.counters.attempts++;
-    if (this.o.tls) {
-      this.counters.tlsRefused++;
-      this.closed = true;
-      handlers.onClosed("brokerTls=true is not supported by this firmware (no TLS socket in the manifest)");
-      return;
-    }
     if (isDottedIPv4(this.o.host)) {
       this.open(this.o.host, handlers);
       return;
@@ -78,7 +76,21 @@ export class BrokerTransport implements MqttTransport {
 
   private open(address: string, handlers: TransportHandlers): void {
     this.counters.lastAddress = address;
-    this.inner = new Ecma419TcpTransport({ address, port: this.o.port });
+    const material = this.o.tls;
+    this.inner =
+      material === null
+        ? new Ecma419TcpTransport({ address, port: this.o.port })
+        : new Ecma419TlsTransport({
+            address,
+            port: this.o.port,
+            serverName: this.o.host,
+            material,
+            onFailure: (cause, detail) => {
+              this.counters.tlsFailures++;
+              this.counters.lastTlsFailure = cause;
+              this.o.onTlsFailure?.(cause, detail);
+            },
+          });
     this.inner.connect(handlers);
   }
 }

@@ -5,7 +5,8 @@
  * ports:
  *   clock      DisciplinedEventClock = DisciplinedClock + SntpClient over
  *              embedded:io/socket/udp, Net.resolve and Time.microseconds
- *   transport  embedded:io/socket/tcp, the broker's name resolved first
+ *   transport  embedded:io/socket/tcp, the broker's name resolved first; with
+ *              brokerTls the SDK's TLS session on it (ecma419-tls-transport)
  *   journal    SegmentedJournal: CRC frames in segment files, also the
  *              store-and-forward backlog (littlefs on the ESP32, /tmp on lin)
  *   boot id    Preference (NVS);  random: the hardware RNG
@@ -19,6 +20,7 @@
  *   ACK rid=...                        the broker acknowledged a message
  *   ALERT BURST_ATTACK card=... id=... / ALERT AMOUNT_ANOMALY merchant=... id=...
  *   LINK up|down                       the MQTT session
+ *   TLS refused: <cause> (...)         a TLS handshake refused, and why
  *   WIFI up ip=... | WIFI down         (esp32)
  *   CLOCK synced offset=... bound=...  clock state changes
  *   STATUS ...                         every 15 s
@@ -136,14 +138,22 @@ class Terminal {
     const root = typeof config.file?.root === "string" ? config.file.root : "/";
     this.journal = new SegmentedJournal(new LittlefsSegmentStore(root, d.journalFile), deviceStorageOptions(d.backlogKb));
     this.leds = new StatusLeds((led, on) => this.writeLed(led, on));
-    if (t.broker.tls) {
-      trace(`paycard: brokerTls=true refused: this firmware has no TLS (the manifest includes no TLS socket); swipes are journaled, nothing is published\n`);
-    }
     this.app = new TerminalApp(
       t,
       {
         clock: this.eventClock,
-        transport: brokerTransportFactory({ host: t.broker.host, port: t.broker.port, tls: t.broker.tls, resolver: this.resolver }, this.transportCounters),
+        transport: brokerTransportFactory(
+          {
+            host: t.broker.host,
+            port: t.broker.port,
+            tls: t.broker.tls ? d.tls : null,
+            resolver: this.resolver,
+            // Once per refused handshake: the link backs off and tries again, swipes are journaled meanwhile.
+            onTlsFailure: (cause, detail) => trace(`TLS refused: ${cause} (${detail}) broker=${t.broker.host}:${t.broker.port}\n`),
+          },
+          this.transportCounters,
+        ),
+        tlsFailures: t.broker.tls ? () => this.transportCounters.tlsFailures : undefined,
         journal: this.journal,
         bootCounter: new PreferenceBootCounter(),
         random: this.random,
@@ -289,7 +299,14 @@ class Terminal {
 
   private onLink(up: boolean): void {
     this.linkUp = up;
-    trace(up ? `LINK up broker=${this.transportCounters.lastAddress}:${this.cfg.terminal.broker.port}\n` : "LINK down\n");
+    if (!up) {
+      trace("LINK down\n");
+      return;
+    }
+    // Instrumented builds: the heap right after the connect (with TLS, its handshake's garbage not yet collected).
+    const u = this.xs.read(this.use);
+    const heap = Number.isFinite(u.slotBytes) ? ` xs_slots=${u.slotBytes}B xs_chunks=${u.chunkBytes}B stack_peak=${u.stackPeakBytes}B gc=${u.gcs}` : "";
+    trace(`LINK up broker=${this.transportCounters.lastAddress}:${this.cfg.terminal.broker.port}${this.cfg.terminal.broker.tls ? " tls" : ""}${heap}\n`);
   }
 
   onWifi(up: boolean, address: string): void {
@@ -340,7 +357,7 @@ class Terminal {
         `declined=${c.declinedBackpressure}/${c.declinedClockUnsynced}/${c.declinedStorage} ` +
         `outbox=${this.app.outbox.messages}/${this.app.outbox.bytes}B backlog=${this.app.outbox.backlogCount} flash=${this.journal.bytes}B/${this.journal.segments}seg ` +
         `segments_deleted=${j.segmentsDeleted} journal_errors=${j.appendFailures + j.repairs + j.unreadable} storage_full=${j.refusedFull + c.declinedStorageFull} reconnects=${s.reconnects} retransmits=${s.retransmits} republished=${s.republished} ` +
-        `dns=${this.resolver.failed}/${this.resolver.lookups} tls_refused=${this.transportCounters.tlsRefused} ` +
+        `dns=${this.resolver.failed}/${this.resolver.lookups} tls_failures=${this.transportCounters.tlsFailures} ` +
         (this.settings === null ? "" : `console=${this.settings.counters.done}/${this.settings.counters.rejected}/${this.settings.counters.refused} `) +
         `faults=${this.faults.count + c.internalErrors + c.observerErrors}` +
         (Number.isFinite(u.slotBytes) ? ` xs_slots=${u.slotBytes}B xs_chunks=${u.chunkBytes}B stack_peak=${u.stackPeakBytes}B gc=${u.gcs}` : "") +

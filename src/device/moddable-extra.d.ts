@@ -36,3 +36,54 @@ declare module "embedded:network/interface/wifi" {
  * find. The SDK's own modules use it (modules/io/wifi/esp32/wifi-esp32.js).
  */
 declare function native(name: string): (...args: unknown[]) => unknown;
+
+/**
+ * The Moddable SDK's TLS 1.2 client session (modules/crypt/ssl/session_419.js,
+ * from modules/crypt/tls_419.json), driven over an ECMA-419 TCP socket the
+ * way examples/io/tcp/tlssocket does: the socket object carries `readable`
+ * and `writable` counts the caller keeps up to date; `handshake` returns true
+ * once done (or when an alert was raised: `alert` then says which); `read`
+ * returns application data, undefined when there is none yet, null when the
+ * peer closed. Failures throw a TLSError: "certificate: auth err" when the
+ * server's chain does not verify (ssl/cert's CertificateManager.verify,
+ * which only traces why), "alert: <level>, <description>" for an alert from
+ * the peer. Options: serverName (SNI and the name checked against the
+ * certificate's subjectAltName), certificate (one trusted CA, DER),
+ * clientCertificates (DER) and clientKey (PKCS#8 DER, RSA).
+ */
+declare module "ssl/session" {
+  interface SSLSessionOptions {
+    serverName?: string;
+    protocolVersion?: number;
+    certificate?: ArrayBuffer;
+    clientCertificates?: ArrayBuffer[];
+    clientKey?: ArrayBuffer;
+    verify?: boolean;
+  }
+  class SSLSession {
+    constructor(options: SSLSessionOptions);
+    certificateManager: { verify(certs: Uint8Array[], options: object): boolean } | undefined;
+    alert: { level: number; description: number } | undefined;
+    /** The handshake step due next; -1 when the session waits for the peer. */
+    handshakeProcess: number;
+    /** Set when the server sent a CertificateRequest (the certificates to answer with; empty when none). */
+    clientCerts: unknown;
+    initiateHandshake(): void;
+    handshake(socket: object): boolean;
+    read(socket: object): Uint8Array | null | undefined;
+    write(socket: object, data: Uint8Array): number;
+    close(socket: object): void;
+  }
+  export default SSLSession;
+}
+
+/** X.509 decoding from the SDK's crypt modules (modules/crypt/etc/x509.js). */
+declare module "x509" {
+  const X509: {
+    decode(der: Uint8Array | ArrayBuffer): { tbs: Uint8Array };
+    decodeTBS(tbs: Uint8Array): { validity: { from: number; to: number } };
+    /** subjectAltName entries: tag 2 dNSName (value a string), tag 7 iPAddress (value the address bytes). */
+    decodeSAN(der: Uint8Array | ArrayBuffer): { tag: number; value: string | ArrayBuffer }[] | undefined;
+  };
+  export default X509;
+}

@@ -30,6 +30,8 @@ export interface TerminalPorts {
   random: RandomPort;
   /** JS heap in use, bytes, where the platform reports it. */
   heapBytes?: () => number;
+  /** TLS handshakes refused so far, where the transport is TLS (the metric `tls_failures`). */
+  tlsFailures?: () => number;
   /** Native UTF-8 encoding of payloads (default: the core's JS encoder). */
   utf8?: Utf8EncoderPort;
 }
@@ -128,6 +130,7 @@ export class TerminalApp {
   /** The journal needs commit() before its appends count (see JournalPort.groupCommit). */
   private readonly groupCommit: boolean;
   private readonly heapBytes: (() => number) | undefined;
+  private readonly tlsFailures: (() => number) | undefined;
   private readonly utf8: Utf8EncoderPort | undefined;
   private readonly events: TerminalEvents;
   private readonly reading = createTimeReading();
@@ -155,6 +158,7 @@ export class TerminalApp {
     this.journal = ports.journal;
     this.groupCommit = ports.journal.groupCommit === true && typeof ports.journal.flush === "function";
     this.heapBytes = ports.heapBytes;
+    this.tlsFailures = ports.tlsFailures;
     this.utf8 = ports.utf8;
     this.events = events;
     this.topics = terminalTopics(config.topicPrefix, config.terminalId);
@@ -547,6 +551,7 @@ export class TerminalApp {
     pack.number("clock_error_bound", t.errorBoundMs / 1000, "s");
     pack.number("clock_frequency", t.frequencyPpm / 1e6, "/");
     if (this.heapBytes !== undefined) pack.number("heap", this.heapBytes(), "B");
+    if (this.tlsFailures !== undefined) pack.number("tls_failures", this.tlsFailures(), "count");
     return pack;
   }
 

@@ -16,6 +16,7 @@
 import { resolveTerminalConfig, type TerminalConfig } from "../app/terminal-config";
 import { DEFAULT_AMOUNT_ANOMALY } from "../detect/amount-anomaly-detector";
 import { DEFAULT_BURST_THRESHOLDS } from "../detect/burst-detector";
+import { decodeBase64 } from "../lib/base64";
 import { isObject } from "../pipeline/pipeline-config";
 import type { SegmentedJournalOptions } from "../outbox/segmented-journal";
 
@@ -42,6 +43,8 @@ export interface DeviceSettings {
   backlogKb: number;
   /** Console lines read from this file (the lin simulator; "" = none): "/dev/stdin" or a file another program appends to. */
   consoleFile: string;
+  /** The broker's TLS material (with brokerTls=true): DER, from base64 in mc/config. */
+  tls: BrokerTlsMaterial;
   pins: {
     swipe: number;
     cardTest: number;
@@ -50,6 +53,18 @@ export interface DeviceSettings {
     ledYellow: number;
     ledRed: number;
   };
+}
+
+/**
+ * What the terminal trusts and shows on a TLS link. `ca` null: the server is
+ * verified against the Moddable SDK's bundled root CAs (public brokers).
+ * `certificate` and `key` (PKCS#8, RSA: the SDK's TLS signs with PKCS#1
+ * v1.5 only) come together, for brokers that require client certificates.
+ */
+export interface BrokerTlsMaterial {
+  ca: Uint8Array | null;
+  certificate: Uint8Array | null;
+  key: Uint8Array | null;
 }
 
 export interface DeviceConfig {
@@ -153,6 +168,7 @@ export const DEVICE_CONFIG_KEYS: readonly string[] = Object.freeze([
   "brokerHost", "brokerPort", "brokerTls", "brokerUser", "brokerPassword", "brokerClientId", "brokerKeepAliveSec", "brokerBackoffCapMs",
   "ntpServers", "ntpPort", "ntpBurstSpacingMs",
   "watermarkMs", "burstMax", "burstSmall", "burstSmallCents", "anomalyThresh",
+  "brokerCa", "brokerCert", "brokerKey",
   "metricsIntervalMs", "journalFile", "backlogKb", "consoleFile",
   "boardIo", "scriptedSwipes", "scriptSeconds", "serialConsole",
   "pinSwipe", "pinCardTest", "pinBigTicket", "pinLedGreen", "pinLedYellow", "pinLedRed",
@@ -319,6 +335,31 @@ export function deviceTerminalOverrides(raw: Raw): Record<string, unknown> {
   };
 }
 
+/** A DER object (certificate or PKCS#8 key) in base64, or null when the key is absent; `secret` keeps the value out of messages. */
+function configDer(raw: Raw, key: string, what: string, secret: boolean): Uint8Array | null {
+  const v = configString(raw, key, "").trim();
+  if (v === "") return null;
+  const bytes = decodeBase64(v);
+  // Every DER certificate and PKCS#8 key is one SEQUENCE (tag 0x30).
+  if (bytes === null || bytes.length < 16 || bytes[0] !== 0x30) {
+    throw new DeviceConfigError(
+      `config.${key} must be ${what} in DER, as one line of base64 (e.g. openssl x509 -in ca.pem -outform der | base64 -w0)` + (secret ? "" : `, got ${show(v.length > 40 ? v.slice(0, 40) + "..." : v)}`),
+    );
+  }
+  return bytes;
+}
+
+function brokerTlsMaterial(raw: Raw): BrokerTlsMaterial {
+  const ca = configDer(raw, "brokerCa", "the CA certificate that signed the broker's", false);
+  const certificate = configDer(raw, "brokerCert", "the terminal's client certificate", false);
+  const key = configDer(raw, "brokerKey", "the client certificate's private key (PKCS#8, RSA)", true);
+  if ((certificate === null) !== (key === null)) throw new DeviceConfigError("config.brokerCert and config.brokerKey come together (a client certificate and its key)");
+  if ((ca !== null || certificate !== null) && !configBool(raw, "brokerTls", false)) {
+    throw new DeviceConfigError(`config.${ca !== null ? "brokerCa" : "brokerCert"} is set but config.brokerTls is false`);
+  }
+  return { ca, certificate, key };
+}
+
 function consoleFilePath(raw: Raw): string {
   const p = configString(raw, "consoleFile", "");
   if (p !== "" && !/^\/[^\s\u0000]{1,200}$/.test(p)) throw new DeviceConfigError(`config.consoleFile must be empty or an absolute path without spaces, got ${show(p)}`);
@@ -344,6 +385,7 @@ export function deviceSettings(raw: Raw): DeviceSettings {
     journalFile,
     backlogKb: configInt(raw, "backlogKb", DEFAULT_BACKLOG_KB, 64, DEFAULT_BACKLOG_KB),
     consoleFile: consoleFilePath(raw),
+    tls: brokerTlsMaterial(raw),
     pins: {
       swipe: configPin(raw, "pinSwipe", 25),
       cardTest: configPin(raw, "pinCardTest", 26),
