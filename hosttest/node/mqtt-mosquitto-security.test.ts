@@ -17,6 +17,7 @@ import { MemoryPublishStore } from "../../src/sim/memory-publish-store";
 import type { NodeTcpTransportOptions } from "../../src/host/node-tcp-transport";
 import { nodeTcpTransportFactory } from "../../src/host/node-tcp-transport";
 import { findMosquitto, findMosquittoTool, Mosquitto, MOSQUITTO_MISSING } from "../../src/host/mosquitto-broker";
+import { makeTestPki } from "../support/node/test-pki";
 import { sleep, waitFor } from "../support/node/wait-for";
 
 const binary = findMosquitto(); // throws under CI=true when missing
@@ -156,28 +157,21 @@ describe.skipIf(binary === null)("mosquitto with passwords and an ACL", () => {
 describe.skipIf(binary === null || openssl === "")("mosquitto over TLS", () => {
   it("publishes through nodeTcpTransportFactory({tls}) with a test CA made by openssl; an unknown CA is refused", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "paycard-tls-"));
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    run(openssl, ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=paycard test CA",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
-    run(openssl, ["req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"], dir);
-    writeFileSync(path.join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n");
-    run(openssl, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf"], dir);
-    // A second, unrelated CA the client must not accept.
-    run(openssl, ["req", "-x509", ...ec, "-keyout", "other.key", "-out", "other.crt", "-days", "2", "-subj", "/CN=someone else"], dir);
+    const pki = makeTestPki(openssl, dir);
     let broker: Mosquitto | null = null;
     const sessions: Driven[] = [];
     let sub: MqttClient | null = null;
     try {
       broker = await Mosquitto.start({
         binary: binary!,
-        tls: { certfile: path.join(dir, "server.crt"), keyfile: path.join(dir, "server.key") },
+        tls: { certfile: pki.serverCrt, keyfile: pki.serverKey },
       });
       const got: string[] = [];
       sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: "tls-observer", clean: true, reconnectPeriod: 0 });
       sub.on("message", (_t, p) => got.push(p.toString()));
       await sub.subscribeAsync("paycard/term_t/#", { qos: 1 });
 
-      const ca = readFileSync(path.join(dir, "ca.crt"));
+      const ca = readFileSync(pki.caCrt);
       const t = drive({ host: "127.0.0.1", port: broker.tlsPort, tls: { ca } }, { clientId: "term_t" });
       sessions.push(t);
       await waitFor(() => t.session.connected, 10_000, () => `a TLS connection (errors ${JSON.stringify(t.errors)})`);
@@ -187,7 +181,7 @@ describe.skipIf(binary === null || openssl === "")("mosquitto over TLS", () => {
       expect(t.errors).toEqual([]);
 
       // Same broker, a client trusting another CA: the handshake fails, reported as a transport error.
-      const bad = drive({ host: "127.0.0.1", port: broker.tlsPort, tls: { ca: readFileSync(path.join(dir, "other.crt")) } }, { clientId: "term_x" });
+      const bad = drive({ host: "127.0.0.1", port: broker.tlsPort, tls: { ca: readFileSync(pki.otherCaCrt) } }, { clientId: "term_x" });
       sessions.push(bad);
       await waitFor(() => bad.errors.length > 0, 10_000, () => "a TLS verification failure");
       expect(bad.errors[0]!.code).toBe("TRANSPORT_CLOSED");

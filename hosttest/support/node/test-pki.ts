@@ -11,8 +11,9 @@ import path from "node:path";
 
 export interface TestPki {
   dir: string;
-  /** PEM files for mosquitto. */
+  /** PEM files for mosquitto (and Node's TLS). */
   caCrt: string;
+  otherCaCrt: string;
   serverCrt: string;
   /** The server's certificate followed by the CA's: the chain a broker sends. */
   serverChain: string;
@@ -48,6 +49,7 @@ export function makeTestPki(openssl: string, dir: string): TestPki {
   return {
     dir,
     caCrt: path.join(dir, "ca.crt"),
+    otherCaCrt: path.join(dir, "other-ca.crt"),
     serverCrt: path.join(dir, "server.crt"),
     serverChain: path.join(dir, "server-chain.crt"),
     serverKey: path.join(dir, "server.key"),
