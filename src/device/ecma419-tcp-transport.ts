@@ -1,5 +1,6 @@
 import TCP from "embedded:io/socket/tcp";
 import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/session/transport-port";
+import { GuardedSocketTransport } from "./guarded-socket-transport";
 
 export interface Ecma419TcpOptions {
   /** Dotted IPv4 address: the Moddable TCP socket reads `address` only, never a host name (resolve first). */
@@ -14,14 +15,14 @@ export interface Ecma419TcpOptions {
  * Every socket callback is guarded: an exception escaping one would reboot
  * the ESP32.
  */
-export class Ecma419TcpTransport implements MqttTransport {
+export class Ecma419TcpTransport extends GuardedSocketTransport implements MqttTransport {
   private socket: TCP | null = null;
-  private handlers: TransportHandlers | null = null;
   private connected = false;
-  private closed = false;
   private writable = 0;
 
-  constructor(private readonly o: Ecma419TcpOptions) {}
+  constructor(private readonly o: Ecma419TcpOptions) {
+    super();
+  }
 
   connect(handlers: TransportHandlers): void {
     this.handlers = handlers;
@@ -73,33 +74,10 @@ export class Ecma419TcpTransport implements MqttTransport {
     }
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      this.socket?.close();
-    } catch {
-      // already closed
-    }
+  protected dropSocket(): void {
+    const s = this.socket;
     this.socket = null;
-  }
-
-  private finish(reason: string): void {
-    if (this.closed) return;
-    this.close();
-    try {
-      this.handlers?.onClosed(reason);
-    } catch {
-      // the session guards its own handlers; never let anything escape a socket callback
-    }
-  }
-
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.finish(`handler failed: ${String(e)}`);
-    }
+    s?.close();
   }
 }
 

@@ -3,6 +3,7 @@ import SSLSession from "ssl/session";
 import X509 from "x509";
 import type { MqttTransport, TransportHandlers } from "../core/mqtt/session/transport-port";
 import type { BrokerTlsMaterial } from "../core/settings/device-config";
+import { GuardedSocketTransport } from "./guarded-socket-transport";
 
 /** Why a TLS link was refused, in the words of the serial line and the counters. */
 export const TlsFailure = Object.freeze({
@@ -80,18 +81,18 @@ class SessionSocket {
  * clock; otherwise its chain does not reach the trusted CA), and an alert
  * from the broker is read for a client-certificate refusal.
  */
-export class Ecma419TlsTransport implements MqttTransport {
+export class Ecma419TlsTransport extends GuardedSocketTransport implements MqttTransport {
   private socket: SessionSocket | null = null;
   private session: SSLSession | null = null;
-  private handlers: TransportHandlers | null = null;
   private ready = false;
-  private closed = false;
   /** The TCP connection is up (its first onWritable): a close after it, before `ready`, is the handshake's. */
   private tcpConnected = false;
   /** Set when the certificate check failed: why. */
   private certificateProblem: { cause: TlsFailure; detail: string } | null = null;
 
-  constructor(private readonly o: Ecma419TlsOptions) {}
+  constructor(private readonly o: Ecma419TlsOptions) {
+    super();
+  }
 
   connect(handlers: TransportHandlers): void {
     this.handlers = handlers;
@@ -120,14 +121,14 @@ export class Ecma419TlsTransport implements MqttTransport {
           self.guard(() => self.onReadable(bytes));
         },
         onError() {
-          if (self.ready) self.fail("tls link closed");
-          else if (!self.tcpConnected) self.fail("tcp connect failed or closed before the TLS handshake");
+          if (self.ready) self.finish("tls link closed");
+          else if (!self.tcpConnected) self.finish("tcp connect failed or closed before the TLS handshake");
           else self.refused("", true);
         },
       });
       this.socket = new SessionSocket(tcp as unknown as TcpCalls);
     } catch (e) {
-      this.fail(`tls connect failed: ${String(e)}`);
+      this.finish(`tls connect failed: ${String(e)}`);
     }
   }
 
@@ -142,26 +143,21 @@ export class Ecma419TlsTransport implements MqttTransport {
     try {
       session.write(s, n === bytes.byteLength ? bytes : bytes.subarray(0, n));
       if (s.writeFailed) {
-        this.fail("tls write failed: closed by the broker");
+        this.finish("tls write failed: closed by the broker");
         return 0;
       }
       return n;
     } catch (e) {
-      this.fail(`tls write failed: ${String(e)}`);
+      this.finish(`tls write failed: ${String(e)}`);
       return 0;
     }
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      this.socket?.close();
-    } catch {
-      // already closed
-    }
+  protected dropSocket(): void {
+    const s = this.socket;
     this.socket = null;
     this.session = null;
+    s?.close();
   }
 
   // ------------------------------------------------------------ internals
@@ -226,7 +222,7 @@ export class Ecma419TlsTransport implements MqttTransport {
       const data = session.read(s);
       if (data === undefined) return;
       if (data === null) {
-        this.fail("tls link closed by the broker (alert)");
+        this.finish("tls link closed by the broker (alert)");
         return;
       }
       if (data.byteLength > 0) this.handlers?.onData(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -265,7 +261,7 @@ export class Ecma419TlsTransport implements MqttTransport {
     } catch {
       // the owner's report must not keep the link from closing
     }
-    this.fail(`TLS refused: ${cause}: ${detail}`);
+    this.finish(`TLS refused: ${cause}: ${detail}`);
   }
 
   /**
@@ -287,23 +283,6 @@ export class Ecma419TlsTransport implements MqttTransport {
     });
   }
 
-  private fail(reason: string): void {
-    if (this.closed) return;
-    this.close();
-    try {
-      this.handlers?.onClosed(reason);
-    } catch {
-      // the session guards its own handlers; never let anything escape a socket callback
-    }
-  }
-
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.fail(`tls handler failed: ${String(e)}`);
-    }
-  }
 }
 
 /** Why the server's certificate `der` did not verify for `serverName`: the first problem found. */

@@ -31,6 +31,7 @@
  * dynamic import) has a rejection handler.
  */
 import config from "mc/config";
+import Time from "time";
 import Timer from "timer";
 import type { Alert } from "../core/model/alert";
 import { DisciplinedEventClock } from "../core/app/disciplined-event-clock";
@@ -340,6 +341,13 @@ class Terminal {
     this.clockState = t.state;
     const tele = this.eventClock.telemetry();
     if (t.state === "synced") {
+      // The system clock (Date.now) is what TLS checks certificate dates against; the app keeps its own
+      // disciplined clock, so set the system one from it (on the ESP32; a no-op on lin).
+      try {
+        Time.set(Math.floor(t.utcMs / 1000));
+      } catch (e) {
+        this.faults.report("Time.set", e);
+      }
       trace(`CLOCK synced offset=${offsetText(tele.offsetMs)} bound=${fmt(t.errorBoundMs, 3)}ms freq=${fmt(tele.frequencyPpm, 1)}ppm utc=${new Date(Math.round(t.utcMs)).toISOString()}\n`);
     } else {
       trace(`CLOCK ${t.state} bound=${fmt(t.errorBoundMs, 3)}ms\n`);
