@@ -220,6 +220,8 @@ describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
 });
 
 const SAF_JOURNAL = "lin-saf.jnl";
+/** An accepted swipe's serial line; group 1 its request id. */
+const ACCEPTED_LINE = /^SWIPE ACCEPTED tx=\S+ rid=(\S+)/;
 /** Swipes fed while the broker is away: beyond the 10 transactions RAM holds, and the 300 the issue asks for. */
 const SAF_SWIPES = 320;
 
@@ -274,7 +276,7 @@ describe.skipIf(!labAvailable)("store and forward on the lin simulator", () => {
             appendFileSync(consoleFile, `${batch.join("\n")}\n`);
           }, 100);
         }
-        const m = /^SWIPE ACCEPTED tx=\S+ rid=(\S+)/.exec(l);
+        const m = ACCEPTED_LINE.exec(l);
         if (m !== null) {
           accepted.push(m[1]!);
           if (accepted.length >= SAF_SWIPES) one.powerCut();
@@ -386,7 +388,7 @@ describe.skipIf(!tlsAvailable)("MQTT over TLS on the lin simulator", () => {
       await sub.subscribeAsync("paycard/+/tx", { qos: 1 });
       buildLin(root, build(broker.tlsPort, chrony.port));
       const lines = await runLin(root, seconds);
-      const accepted = lines.map((l) => /^SWIPE ACCEPTED tx=\S+ rid=(\S+)/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+      const accepted = lines.map((l) => ACCEPTED_LINE.exec(l)?.[1]).filter((x): x is string => x !== undefined);
       await new Promise((r) => setTimeout(r, 500));
       runs[name] = { lines, accepted, delivered: accepted.filter((id) => got.has(id)).length };
       console.log([`--- ${name}`, ...lines.filter((l) => /^(paycard: (terminal|ready)|LINK|TLS|ACK|STATUS)/.test(l)).slice(0, 12)].join("\n"));

@@ -4,6 +4,7 @@ import X509 from "x509";
 import type { MqttTransport, TransportHandlers } from "../core/mqtt/session/transport-port";
 import type { BrokerTlsMaterial } from "../core/settings/device-config";
 import { GuardedSocketTransport } from "./guarded-socket-transport";
+import { exactBuffer } from "./exact-buffer";
 
 /** Why a TLS link was refused, in the words of the serial line and the counters. */
 export const TlsFailure = Object.freeze({
@@ -102,9 +103,9 @@ export class Ecma419TlsTransport extends GuardedSocketTransport implements MqttT
       const session = new SSLSession({
         serverName: this.o.serverName,
         protocolVersion: 0x303,
-        certificate: m.ca === null ? undefined : whole(m.ca),
-        clientCertificates: m.certificate === null ? undefined : [whole(m.certificate)],
-        clientKey: m.key === null ? undefined : whole(m.key),
+        certificate: m.ca === null ? undefined : exactBuffer(m.ca),
+        clientCertificates: m.certificate === null ? undefined : [exactBuffer(m.certificate)],
+        clientKey: m.key === null ? undefined : exactBuffer(m.key),
       });
       this.watchCertificateCheck(session);
       session.initiateHandshake();
@@ -326,10 +327,4 @@ function nameMatches(name: string, serverName: string): boolean {
   if (name.charCodeAt(0) !== 42) return name === host;
   const dot = host.indexOf(".");
   return dot > 0 && name.slice(1) === host.slice(dot);
-}
-
-/** DER bytes as an ArrayBuffer of exactly those bytes. */
-function whole(u8: Uint8Array): ArrayBuffer {
-  const b = u8.buffer as ArrayBuffer;
-  return u8.byteOffset === 0 && u8.byteLength === b.byteLength ? b : (u8.slice().buffer as ArrayBuffer);
 }

@@ -22,6 +22,7 @@
  */
 import { File, Iterator } from "file";
 import type { SegmentStorePort } from "../core/outbox/segment-store-port";
+import { exactBuffer } from "./exact-buffer";
 
 const COPY_PIECE = 512;
 
@@ -99,7 +100,7 @@ export class LittlefsSegmentStore implements SegmentStorePort {
     const f = new File(this.file(n), true);
     try {
       f.position = f.length;
-      for (let i = 0; i < parts.length; i++) f.write(whole(parts[i]!));
+      for (let i = 0; i < parts.length; i++) f.write(exactBuffer(parts[i]!));
     } finally {
       f.close(); // the littlefs commit
     }
@@ -144,13 +145,4 @@ export class LittlefsSegmentStore implements SegmentStorePort {
     const path = this.file(n);
     if (File.exists(path) && !File.delete(path)) throw new Error(`delete ${path} failed`);
   }
-}
-
-/**
- * The bytes as an ArrayBuffer for File.write (its typing takes ArrayBuffer or
- * string). Frames are whole buffers, so this does not copy in practice.
- */
-function whole(u8: Uint8Array): ArrayBuffer {
-  const b = u8.buffer as ArrayBuffer;
-  return u8.byteOffset === 0 && u8.byteLength === b.byteLength ? b : (u8.slice().buffer as ArrayBuffer);
 }
