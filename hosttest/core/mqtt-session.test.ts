@@ -412,6 +412,23 @@ describe("MqttSession: reconnecting", () => {
     expect(acks).toEqual([{ type: "puback", packetId: 77 }]);
   });
 
+  it("a full window and every subscription pending still get ids; a filter beyond maxSubscriptions is refused by name", () => {
+    const r = started({ inFlightWindow: 2, maxSubscriptions: 2 });
+    r.broker.autoAck = false;
+    const p1 = publishTagged(r, 1);
+    const p2 = publishTagged(r, 2);
+    const s1 = r.session.subscribe("paycard/term-1/cmd/#", 1).packetId;
+    const s2 = r.session.subscribe("paycard/term-1/cfg", 0).packetId;
+    const ids = [p1, p2, s1, s2];
+    for (const id of ids) expect(id).toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(4);
+    expect(r.session.subscribe("paycard/term-1/other", 0).outcome).toBe(SendOutcome.INVALID);
+    expect(r.errors.map((e) => e.message)).toEqual(["subscribe paycard/term-1/other: this session takes at most 2 topic filters"]);
+    // A filter already held is not a new one.
+    expect(r.session.subscribe("paycard/term-1/cfg", 1).outcome).toBe(SendOutcome.LATER);
+    expect(() => rig({ maxSubscriptions: 65 })).toThrow(/maxSubscriptions/);
+  });
+
   it("stop() sends DISCONNECT, closes, keeps unacknowledged messages for the next start()", () => {
     const r = started();
     r.broker.autoAck = false;

@@ -4,6 +4,16 @@ import fc from "fast-check";
 import { MAX_PACKET_ID, PacketIdAllocator } from "../../src/core/mqtt/session/packet-id-allocator";
 import { SeededRandom } from "../../src/sim/seeded-random";
 
+/** The broker acknowledges one of the `live` ids, picked at random: the model forgets it, the allocator releases it. */
+function ackRandom(rnd: SeededRandom, a: PacketIdAllocator, live: number[], flag: Uint8Array): boolean {
+  const j = rnd.below(live.length);
+  const id = live[j]!;
+  live[j] = live[live.length - 1]!;
+  live.pop();
+  flag[id] = 0;
+  return a.release(id);
+}
+
 describe("PacketIdAllocator", () => {
   it("hands out 1, 2, 3 ... 65535, then wraps to 1", () => {
     const a = new PacketIdAllocator();
@@ -31,7 +41,7 @@ describe("PacketIdAllocator", () => {
     expect(a.isInFlight(3)).toBe(true);
   });
 
-  it("skips whole words of ids in flight", () => {
+  it("skips a long run of ids in flight", () => {
     const a = new PacketIdAllocator();
     for (let i = 1; i <= 200; i++) expect(a.allocate()).toBe(i);
     for (let i = 201; i <= MAX_PACKET_ID; i++) a.release(a.allocate());
@@ -70,6 +80,75 @@ describe("PacketIdAllocator", () => {
     expect(a.allocate()).toBe(9);
   });
 
+  it("holds at most `capacity` ids: allocate answers 0 and reserve false at capacity, the set's table sized to it", () => {
+    const a = new PacketIdAllocator(3);
+    expect(a.capacity).toBe(3);
+    expect([a.allocate(), a.allocate(), a.allocate()]).toEqual([1, 2, 3]);
+    expect(a.allocate()).toBe(0);
+    expect(a.reserve(100)).toBe(false);
+    expect(a.release(2)).toBe(true);
+    expect(a.allocate()).toBe(4);
+    expect(a.inFlight).toBe(3);
+    for (const bad of [0, -1, 1.5, 65536, Number.NaN]) expect(() => new PacketIdAllocator(bad)).toThrow(/capacity must be an integer in \[1, 65535\]/);
+  });
+
+  it("ids that share a home slot (same low bits) are found, released and refilled in any order", () => {
+    // Capacity 4: a table of 8 slots; 1, 9, 17, 25 all start at slot 1.
+    const orders = [
+      [1, 9, 17, 25],
+      [25, 17, 9, 1],
+      [9, 25, 1, 17],
+      [17, 1, 25, 9],
+    ];
+    for (const order of orders) {
+      const a = new PacketIdAllocator(4);
+      for (const id of [1, 9, 17, 25]) expect(a.reserve(id)).toBe(true);
+      const left = new Set([1, 9, 17, 25]);
+      for (const id of order) {
+        expect(a.release(id)).toBe(true);
+        expect(a.release(id)).toBe(false);
+        left.delete(id);
+        for (const other of [1, 9, 17, 25]) expect(a.isInFlight(other)).toBe(left.has(other));
+      }
+      expect(a.inFlight).toBe(0);
+      // 7 and 8 sit in slots 7 and 0, so 15 wraps around the table's end to slot 2.
+      expect([7, 15, 8, 16].map((id) => a.reserve(id))).toEqual([true, true, true, true]);
+      const afterRelease = (id: number) => [a.release(id), a.isInFlight(15), a.isInFlight(16)];
+      expect([afterRelease(7), afterRelease(8)]).toEqual([
+        [true, true, true],
+        [true, true, true],
+      ]);
+    }
+  });
+
+  it("with a terminal's capacity (window 8 + 4 subscriptions), random acks: the same ids as the model over 100k publishes", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 12 }), (seed, window) => {
+        const rnd = new SeededRandom(seed);
+        const a = new PacketIdAllocator(12);
+        const flag = new Uint8Array(MAX_PACKET_ID + 1);
+        const live: number[] = [];
+        let last = 0;
+        for (let k = 0; k < 100_000; k++) {
+          while (live.length > 0 && (live.length >= window || rnd.below(3) === 0)) {
+            if (!ackRandom(rnd, a, live, flag)) return false;
+          }
+          const id = a.allocate();
+          let expected = last;
+          do expected = expected >= MAX_PACKET_ID ? 1 : expected + 1;
+          while (flag[expected] === 1);
+          if (id !== expected) return false;
+          last = id;
+          flag[id] = 1;
+          live.push(id);
+          if (a.inFlight !== live.length) return false;
+        }
+        return true;
+      }),
+      { numRuns: 4, seed: 25 },
+    );
+  });
+
   it("over >= 200k publishes with random acks: never 0, never an id in flight, always the next free id, and it wraps", () => {
     let total = 0;
     let wraps = 0;
@@ -87,12 +166,7 @@ describe("PacketIdAllocator", () => {
         for (let k = 0; k < n; k++) {
           // Random acks, in random order: long-lived ids make the allocator skip at the wrap.
           while (live.length > 0 && (live.length >= window || rnd.below(ackBias + 1) === 0)) {
-            const j = rnd.below(live.length);
-            const id = live[j]!;
-            live[j] = live[live.length - 1]!;
-            live.pop();
-            flag[id] = 0;
-            if (!a.release(id)) return false;
+            if (!ackRandom(rnd, a, live, flag)) return false;
           }
           // A few ids stay unacknowledged for a long time (lost PUBACKs, slow broker).
           for (let j = stuck.length - 1; j >= 0; j--) {

@@ -68,6 +68,8 @@ export interface MqttSessionOptions {
   pingTimeoutMs: number;
   /** Limit for transport connect + CONNACK; default 10 000 ms. */
   connectTimeoutMs?: number;
+  /** Most topic filters subscribed (each holds a packet id while its SUBACK is awaited); default 4. */
+  maxSubscriptions?: number;
 }
 
 export interface MqttSessionPorts {
@@ -176,6 +178,8 @@ type SubackCallback = (filter: string, grantedQos: number) => void;
 type DisconnectedCallback = () => void;
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Topic filters a session takes unless told otherwise (a terminal subscribes to none or one). */
+const DEFAULT_MAX_SUBSCRIPTIONS = 4;
 /** Added to a packet id in the in-flight list: the message is retained. */
 const RETAINED = 0x10000;
 const PINGREQ = encodePacket({ type: "pingreq" });
@@ -225,7 +229,9 @@ export class MqttSession {
   private readonly transportFactory: TransportFactory;
   private readonly store: PublishStore;
   private readonly backoff: Backoff;
-  private readonly ids = new PacketIdAllocator();
+  /** Ids of the PUBLISHes in flight and of the SUBSCRIBEs awaiting SUBACK. */
+  private readonly ids: PacketIdAllocator;
+  private readonly maxSubscriptions: number;
   /** The answer `publish` and `subscribe` fill when the caller passes none. */
   private readonly result = createSendResult();
   /** PUBLISH packets with each topic encoded once (a terminal has a handful of topics). */
@@ -281,6 +287,10 @@ export class MqttSession {
     if (typeof ports.store?.retrieve !== "function") throw new RangeError("ports.store must be a PublishStore");
     this.transportFactory = ports.transport;
     this.store = ports.store;
+    const maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS;
+    checkInteger(maxSubscriptions, 0, 64, "maxSubscriptions");
+    this.maxSubscriptions = maxSubscriptions;
+    this.ids = new PacketIdAllocator(Math.min(MAX_PACKET_ID, options.inFlightWindow + maxSubscriptions));
     this.flight = new Float64Array(2 * options.inFlightWindow);
     this.backoff = new Backoff(ports.random, options.backoff.baseMs, options.backoff.capMs);
     this.window = options.inFlightWindow;
@@ -486,6 +496,10 @@ export class MqttSession {
       let sub: Subscription | undefined;
       for (const s of this.subscriptions) if (s.filter === filter) sub = s;
       if (sub === undefined) {
+        if (this.subscriptions.length >= this.maxSubscriptions) {
+          this.report(SessionErrorCode.INVALID_MESSAGE, `subscribe ${filter}: this session takes at most ${this.maxSubscriptions} topic filters`);
+          return answer(out, SendOutcome.INVALID);
+        }
         sub = { filter, qos, pendingId: 0, acked: false };
         this.subscriptions.push(sub);
       } else {
