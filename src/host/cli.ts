@@ -30,6 +30,8 @@ Usage:
       (mcsim). key=value overrides a manifest config entry (wifiSsid=...).
   paycard bench-core [--json] [--swipes N]
       Window-engine benchmark under the XS engine (see README).
+  paycard bench-device32 [--json] [--rounds N] [--swipes N]
+      The device app on a 32-bit XS with the ESP32's fixed heap (needs gcc-multilib; see README).
   paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R]
       MQTT codec vs mqtt-packet; QoS 1 to mosquitto vs MQTT.js and mosquitto_pub.
   paycard bench-clock [--json] [--hours H] [--seeds N]
@@ -81,6 +83,10 @@ export async function main(argv: string[]): Promise<number> {
       case "bench-core": {
         const { runCoreBench } = await import("./bench/core-bench");
         return await runCoreBench(rest);
+      }
+      case "bench-device32": {
+        const { runDevice32Bench } = await import("./bench/device32-bench");
+        return await runDevice32Bench(rest);
       }
       case "bench-fleet": {
         const { runFleetBench } = await import("./bench/fleet-bench");

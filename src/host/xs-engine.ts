@@ -17,6 +17,14 @@ import os from "node:os";
 export interface XsMeter {
   compute: number;
   currentHeapCount: number;
+  /** Engines built by src/host/xsnap32.ts only (else undefined): XS's own high-water marks. */
+  peakHeapCount?: number;
+  peakChunksSize?: number;
+  /** The deepest the stack went during this evaluate, in slots from its top. */
+  stackPeakSlots?: number;
+  currentChunksSize?: number;
+  maximumChunksSize?: number;
+  maximumHeapCount?: number;
 }
 
 export interface XsWorker {
@@ -69,13 +77,14 @@ export function readHeapSections(bytes: Uint8Array): XsLiveHeap {
  * `issueCommand(bytes)` (synchronous on the XS side); a command it leaves
  * (undefined) is parsed as JSON into `messages` and answered with nothing.
  */
-export async function startXsWorker(name = "paycard-xs", onCommand?: (request: Uint8Array) => Uint8Array | undefined): Promise<XsWorker> {
+export async function startXsWorker(name = "paycard-xs", onCommand?: (request: Uint8Array) => Uint8Array | undefined, binary?: string): Promise<XsWorker> {
   const messages: unknown[] = [];
   const decoder = new TextDecoder();
   const worker = await xsnap({
     name,
     os: os.type(),
-    spawn,
+    // Another worker binary (the 32-bit one of xsnap32.ts): the same protocol, another program.
+    spawn: binary === undefined ? spawn : ((_cmd: string, args: readonly string[], opts: object) => spawn(binary, args, opts)) as typeof spawn,
     fs: { ...fsp, createReadStream: fs.createReadStream },
     meteringLimit: 0,
     stdout: "inherit",
@@ -91,7 +100,18 @@ export async function startXsWorker(name = "paycard-xs", onCommand?: (request: U
     messages,
     async evaluate(code: string) {
       const r = await worker.evaluate(code);
-      return { compute: Number(r.meterUsage.compute), currentHeapCount: Number(r.meterUsage.currentHeapCount) };
+      const m = r.meterUsage as unknown as Record<string, unknown>;
+      const opt = (k: string) => (m[k] === undefined ? undefined : Number(m[k]));
+      return {
+        compute: Number(m.compute),
+        currentHeapCount: Number(m.currentHeapCount),
+        peakHeapCount: opt("peakHeapCount"),
+        peakChunksSize: opt("peakChunksSize"),
+        stackPeakSlots: opt("stackPeakSlots"),
+        currentChunksSize: opt("currentChunksSize"),
+        maximumChunksSize: opt("maximumChunksSize"),
+        maximumHeapCount: opt("maximumHeapCount"),
+      };
     },
     async liveHeap() {
       const parts: Uint8Array[] = [];
@@ -148,4 +168,11 @@ export async function bundleForXs(entry: string, opts: BundleOptions = {}): Prom
 /** Script text that sends a JSON value back to Node from inside XS. */
 export function xsReportSnippet(expression: string): string {
   return `issueCommand(new TextEncoder().encode(JSON.stringify(${expression})).buffer);`;
+}
+
+/** Evaluates `expression` in the worker and returns its value, sent back as JSON (xsReportSnippet). */
+export async function xsReport<T>(w: XsWorker, expression: string): Promise<T> {
+  const before = w.messages.length;
+  await w.evaluate(xsReportSnippet(expression));
+  return w.messages[before] as T;
 }

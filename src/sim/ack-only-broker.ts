@@ -24,6 +24,8 @@ const IN_BODY = 2;
 export class AckOnlyBroker {
   /** False: PUBACKs wait until `ackAll()` (a stalled broker). */
   autoAck = true;
+  /** True: unreachable (links are cut at the next pump, new ones never connect); the session it kept survives. */
+  down = false;
   publishes = 0;
   private link: AckOnlyLink | null = null;
   private connected = false;
@@ -59,6 +61,16 @@ export class AckOnlyBroker {
     const l = this.link;
     if (l === null || l.closed) return;
     const h = l.handlers as TransportHandlers;
+    if (this.down) {
+      if (this.connected) {
+        // The unacknowledged PUBLISHes stay with the session: the client sends them again.
+        this.connected = false;
+        this.held.length = 0;
+        l.closed = true;
+        h.onClosed("broker unreachable");
+      }
+      return;
+    }
     if (!this.connected) {
       this.connected = true;
       h.onConnected();

@@ -6,7 +6,7 @@
 import "@endo/init";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForXs, startXsWorker, xsReportSnippet, type XsWorker } from "../xs-engine";
+import { bundleForXs, startXsWorker, xsReport, type XsWorker } from "../xs-engine";
 import { intOption, parseArgs } from "../cli-args";
 import { serveSegmentRequest } from "../../sim/command-segment-store";
 import { MemorySegmentStore } from "../../sim/memory-segment-store";
@@ -24,12 +24,6 @@ async function newWorker(code: string): Promise<XsWorker> {
   return w;
 }
 
-async function report<T>(w: XsWorker, expr: string): Promise<T> {
-  const before = w.messages.length;
-  await w.evaluate(xsReportSnippet(expr));
-  return w.messages[before] as T;
-}
-
 interface WindowRun { strategy: Strategy; scenario: Scenario; computePerSwipe: number; firings: number; checksum: number }
 
 async function measureWindows(code: string, strategy: Strategy, scenario: Scenario, warm: number, measured: number): Promise<WindowRun> {
@@ -38,7 +32,7 @@ async function measureWindows(code: string, strategy: Strategy, scenario: Scenar
     await w.evaluate(`bench.setupWindows(${JSON.stringify(strategy)}, ${JSON.stringify(scenario)}, ${warm + measured}, 42)`);
     await w.evaluate(`bench.runWindows(0, ${warm})`);
     const m = await w.evaluate(`bench.runWindows(${warm}, ${warm + measured})`);
-    const r = await report<{ firings: number; checksum: number }>(w, "bench.windowResults()");
+    const r = await xsReport<{ firings: number; checksum: number }>(w, "bench.windowResults()");
     return { strategy, scenario, computePerSwipe: m.compute / measured, firings: r.firings, checksum: r.checksum };
   } finally {
     await w.close();
@@ -176,23 +170,23 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
     const m = await w.evaluate(`dev.runDeviceApp(${swipes})`);
     const h2 = await w.evaluate("gc()");
     const c2 = (await w.liveHeap()).chunkBytes;
-    const stats = await report<DeviceStats>(w, "dev.deviceAppStats()");
+    const stats = await xsReport<DeviceStats>(w, "dev.deviceAppStats()");
     // An outage: every PUBACK held back; the live heap with 10 messages held, then with 2 000.
     await w.evaluate("dev.holdAcks(); dev.runUntilHeld(10)");
     const h3 = await w.evaluate("gc()");
     const c3 = (await w.liveHeap()).chunkBytes;
-    const stats10 = await report<DeviceStats>(w, "dev.deviceAppStats()");
+    const stats10 = await xsReport<DeviceStats>(w, "dev.deviceAppStats()");
     await w.evaluate("dev.runUntilHeld(1000)");
     const h4 = await w.evaluate("gc()");
     const c4 = (await w.liveHeap()).chunkBytes;
-    const stats1000 = await report<DeviceStats>(w, "dev.deviceAppStats()");
+    const stats1000 = await xsReport<DeviceStats>(w, "dev.deviceAppStats()");
     await w.evaluate("dev.runUntilHeld(2000)");
     const h5 = await w.evaluate("gc()");
     const c5 = (await w.liveHeap()).chunkBytes;
-    const stats2000 = await report<DeviceStats>(w, "dev.deviceAppStats()");
+    const stats2000 = await xsReport<DeviceStats>(w, "dev.deviceAppStats()");
     // The broker back: the ticks that drain them.
     const drainMeter = await w.evaluate("globalThis.drainTicks = dev.drainDeviceApp(1000000)");
-    const after = await report<{ ticks: number; stats: DeviceStats }>(w, "({ ticks: globalThis.drainTicks, stats: dev.deviceAppStats() })");
+    const after = await xsReport<{ ticks: number; stats: DeviceStats }>(w, "({ ticks: globalThis.drainTicks, stats: dev.deviceAppStats() })");
     if (after.stats.held + after.stats.backlog !== 0) throw new Error(`device bench: ${after.stats.held + after.stats.backlog} messages left after the drain`);
     const messages = stats2000.held + stats2000.backlog;
     // The harness keeps one slot per evaluate call: take out those between the readings.

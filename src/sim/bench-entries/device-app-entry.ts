@@ -20,7 +20,8 @@ import { AckOnlyBroker } from "../ack-only-broker";
 
 class CountingClock implements EventClockPort {
   mono = 1_000;
-  readonly origin = Date.UTC(2026, 0, 10, 14, 0, 0) - 1_000;
+  /** UTC at monotonic 0; a clock step moves it. */
+  origin = Date.UTC(2026, 0, 10, 14, 0, 0) - 1_000;
   monotonicMs(): number {
     return this.mono;
   }
@@ -153,12 +154,42 @@ export function holdAcks(): void {
   (broker as AckOnlyBroker).autoAck = false;
 }
 
+/** A step of the terminal's clock (an NTP correction): UTC jumps by `ms`, monotonic time goes on. */
+export function stepClock(ms: number): void {
+  clock.origin += ms;
+}
+
+/** The broker becomes unreachable (true) or reachable again: the terminal's link drops, it reconnects with backoff. */
+export function brokerDown(down: boolean): void {
+  (broker as AckOnlyBroker).down = down;
+}
+
+/**
+ * One round of bench:device32: `swipes` swipes of traffic (card-test bursts every 2 minutes,
+ * big tickets), a stalled broker (PUBACKs held) until 2 000 messages are held (RAM full, the rest
+ * in the flash backlog), the broker unreachable for `outageSwipes` more swipes (the link drops,
+ * reconnects fail, more goes to the backlog), back with its session (the in-flight PUBLISHes sent
+ * again), the drain, then a step of the clock (forward and back by turns). Returns the swipes fed.
+ */
+export function runDevice32Round(swipes: number, round: number, outageSwipes: number): number {
+  runDeviceApp(swipes);
+  holdAcks();
+  const held = runUntilHeld(2_000);
+  brokerDown(true);
+  runDeviceApp(outageSwipes);
+  brokerDown(false);
+  drainDeviceApp(1_000_000);
+  stepClock(round % 2 === 0 ? 30_000 : -20_000);
+  return swipes + held + outageSwipes;
+}
+
 export function deviceAppStats() {
   const a = app as TerminalApp;
   const j = journal as SegmentedJournal;
   return {
     accepted: a.counters.accepted, acknowledged: a.counters.acknowledged, alerts: a.counters.alertsQueued, held: a.outbox.messages, inFlight: a.outbox.inFlight,
-    backlog: a.outbox.backlogCount, flashBytes: j.bytes, segments: j.segments, declined: a.counters.declinedBackpressure, alertsRefused: a.counters.alertsRefused,
+    backlog: a.outbox.backlogCount, flashBytes: j.bytes, segments: j.segments, declined: a.counters.declinedBackpressure + a.counters.declinedStorageFull + a.counters.declinedStorage, alertsRefused: a.counters.alertsRefused,
+    internalErrors: a.counters.internalErrors, observerErrors: a.counters.observerErrors, journalFlushFailures: a.counters.journalFlushFailures,
   };
 }
 
