@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { ClockState, ClockTelemetry, EventClockPort, TimeReading } from "../../src/core/app/event-clock";
 import { terminalCommands } from "../../src/core/app/console-reports";
 import { SwipeDecision } from "../../src/core/app/swipe-decision";
+import { HeapMargin } from "../../src/core/app/heap-margin";
 import { TerminalApp } from "../../src/core/app/terminal-app";
 import { defaultTerminalConfig, resolveTerminalConfig, type TerminalConfig } from "../../src/core/app/terminal-config";
 import { encodeUtf8 } from "../../src/core/lib/utf8";
@@ -50,7 +51,13 @@ interface Rig {
   run(ms: number): void;
 }
 
-function rig(over: (c: TerminalConfig) => void = () => {}, clock = new FakeClock(), journal: MemoryJournal | SegmentedJournal = new MemoryJournal(), utf8?: Utf8EncoderPort): Rig {
+function rig(
+  over: (c: TerminalConfig) => void = () => {},
+  clock = new FakeClock(),
+  journal: MemoryJournal | SegmentedJournal = new MemoryJournal(),
+  utf8?: Utf8EncoderPort,
+  heapMargin?: HeapMargin,
+): Rig {
   const cfg = defaultTerminalConfig();
   cfg.broker.backoffBaseMs = 50;
   cfg.broker.backoffCapMs = 200;
@@ -67,6 +74,7 @@ function rig(over: (c: TerminalConfig) => void = () => {}, clock = new FakeClock
       bootCounter: { nextBoot: () => 3 },
       random: { nextUint32: () => 0x9e3779b9 },
       utf8,
+      heapMargin,
     },
     { onAlert: (a) => alerts.push(a.id) },
   );
@@ -416,6 +424,42 @@ describe("TerminalApp: alerts and metrics", () => {
       expect(typeof x.n).toBe("string");
       expect(x.v === undefined ? typeof x.vs : typeof x.v).toBe(x.v === undefined ? "string" : "number");
     }
+  });
+});
+
+describe("TerminalApp: the heap's margin in the metrics", () => {
+  const metricsOf = (r: Rig) => new Map(r.app.metrics().toJSON().map((x) => [x.n, [x.v, x.u]]));
+
+  it("reports the XS peaks and the smallest headroom once the platform has measured them", () => {
+    const margin = new HeapMargin({ slotBytes: 98_304, chunkBytes: 49_152, stackBytes: 12_288 });
+    const r = rig(undefined, undefined, undefined, undefined, margin);
+    expect(metricsOf(r).has("xs_headroom")).toBe(false);
+    margin.noteLive(30_400, 34_404);
+    margin.noteStack(7_904);
+    const by = metricsOf(r);
+    expect(by.get("xs_slots_peak")).toEqual([30_400, "B"]);
+    expect(by.get("xs_chunks_peak")).toEqual([34_404, "B"]);
+    expect(by.get("xs_stack_peak")).toEqual([7_904, "B"]);
+    // chunks: 1 - 34 404 / 49 152 = 30.0 %, the smallest of the three (slots 69.1 %, stack 35.7 %).
+    expect(by.get("xs_headroom")).toEqual([30, "%"]);
+  });
+
+  it("leaves the xs_ metrics out where the platform does not measure", () => {
+    const by = metricsOf(rig());
+    expect([...by.keys()].filter((k) => String(k).startsWith("xs_"))).toEqual([]);
+  });
+
+  it("the console's status shows the peaks once measured, says when not yet, and has no heap line without a margin", () => {
+    const margin = new HeapMargin({ slotBytes: 98_304, chunkBytes: 49_152, stackBytes: 12_288 });
+    const r = rig(undefined, undefined, undefined, undefined, margin);
+    const clockNow = () => r.clock.read({ utcMs: 0, errorBoundMs: 0, state: "unsynced" });
+    const cmd = terminalCommands(r.app, clockNow);
+    expect(cmd.status().at(-1)).toBe("heap peak not measured yet (read at each STATUS line)");
+    margin.noteLive(30_400, 34_404);
+    margin.noteStack(7_904);
+    expect(cmd.status().at(-1)).toBe("heap peak slots=30400/98304B chunks=34404/49152B stack=7904/12288B headroom=30.0%");
+    const plain = terminalCommands(rig().app, clockNow).status();
+    expect(plain.filter((l) => l.startsWith("heap"))).toEqual([]);
   });
 });
 

@@ -13,6 +13,7 @@ import { UsageError } from "../../src/host/cli-args";
 import {
   deviceBuildPaths,
   MCCONFIG_IN_SDK,
+  REPO_ROOT,
   mcconfigArgs,
   runDeviceBuild,
   WOKWI_ELF,
@@ -157,6 +158,8 @@ describe("device build: missing tools are named, with where to get them", () => 
 describe("device build: arguments", () => {
   it("passes key=value config overrides to mcconfig and rejects anything else", async () => {
     expect(mcconfigArgs("lin", ["brokerHost=10.0.0.2"])).toEqual(["-m", "-p", "lin", "-t", "build", "-o", "build/moddable", "brokerHost=10.0.0.2"]);
+    expect(mcconfigArgs("lin-instrumented")).toEqual(["-m", "-p", "lin", "-i", "-t", "build", "-o", "build/moddable"]);
+    expect(path.relative(REPO_ROOT, deviceBuildPaths("lin-instrumented").mcSo!)).toBe(`build/moddable/bin/lin/mc/instrument/${path.basename(REPO_ROOT)}/mc.so`);
     expect(mcconfigArgs("esp32")).toEqual(["-m", "-p", "esp32", "-i", "-t", "build", "-o", "build/moddable"]);
     expect(mcconfigArgs("flash")).toEqual(["-m", "-p", "esp32", "-i", "-o", "build/moddable"]);
     await expect(run("lin", {}, { argv: ["--debug"] })).rejects.toThrow(UsageError);

@@ -20,7 +20,7 @@ import {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const manifest = JSON.parse(readFileSync(path.join(root, "manifest.json"), "utf8")) as {
   config: Record<string, unknown>;
-  platforms: { lin: { config: Record<string, unknown> } };
+  platforms: Record<"esp32" | "lin", { config: Record<string, unknown>; creation: { chunk: { initial: number }; heap: { initial: number }; stack: number } }>;
 };
 
 /**
@@ -60,6 +60,21 @@ describe("device config from mc/config", () => {
     expect(lin.terminal.ntpServers).toEqual(["127.0.0.1"]);
     expect(lin.device.scriptedSwipes).toBe(true);
     expect(lin.device.boardIo).toBe(false);
+  });
+
+  it("each platform's heap budget (status, the xs_ metrics) is its creation: slots × the slot size, chunks, stack", () => {
+    // A slot is 16 bytes with 32-bit pointers (the ESP32), 32 with 64-bit ones (lin on x86-64).
+    for (const [platform, slotBytes] of [["esp32", 16], ["lin", 32]] as const) {
+      const p = manifest.platforms[platform];
+      const budget = deviceConfig(mcConfig(p.config)).device.heapBudget;
+      expect(budget, platform).toEqual({
+        slotBytes: p.creation.heap.initial * slotBytes,
+        chunkBytes: p.creation.chunk.initial,
+        stackBytes: p.creation.stack * slotBytes,
+      });
+    }
+    expect(deviceConfig(mcConfig()).device.heapBudget).toEqual({ slotBytes: 98_304, chunkBytes: 49_152, stackBytes: 12_288 });
+    expect(errorOf(() => deviceConfig(mcConfig({}, { xsSlotBytes: "8" }))).message).toBe("config.xsSlotBytes must be an integer in [16, 32], got \"8\"");
   });
 
   it("coerces the strings mcconfig passes (npm run build:lin -- brokerPort=18830 ...)", () => {

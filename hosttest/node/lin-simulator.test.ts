@@ -158,10 +158,11 @@ describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
         sub.once("error", reject);
       });
       sub.on("message", (_t, payload) => alerts.push({ at: Date.now(), alert: JSON.parse(payload.toString()) as Record<string, unknown> }));
-      buildLin(root, [`brokerPort=${broker.port}`, `ntpPort=${chrony.port}`, `consoleFile=${consoleFile}`, `journalFile=${LAB_JOURNAL}`, `scriptSeconds=${RUN_S - 5}`]);
+      // Instrumented (as the esp32 image is): XS's heap figures in STATUS and in `status`.
+      buildLin(root, [`brokerPort=${broker.port}`, `ntpPort=${chrony.port}`, `consoleFile=${consoleFile}`, `journalFile=${LAB_JOURNAL}`, `scriptSeconds=${RUN_S - 5}`], "lin-instrumented");
       const timers = SCRIPT.map(([s, line]) => setTimeout(() => appendFileSync(consoleFile, `${line}\n`), s * 1000));
       try {
-        out = await runLin(root, RUN_S);
+        out = await runLin(root, RUN_S, undefined, undefined, "lin-instrumented");
       } finally {
         for (const t of timers) clearTimeout(t);
       }
@@ -216,6 +217,23 @@ describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
     expect(Number(/^console: outbox (\d+) messages/.exec(outboxes[1])?.[1])).toBeGreaterThan(0);
     expect(outboxes[2]).toMatch(/^console: outbox 0 messages/);
     expect(out.filter((l) => l.startsWith("console: ring ")).every((l) => l.endsWith("keys evicted 0 (0 windows fired early for it)"))).toBe(true);
+  });
+
+  it("the instrumented build reports its heap's peaks against lin's creation budget, with >= 20 % headroom, in STATUS and in status", () => {
+    // lin's budget (manifest.json): 6 144 slots of 32 B (64-bit), 96 KB of chunks, 768 stack slots of 32 B.
+    const peak = /xs_peak slots=(\d+)\/196608B chunks=(\d+)\/98304B stack=(\d+)\/24576B headroom=(-?[\d.]+)%$/;
+    const lines = out.filter((l) => l.startsWith("STATUS "));
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    const last = peak.exec(lines[lines.length - 1]!);
+    expect(last).not.toBeNull();
+    const [slots, chunks, stack, headroom] = last!.slice(1).map(Number);
+    expect(slots).toBeGreaterThan(20_000);
+    expect(chunks).toBeGreaterThan(10_000);
+    expect(stack).toBeGreaterThan(500);
+    expect(headroom).toBeGreaterThanOrEqual(20);
+    const consoleHeap = out.filter((l) => l.startsWith("console: heap peak slots="));
+    expect(consoleHeap.length).toBeGreaterThan(0);
+    console.log(`lin heap margin: ${lines[lines.length - 1]!.slice(lines[lines.length - 1]!.indexOf("xs_peak"))}`);
   });
 });
 

@@ -1,4 +1,6 @@
+import Debug from "debug";
 import Instrumentation from "instrumentation";
+import type { HeapMargin } from "../core/app/heap-margin";
 
 /**
  * XS's own instrumentation (modules/base/instrumentation): heap and stack use
@@ -25,6 +27,27 @@ export class XsInstrumentation {
   /** JS heap in use, bytes (slots + chunks), NaN where the build does not say. */
   heapBytes(): number {
     return get(this.slots) + get(this.chunks);
+  }
+
+  /** Whether this build reports the heap (instrumented builds). */
+  get available(): boolean {
+    return Number.isFinite(get(this.slots));
+  }
+
+  /** The stack's deepest point since XS's last instrumentation sample (it samples once a second, then resets it). */
+  noteStack(margin: HeapMargin): void {
+    margin.noteStack(get(this.stack));
+  }
+
+  /**
+   * A full collection, then the live slots and chunks: what the firmware keeps (between
+   * collections the heap also holds garbage, up to the whole budget). A few milliseconds on the
+   * ESP32; main.ts does it once per STATUS, in instrumented builds only.
+   */
+  noteLive(margin: HeapMargin): void {
+    if (!this.available) return;
+    Debug.gc();
+    margin.noteLive(get(this.slots), get(this.chunks));
   }
 }
 

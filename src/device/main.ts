@@ -37,6 +37,7 @@ import type { Alert } from "../core/model/alert";
 import { DisciplinedEventClock } from "../core/app/disciplined-event-clock";
 import { terminalCommands } from "../core/app/console-reports";
 import { createTimeReading } from "../core/app/event-clock";
+import { HeapMargin } from "../core/app/heap-margin";
 import { SwipeDecision } from "../core/app/swipe-decision";
 import { TerminalApp } from "../core/app/terminal-app";
 import { DisciplinedClock } from "../core/clock/discipline/disciplined-clock";
@@ -110,6 +111,8 @@ class Terminal {
   readonly resolver: NetResolver;
   readonly transportCounters = createBrokerTransportCounters();
   readonly xs = new XsInstrumentation();
+  /** The heap's peaks against this build's creation budget (instrumented builds: STATUS, metrics xs_*). */
+  readonly margin: HeapMargin;
   private board: Board | null = null;
   private settings: SettingsConsole | null = null;
   private linkUp = false;
@@ -127,6 +130,7 @@ class Terminal {
     const t = cfg.terminal;
     const d = cfg.device;
     this.faults = faults;
+    this.margin = new HeapMargin(d.heapBudget);
     this.resolver = new NetResolver(faults);
     this.mono = new ModdableMonotonicClock();
     const disciplined = new DisciplinedClock(this.mono);
@@ -159,7 +163,8 @@ class Terminal {
         bootCounter: new PreferenceBootCounter(),
         random: this.random,
         // Only where the build reports it (instrumented builds); otherwise the metric is left out.
-        heapBytes: Number.isFinite(this.xs.heapBytes()) ? () => this.xs.heapBytes() : undefined,
+        heapBytes: this.xs.available ? () => this.xs.heapBytes() : undefined,
+        heapMargin: this.xs.available ? this.margin : undefined,
         // XS's native UTF-8 encoding: a JS loop would cost ~90 steps a character.
         utf8: { encode: (json: string) => new Uint8Array(ArrayBuffer.fromString(json)) },
       },
@@ -322,6 +327,7 @@ class Terminal {
 
   private tick(): void {
     this.app.tick();
+    this.xs.noteStack(this.margin);
     const now = this.mono.nowMs();
     this.leds.update(now, this.linkUp, this.app.outbox.messages);
     this.watchClock();
@@ -358,6 +364,7 @@ class Terminal {
     const c = this.app.counters;
     const s = this.app.session.counters;
     const j = this.journal.counters;
+    this.xs.noteLive(this.margin);
     const u = this.xs.read(this.use);
     trace(
       `STATUS link=${this.linkUp ? "up" : "down"} clock=${this.clockState}±${fmt(this.reading.errorBoundMs, 1)}ms offset=${offsetText(this.eventClock.telemetry().offsetMs)} ` +
@@ -369,6 +376,7 @@ class Terminal {
         (this.settings === null ? "" : `console=${this.settings.counters.done}/${this.settings.counters.rejected}/${this.settings.counters.refused} `) +
         `faults=${this.faults.count + c.internalErrors + c.observerErrors}` +
         (Number.isFinite(u.slotBytes) ? ` xs_slots=${u.slotBytes}B xs_chunks=${u.chunkBytes}B stack_peak=${u.stackPeakBytes}B gc=${u.gcs}` : "") +
+        (this.margin.measured ? ` xs_peak ${this.margin.describe()}` : "") +
         "\n",
     );
   }

@@ -23,14 +23,15 @@ Usage:
       quality against the injected truth.
   paycard build
       Compile src/core and src/device to build/dist for the Moddable manifest.
-  paycard build-esp32 | flash | build-lin [key=value ...]
+  paycard build-esp32 | flash | build-lin | build-lin-instrumented [key=value ...]
       Device builds with the Moddable SDK (manifest.json): the instrumented
       ESP32 image, copied to build/wokwi for Wokwi; the same image flashed
       over USB, then the serial monitor; or a build for the Linux simulator
-      (mcsim). key=value overrides a manifest config entry (wifiSsid=...).
+      (mcsim), plain or instrumented (its STATUS lines show the heap's peaks).
+      key=value overrides a manifest config entry (wifiSsid=...).
   paycard bench-core [--json] [--swipes N]
       Window-engine benchmark under the XS engine (see README).
-  paycard bench-device32 [--json] [--rounds N] [--swipes N]
+  paycard bench-device32 [--json] [--rounds N] [--swipes N] [--outage N] [--headroom PCT]
       The device app on a 32-bit XS with the ESP32's fixed heap (needs gcc-multilib; see README).
   paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R]
       MQTT codec vs mqtt-packet; QoS 1 to mosquitto vs MQTT.js and mosquitto_pub.
@@ -76,9 +77,11 @@ export async function main(argv: string[]): Promise<number> {
       }
       case "build-esp32":
       case "flash":
-      case "build-lin": {
+      case "build-lin":
+      case "build-lin-instrumented": {
         const { runDeviceBuild } = await import("./device-build");
-        return await runDeviceBuild(cmd === "build-esp32" ? "esp32" : cmd === "flash" ? "flash" : "lin", rest);
+        const target = cmd === "build-esp32" ? "esp32" : cmd === "flash" ? "flash" : cmd === "build-lin" ? "lin" : "lin-instrumented";
+        return await runDeviceBuild(target, rest);
       }
       case "bench-core": {
         const { runCoreBench } = await import("./bench/core-bench");

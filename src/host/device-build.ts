@@ -21,9 +21,14 @@ import { fileURLToPath } from "node:url";
 import { checkBuildOverrides } from "./build-overrides";
 import { UsageError } from "./cli-args";
 
-export type DeviceTarget = "esp32" | "flash" | "lin";
+export type DeviceTarget = "esp32" | "flash" | "lin" | "lin-instrumented";
 
-export const DEVICE_TARGETS: readonly DeviceTarget[] = ["esp32", "flash", "lin"];
+export const DEVICE_TARGETS: readonly DeviceTarget[] = ["esp32", "flash", "lin", "lin-instrumented"];
+
+/** The targets that build for the Linux simulator (release, or -i: XS's instrumentation, whose heap figures STATUS prints). */
+export function isLinTarget(target: DeviceTarget): boolean {
+  return target === "lin" || target === "lin-instrumented";
+}
 
 /** The repository root (the folder holding manifest.json). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -72,8 +77,8 @@ export interface DeviceBuildPaths {
 export function deviceBuildPaths(target: DeviceTarget, root: string = REPO_ROOT): DeviceBuildPaths {
   const name = path.basename(path.resolve(root));
   const outDir = path.join(root, MODDABLE_OUT_DIR);
-  if (target === "lin") {
-    const mcSo = path.join(outDir, "bin", "lin", "mc", "release", name, "mc.so");
+  if (isLinTarget(target)) {
+    const mcSo = path.join(outDir, "bin", "lin", "mc", target === "lin" ? "release" : "instrument", name, "mc.so");
     return { name, outDir, fresh: [mcSo], mcSo };
   }
   // -i (instrumented): plain serial log with trace(), no xsbug protocol on the UART.
@@ -97,6 +102,8 @@ export function mcconfigArgs(target: DeviceTarget, configOverrides: string[] = [
       return ["-m", "-p", "esp32", "-i", ...out, ...configOverrides];
     case "lin":
       return ["-m", "-p", "lin", "-t", "build", ...out, ...configOverrides];
+    case "lin-instrumented":
+      return ["-m", "-p", "lin", "-i", "-t", "build", ...out, ...configOverrides];
   }
 }
 
@@ -114,11 +121,13 @@ export interface DeviceBuildOptions {
   now?: () => number;
 }
 
-const USAGE = `usage: paycard build-esp32|flash|build-lin [key=value ...]
+const USAGE = `usage: paycard build-esp32|flash|build-lin|build-lin-instrumented [key=value ...]
   build-esp32  instrumented ESP32 build; copies flasher_args.json, images and ELF to ${WOKWI_DIR}/
   flash        the same build, flashed over USB, then ESP-IDF's serial monitor (Ctrl-] quits);
                set UPLOAD_PORT=/dev/ttyUSB0 to pick the port instead of probing
   build-lin    release build for the Moddable Linux simulator (mcsim)
+  build-lin-instrumented
+               the same with XS's instrumentation (-i): STATUS lines show the heap's peaks and headroom
   key=value pairs override manifest.json "config" entries for this build
   (mcconfig passes them as strings), e.g. wifiSsid=MyNet wifiPassword=secret brokerHost=192.168.1.10`;
 
@@ -187,7 +196,7 @@ export function checkDeviceEnvironment(target: DeviceTarget, env: NodeJS.Process
     }
   }
 
-  if (target !== "lin") {
+  if (!isLinTarget(target)) {
     const idfPath = env.IDF_PATH;
     const want = `v${EXPECTED_IDF.major}.${EXPECTED_IDF.minor}`;
     if (idfPath === undefined || idfPath === "") {
@@ -396,7 +405,7 @@ export async function runDeviceBuild(target: DeviceTarget, argv: string[], optio
     out(USAGE + "\n");
     return 0;
   }
-  checkBuildOverrides(root, target === "lin" ? "lin" : "esp32", overrides);
+  checkBuildOverrides(root, isLinTarget(target) ? "lin" : "esp32", overrides);
 
   const check = checkDeviceEnvironment(target, env, root, options.useRepoBin ?? true);
   if (check.problems.length > 0) {
@@ -430,14 +439,14 @@ export async function runDeviceBuild(target: DeviceTarget, argv: string[], optio
     const reasons = [...stale, ...(result.failureLine !== undefined ? [`the build log reports: ${result.failureLine}`] : [])];
     err(
       `paycard: mcconfig exited 0, but the ${target} build did not complete:\n${reasons.map((r) => `  - ${r}\n`).join("")}` +
-        (target === "lin"
+        (isLinTarget(target)
           ? ""
           : "  The esp32 make target ignores idf.py failures; the first error is in the idf.py output above.\n"),
     );
     return 1;
   }
 
-  if (target === "lin") {
+  if (isLinTarget(target)) {
     const mcsim = path.join(env.MODDABLE ?? "$MODDABLE", MCSIM_IN_SDK);
     out(
       `paycard: built ${path.relative(root, paths.mcSo!)}\n` +

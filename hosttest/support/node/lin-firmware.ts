@@ -14,17 +14,20 @@ const XVFB_RUN = ["/usr/bin/xvfb-run", "/usr/local/bin/xvfb-run"].find((p) => ex
 export const LIN_AVAILABLE = MCSIM !== "" && existsSync(MCSIM) && XVFB_RUN !== undefined;
 export const LIN_MISSING = 'needs the Moddable SDK Linux tools (MODDABLE, mcsim) and xvfb-run; see the README, "The Linux simulator"';
 
-/** `npm run build:lin -- key=value ...` in `root`. */
-export function buildLin(root: string, overrides: string[]): void {
-  execFileSync(process.execPath, ["src/host/paycard.mjs", "build-lin", ...overrides], { cwd: root, env: process.env, stdio: "pipe", timeout: 300_000 });
+/** Which lin build: release (`npm run build:lin`) or instrumented (`npm run build:lin-instrumented`: STATUS shows the heap's peaks). */
+export type LinBuild = "lin" | "lin-instrumented";
+
+/** `npm run build:lin -- key=value ...` (or build:lin-instrumented) in `root`. */
+export function buildLin(root: string, overrides: string[], build: LinBuild = "lin"): void {
+  execFileSync(process.execPath, ["src/host/paycard.mjs", build === "lin" ? "build-lin" : "build-lin-instrumented", ...overrides], { cwd: root, env: process.env, stdio: "pipe", timeout: 300_000 });
 }
 
 /**
  * Runs the built firmware for `seconds` (stdin from `stdinFile`, or none); resolves with its
  * output lines. `onLine` sees each line as it comes.
  */
-export function runLin(root: string, seconds: number, stdinFile?: string, onLine?: (line: string) => void): Promise<string[]> {
-  return startLin(root, seconds, stdinFile, onLine).lines;
+export function runLin(root: string, seconds: number, stdinFile?: string, onLine?: (line: string) => void, build: LinBuild = "lin"): Promise<string[]> {
+  return startLin(root, seconds, stdinFile, onLine, build).lines;
 }
 
 export interface LinRun {
@@ -35,8 +38,8 @@ export interface LinRun {
 }
 
 /** runLin, with a handle to cut the simulator's power (SIGKILL) before its time is up. */
-export function startLin(root: string, seconds: number, stdinFile?: string, onLine?: (line: string) => void): LinRun {
-  const mcSo = deviceBuildPaths("lin", root).mcSo as string;
+export function startLin(root: string, seconds: number, stdinFile?: string, onLine?: (line: string) => void, build: LinBuild = "lin"): LinRun {
+  const mcSo = deviceBuildPaths(build, root).mcSo as string;
   const fd = stdinFile === undefined ? "ignore" : openSync(stdinFile, "r");
   // setsid: its own process group, so a power cut reaches xvfb-run, timeout and mcsim at once.
   const child = spawn("setsid", [XVFB_RUN as string, "-a", "timeout", "-s", "INT", String(seconds), "stdbuf", "-oL", MCSIM, mcSo], {

@@ -32,7 +32,7 @@ function iso(ms: number): string {
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : "-";
 }
 
-/** Link, clock, outbox depth by class, the main counters, keyed-state evictions and burst incidents. */
+/** Link, clock, outbox depth by class, the main counters, keyed-state evictions, burst incidents and (where measured) the heap's peaks. */
 export function statusLines(app: TerminalApp, clock: TimeReading): string[] {
   const c = app.counters;
   const o = app.outbox;
@@ -41,6 +41,8 @@ export function statusLines(app: TerminalApp, clock: TimeReading): string[] {
   for (const w of Object.values(st.windows)) flushed += w.flushed_on_eviction;
   const link = app.linkHeldDown ? "held down (offline; online brings it back)" : app.session.connected ? "up" : `down (${app.session.state})`;
   const b = st.burst_incidents;
+  const m = app.heapMargin;
+  const heap = m === undefined ? [] : [m.measured ? `heap peak ${m.describe()}` : "heap peak not measured yet (read at each STATUS line)"];
   return [
     `link ${link}; in flight ${app.session.inFlightCount}`,
     `clock ${clock.state}${clock.state === "unsynced" ? "" : ` ±${clock.errorBoundMs.toFixed(1)} ms, ${iso(clock.utcMs)}`}`,
@@ -48,6 +50,7 @@ export function statusLines(app: TerminalApp, clock: TimeReading): string[] {
     `swipes ${c.swipes}: accepted ${c.accepted}, acknowledged ${c.acknowledged}, rejected ${c.rejected}, declined backpressure ${c.declinedBackpressure} (storage full ${c.declinedStorageFull}), clock ${c.declinedClockUnsynced}, storage ${c.declinedStorage}`,
     `alerts queued ${c.alertsQueued}; card testing: ${b.opened} incidents, ${b.repeat_windows} more windows of them not alerted, ${b.open} open`,
     `ring ${st.ring.size}/${st.ring.capacity} swipes (${st.ring.overwritten} overwritten); keys evicted ${app.pipeline.keysEvicted()} (${flushed} windows fired early for it)`,
+    ...heap,
   ];
 }
 

@@ -18,6 +18,7 @@ import { SenmlPack } from "./senml";
 import { SwipeDecision, type SwipeAnswer } from "./swipe-decision";
 import type { TerminalConfig } from "./terminal-config";
 import { terminalTopics, type TerminalTopics } from "./topics";
+import type { HeapMargin } from "./heap-margin";
 
 /** What the platform gives the app (Node adapters on the host, Moddable ones on the device). */
 export interface TerminalPorts {
@@ -32,6 +33,8 @@ export interface TerminalPorts {
   heapBytes?: () => number;
   /** TLS handshakes refused so far, where the transport is TLS (the metric `tls_failures`). */
   tlsFailures?: () => number;
+  /** The XS heap's peaks against the build's budget, where the platform measures them (metrics `xs_*`). */
+  heapMargin?: HeapMargin;
   /** Native UTF-8 encoding of payloads (default: the core's JS encoder). */
   utf8?: Utf8EncoderPort;
 }
@@ -131,6 +134,8 @@ export class TerminalApp {
   private readonly groupCommit: boolean;
   private readonly heapBytes: (() => number) | undefined;
   private readonly tlsFailures: (() => number) | undefined;
+  /** The heap's peaks, where the platform measures them (ports.heapMargin). */
+  readonly heapMargin: HeapMargin | undefined;
   private readonly utf8: Utf8EncoderPort | undefined;
   private readonly events: TerminalEvents;
   private readonly reading = createTimeReading();
@@ -159,6 +164,7 @@ export class TerminalApp {
     this.groupCommit = ports.journal.groupCommit === true && typeof ports.journal.flush === "function";
     this.heapBytes = ports.heapBytes;
     this.tlsFailures = ports.tlsFailures;
+    this.heapMargin = ports.heapMargin;
     this.utf8 = ports.utf8;
     this.events = events;
     this.topics = terminalTopics(config.topicPrefix, config.terminalId);
@@ -552,6 +558,13 @@ export class TerminalApp {
     pack.number("clock_frequency", t.frequencyPpm / 1e6, "/");
     if (this.heapBytes !== undefined) pack.number("heap", this.heapBytes(), "B");
     if (this.tlsFailures !== undefined) pack.number("tls_failures", this.tlsFailures(), "count");
+    const m = this.heapMargin;
+    if (m !== undefined && m.measured) {
+      pack.number("xs_slots_peak", m.peaks.slotBytes, "B");
+      pack.number("xs_chunks_peak", m.peaks.chunkBytes, "B");
+      pack.number("xs_stack_peak", m.peaks.stackBytes, "B");
+      pack.number("xs_headroom", m.minHeadroom(), "%");
+    }
     return pack;
   }
 

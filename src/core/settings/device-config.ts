@@ -19,6 +19,7 @@ import { DEFAULT_BURST_THRESHOLDS } from "../detect/burst-detector";
 import { decodeBase64 } from "../lib/base64";
 import { isObject } from "../pipeline/pipeline-config";
 import type { SegmentedJournalOptions } from "../outbox/segmented-journal";
+import type { HeapBudget } from "../app/heap-margin";
 
 /** Settings of the firmware itself (not the terminal app's). */
 export interface DeviceSettings {
@@ -45,6 +46,12 @@ export interface DeviceSettings {
   consoleFile: string;
   /** The broker's TLS material (with brokerTls=true): DER, from base64 in mc/config. */
   tls: BrokerTlsMaterial;
+  /**
+   * The XS heap this build was created with (manifest.json `creation`, repeated in each platform's
+   * config as xsSlots, xsSlotBytes, xsChunkBytes, xsStackSlots; a test keeps the two equal), in
+   * bytes: what `status` and the `xs_*` metrics measure the firmware's peaks against.
+   */
+  heapBudget: HeapBudget;
   pins: {
     swipe: number;
     cardTest: number;
@@ -170,6 +177,7 @@ export const DEVICE_CONFIG_KEYS: readonly string[] = Object.freeze([
   "watermarkMs", "burstMax", "burstSmall", "burstSmallCents", "anomalyThresh",
   "brokerCa", "brokerCert", "brokerKey",
   "metricsIntervalMs", "journalFile", "backlogKb", "consoleFile",
+  "xsSlots", "xsSlotBytes", "xsChunkBytes", "xsStackSlots",
   "boardIo", "scriptedSwipes", "scriptSeconds", "serialConsole",
   "pinSwipe", "pinCardTest", "pinBigTicket", "pinLedGreen", "pinLedYellow", "pinLedRed",
 ]);
@@ -386,6 +394,7 @@ export function deviceSettings(raw: Raw): DeviceSettings {
     backlogKb: configInt(raw, "backlogKb", DEFAULT_BACKLOG_KB, 64, DEFAULT_BACKLOG_KB),
     consoleFile: consoleFilePath(raw),
     tls: brokerTlsMaterial(raw),
+    heapBudget: heapBudget(raw),
     pins: {
       swipe: configPin(raw, "pinSwipe", 25),
       cardTest: configPin(raw, "pinCardTest", 26),
@@ -403,6 +412,16 @@ export function deviceSettings(raw: Raw): DeviceSettings {
   }
   if (s.wifiPassword !== "" && s.wifiSsid === "") throw new DeviceConfigError("config.wifiPassword is set but config.wifiSsid is empty");
   return s;
+}
+
+/** The ESP32's creation (manifest.json): 6 144 slots of 16 bytes, 48 KB of chunks, 768 stack slots. */
+function heapBudget(raw: Raw): HeapBudget {
+  const slotBytes = configInt(raw, "xsSlotBytes", 16, 16, 32);
+  return {
+    slotBytes: configInt(raw, "xsSlots", 6_144, 256, 1_048_576) * slotBytes,
+    chunkBytes: configInt(raw, "xsChunkBytes", 49_152, 4_096, 16_777_216),
+    stackBytes: configInt(raw, "xsStackSlots", 768, 64, 65_536) * slotBytes,
+  };
 }
 
 /**

@@ -289,7 +289,7 @@ export async function runDevice32Bench(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { json: "flag", rounds: "value", swipes: "value", outage: "value", headroom: "value" });
   const opts: Device32Options = {
     rounds: intOption(args, "rounds", 5, 1, 1_000),
-    swipesPerRound: intOption(args, "swipes", 17_000, 100, 10_000_000),
+    swipesPerRound: intOption(args, "swipes", 17_500, 100, 10_000_000),
     outageSwipes: intOption(args, "outage", 1_000, 0, 1_000_000),
     headroom: intOption(args, "headroom", 20, 0, 90) / 100,
   };
