@@ -12,8 +12,10 @@ import {
   encodeTombstoneFrame,
   FRAME_HEADER_BYTES,
   FrameKind,
+  type FrameCodecPorts,
   FrameStatus,
   JOURNAL_MAGIC,
+  JS_FRAME_CODEC,
   MAX_FRAME_BODY,
   recordFrameSize,
   TOMBSTONE_FRAME_BYTES,
@@ -225,5 +227,55 @@ describe("journal frame encoding", () => {
     const badId = encodeTombstoneFrame(1);
     badId[FRAME_HEADER_BYTES + 3] = 0xff; // high word of the id: above 2^53
     expect(reseal(badId)).toBe(FrameStatus.BAD_BODY);
+  });
+});
+
+describe("journal frames: the codec's ports (native CRC-32 and UTF-8 on the device)", () => {
+  it("a codec with the same functions writes the same bytes as the JavaScript one", () => {
+    // Same answers, other code: what the firmware's C CRC-32 and XS's UTF-8 must be.
+    let crcCalls = 0;
+    let utf8Calls = 0;
+    const twin: FrameCodecPorts = {
+      crc32: (b, start, end) => {
+        crcCalls++;
+        return crc32Update(0, b, start, end);
+      },
+      utf8: {
+        encode: (s) => {
+          utf8Calls++;
+          return JS_FRAME_CODEC.utf8.encode(s);
+        },
+      },
+    };
+    const r = record({ topic: "paycard/térm_1/tx", requestId: "térm_1-1-zz" });
+    const frame = encodeRecordFrame(r, twin);
+    expect(Array.from(frame)).toEqual(Array.from(encodeRecordFrame(r)));
+    expect([crcCalls, utf8Calls]).toEqual([1, 2]);
+    const out = new DecodedFrame();
+    expect(decodeFrame(frame, 0, frame.length, out, twin)).toBe(FrameStatus.OK);
+    expect(crcCalls).toBe(2);
+    expect(out.record?.topic).toBe("paycard/térm_1/tx");
+  });
+
+  it("the frame carries the port's CRC: a frame from another CRC is refused by this one, and read by its own", () => {
+    const other: FrameCodecPorts = { crc32: (b, start, end) => (crc32(b, start, end) ^ 0xa5a5a5a5) >>> 0, utf8: JS_FRAME_CODEC.utf8 };
+    const frame = encodeRecordFrame(record(), other);
+    const out = new DecodedFrame();
+    expect(decodeFrame(frame, 0, frame.length, out)).toBe(FrameStatus.BAD_CRC);
+    expect(decodeFrame(frame, 0, frame.length, out, other)).toBe(FrameStatus.OK);
+  });
+
+  it("a string the port cannot encode refuses the record, naming why; so does one above 65535 bytes", () => {
+    const refusing: FrameCodecPorts = {
+      crc32: JS_FRAME_CODEC.crc32,
+      utf8: {
+        encode: () => {
+          throw new RangeError("no");
+        },
+      },
+    };
+    expect(() => encodeRecordFrame(record(), refusing)).toThrow("no");
+    expect(() => encodeRecordFrame(record({ requestId: "\ud800" }))).toThrow("journal record cannot be encoded");
+    expect(() => encodeRecordFrame(record({ topic: "t".repeat(65_536) }))).toThrow("journal record cannot be encoded");
   });
 });

@@ -120,6 +120,36 @@ describe("pipeline", () => {
     expect(p.keysEvicted()).toBe(st.windows.burst.keys_evicted + st.windows.merchant_1m.keys_evicted);
   });
 
+  it("a window neither emitted nor read by a detector never fires, its late data still goes out; the others fire as before", () => {
+    const windows = defaultPipelineConfig().windows;
+    const quiet = windows.map((w) => (w.name === "card_5m" ? { ...w, emit: false } : w));
+    // burst not emitted either: the detector still reads it, so it fires.
+    const quietBurst = quiet.map((w) => (w.name === "burst" ? { ...w, emit: false } : w));
+    const runs = [{ windows }, { windows: quiet }, { windows: quietBurst }].map((over) => {
+      const { p, sink } = pipeline({ ...over, keyedState: { card_hash: { maxKeys: 4, keyTtlMs: 600_000, maxPanes: 64 } } });
+      for (const s of cardTest("card_tester", T0)) p.process(s);
+      for (let i = 0; i < 5; i++) p.process(rawSwipe({ card_hash: `new_${i}`, timestamp: T0 + 45_000 + i, terminal_time: T0 + 45_300 + i }));
+      p.process(rawSwipe({ card_hash: "late_card", transaction_id: "old-1", timestamp: T0 - 3_600_000, terminal_time: T0 + 46_000 }));
+      p.finish();
+      return { st: p.stats(), sink };
+    });
+    const [all, q, qb] = runs;
+    expect(all!.st.windows.card_5m.fired).toBeGreaterThan(0);
+    expect(q!.st.windows.card_5m.fired).toBe(0);
+    expect(q!.st.windows.card_5m.flushed_on_eviction).toBe(0);
+    expect(q!.sink.windows.filter((w) => w.window === "card_5m")).toEqual([]);
+    // The same burst and merchant windows, the same alert.
+    const others = (r: typeof all) => r!.sink.windows.filter((w) => w.window !== "card_5m").map((w) => `${w.window} ${w.key} ${w.start} ${w.count}`);
+    expect(others(q)).toEqual(others(all));
+    expect(q!.sink.alerts.map((a) => a.id)).toEqual(all!.sink.alerts.map((a) => a.id));
+    expect(q!.sink.late.map((l) => l.window)).toEqual(["burst", "card_5m", "merchant_1m"]);
+    expect(q!.st.windows.card_5m.late).toBe(1);
+    // The detector's window fires for it, unpublished: the alert is still raised.
+    expect(qb!.st.windows.burst.fired).toBe(all!.st.windows.burst.fired);
+    expect(qb!.sink.windows.filter((w) => w.window === "burst")).toEqual([]);
+    expect(qb!.sink.alerts.map((a) => a.id)).toEqual(all!.sink.alerts.map((a) => a.id));
+  });
+
   it("sends data beyond allowed lateness to the late output with its reason, still accepted", () => {
     const { p, sink } = pipeline();
     p.process(rawSwipe({ timestamp: T0 + 3_600_000, terminal_time: T0 + 3_600_000 }));

@@ -25,7 +25,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMosquitto, Mosquitto } from "../../src/host/mosquitto-broker";
 import { Chrony, findChronyd } from "../support/node/chrony";
 import { makeTestPki } from "../support/node/test-pki";
-import { buildLin, freshPreferences, LIN_AVAILABLE, LIN_MISSING, LIN_PREFERENCES, removeJournal, runLin, startLin } from "../support/node/lin-firmware";
+import { DecodedFrame, decodeFrame, FrameKind, FrameStatus, JS_FRAME_CODEC } from "../../src/core/outbox/journal-record-codec";
+import { buildLin, freshPreferences, journalSegments, LIN_AVAILABLE, LIN_FILE_ROOT, LIN_MISSING, LIN_PREFERENCES, removeJournal, runLin, startLin } from "../support/node/lin-firmware";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const available = LIN_AVAILABLE;
@@ -243,6 +244,37 @@ const ACCEPTED_LINE = /^SWIPE ACCEPTED tx=\S+ rid=(\S+)/;
 /** Swipes fed while the broker is away: beyond the 10 transactions RAM holds, and the 300 the issue asks for. */
 const SAF_SWIPES = 320;
 
+interface SegmentsInJs {
+  records: number;
+  checkpoints: number;
+  /** Frames that did not decode, as "segment@offset: status" (a torn last frame of the newest segment excepted). */
+  bad: string[];
+  tornTail: boolean;
+}
+
+/** Every frame of the journal `name`'s segments (lin's file root), decoded with the JavaScript codec (core/lib's CRC-32). */
+function readSegmentsInJs(name: string): SegmentsInJs {
+  const out: SegmentsInJs = { records: 0, checkpoints: 0, bad: [], tornTail: false };
+  const files = journalSegments(name);
+  const frame = new DecodedFrame();
+  files.forEach((f, i) => {
+    const bytes = new Uint8Array(readFileSync(path.join(LIN_FILE_ROOT, f)));
+    let at = 0;
+    while (at < bytes.length) {
+      const status = decodeFrame(bytes, at, bytes.length, frame, JS_FRAME_CODEC);
+      if (status !== FrameStatus.OK) {
+        if (status === FrameStatus.TRUNCATED && i === files.length - 1) out.tornTail = true;
+        else out.bad.push(`${f}@${at}: ${status}`);
+        break;
+      }
+      if (frame.kind === FrameKind.RECORD) out.records++;
+      if (frame.kind === FrameKind.CHECKPOINT) out.checkpoints++;
+      at += frame.size;
+    }
+  });
+  return out;
+}
+
 function safSwipe(i: number): string {
   return JSON.stringify({ transaction_id: `txn-saf-${i}`, card_hash: `hash_saf_${i}`, amount_cents: 1_500 + (i % 40) * 25 });
 }
@@ -260,6 +292,7 @@ describe.skipIf(!labAvailable)("store and forward on the lin simulator", () => {
   const runs: string[][] = [];
   const arrivals = new Map<string, number>();
   const accepted: string[] = [];
+  let framesReadInJs: SegmentsInJs = { records: 0, checkpoints: 0, bad: [], tornTail: false };
 
   beforeAll(async () => {
     restorePrefs = freshPreferences();
@@ -305,6 +338,8 @@ describe.skipIf(!labAvailable)("store and forward on the lin simulator", () => {
       } finally {
         clearInterval(feeder);
       }
+      // Frames the firmware wrote with its C CRC-32 (src/device/native/paycard-crc32.c), read with the JavaScript codec.
+      framesReadInJs = readSegmentsInJs(SAF_JOURNAL);
 
       // Run 2: the broker is back; cut the power two thirds of the way through the drain. The console
       // file is read from its start at every boot: empty it, or the swipes would be taken again.
@@ -354,6 +389,12 @@ describe.skipIf(!labAvailable)("store and forward on the lin simulator", () => {
     const outbox = runs[0]!.find((l) => l.startsWith("console: outbox "));
     expect(outbox).toMatch(/^console: outbox \d+ messages .*; \d+ transactions wait in storage$/);
     expect(Number(/; (\d+) transactions wait in storage$/.exec(outbox!)![1])).toBeGreaterThan(150);
+  });
+
+  it("the frames its C CRC-32 wrote read back with the JavaScript codec: no CRC differs", () => {
+    expect(framesReadInJs.bad).toEqual([]);
+    expect(framesReadInJs.records).toBeGreaterThanOrEqual(SAF_SWIPES - 1);
+    expect(framesReadInJs.checkpoints).toBeGreaterThan(0);
   });
 
   it("after the power cut, every accepted transaction is back: in RAM or waiting in flash", () => {

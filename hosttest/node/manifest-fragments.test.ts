@@ -15,10 +15,11 @@ const manifest = JSON.parse(readFileSync(path.join(root, "manifest.json"), "utf8
 const tree = readFirmwareTree(root);
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
-function cloneTree(t: FirmwareTree): { modules: Map<string, string[]>; fragments: Map<string, any> } {
+function cloneTree(t: FirmwareTree): { modules: Map<string, string[]>; fragments: Map<string, any>; nativeSources: Map<string, string[]> } {
   return {
     modules: new Map([...t.modules].map(([k, v]) => [k, [...v]])),
     fragments: new Map([...t.fragments].map(([k, v]) => [k, clone(v)])),
+    nativeSources: new Map([...t.nativeSources].map(([k, v]) => [k, [...v]])),
   };
 }
 
@@ -41,8 +42,10 @@ describe("manifest fragments as committed", () => {
       "device/esp32-platform",
       "device/esp32-wifi",
       "device/main",
+      "device/native-crc32",
       "device/preference-settings-store",
     ]);
+    expect(tree.nativeSources.get("device")).toEqual(["paycard-crc32"]);
   });
 });
 
@@ -57,6 +60,20 @@ describe("manifest fragments: broken copies are caught", () => {
     );
     expect(problems).toContain('src/core/stream/manifest.json preload "core/stream/watermark" matches no file (src/core/stream/watermark.ts)');
     expect(problems).toHaveLength(2);
+  });
+
+  it("a native source mapped with no C file behind it, and a mapping outside ./native/", () => {
+    const t = cloneTree(tree);
+    t.nativeSources.set("device", []);
+    const device = t.fragments.get("device") as { modules: Record<string, unknown> };
+    device.modules["*"] = ["./native/paycard-crc32"];
+    let problems = checkManifestFragments(manifest, t);
+    expect(problems).toEqual(['src/device/manifest.json maps native "./native/paycard-crc32", but src/device/native/paycard-crc32.c does not exist']);
+    device.modules["*"] = ["../core/lib/crc32"];
+    problems = checkManifestFragments(manifest, t);
+    expect(problems).toEqual([
+      'src/device/manifest.json maps "*": ["../core/lib/crc32"]; a fragment maps only its own folder ("device/*") and its native C files ("*": ["./native/<name>"])',
+    ]);
   });
 
   it("a new folder without a fragment, a fragment the root does not include, an include of no folder", () => {
@@ -99,7 +116,7 @@ describe("manifest fragments: broken copies are caught", () => {
         'src/core/lib/manifest.json preloads "core/model/swipe", which is not a module of src/core/lib; its own folder\'s fragment lists it',
         'src/core/lib/manifest.json preloads "core/lib/crc32" twice',
         'src/core/lib/manifest.json must map "core/lib/*": "$(PAYCARD_DIST)/core/lib/*" (mcconfig does not descend into subfolders)',
-        'src/core/lib/manifest.json maps "core/*": "$(PAYCARD_DIST)/core/*"; a fragment maps only its own folder ("core/lib/*")',
+        'src/core/lib/manifest.json maps "core/*": "$(PAYCARD_DIST)/core/*"; a fragment maps only its own folder ("core/lib/*") and its native C files ("*": ["./native/<name>"])',
         'src/device/manifest.json notPreloaded "device/main" needs the reason as a string',
         'src/device/manifest.json notPreloaded "device/gone" matches no file of src/device',
         'src/device/manifest.json platforms: "$(PAYCARD_DIST)/device/esp8266-*" matches no file of src/device',

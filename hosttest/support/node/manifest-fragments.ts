@@ -50,14 +50,19 @@ export interface FirmwareTree {
   modules: Map<string, string[]>;
   /** The fragments that exist, by folder (parsed JSON). */
   fragments: Map<string, unknown>;
+  /** Each folder's native C sources (src/<folder>/native/<name>.c), by name. */
+  nativeSources: Map<string, string[]>;
 }
 
 /** Reads the tree's folders, their modules and their fragments. A fragment that is not JSON throws, naming the file. */
 export function readFirmwareTree(root: string): FirmwareTree {
   const modules = new Map<string, string[]>();
   const fragments = new Map<string, unknown>();
+  const nativeSources = new Map<string, string[]>();
   for (const folder of firmwareFolders(root)) {
     modules.set(folder, folderModules(root, folder));
+    const native = path.join(root, "src", folder, "native");
+    nativeSources.set(folder, existsSync(native) ? readdirSync(native).filter((f) => f.endsWith(".c")).map((f) => f.slice(0, -2)) : []);
     const file = path.join(root, fragmentPath(folder));
     if (!existsSync(file)) continue;
     try {
@@ -66,7 +71,7 @@ export function readFirmwareTree(root: string): FirmwareTree {
       throw new Error(`${fragmentPath(folder)} is not valid JSON: ${(e as Error).message}`);
     }
   }
-  return { modules, fragments };
+  return { modules, fragments, nativeSources };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -130,7 +135,15 @@ export function checkManifestFragments(manifest: unknown, tree: FirmwareTree): s
     const want = `${DIST}/${folder}/*`;
     if (mapping[`${folder}/*`] !== want) problems.push(`${file} must map "${folder}/*": "${want}" (mcconfig does not descend into subfolders)`);
     for (const [target, source] of Object.entries(mapping)) {
-      if (target !== `${folder}/*`) problems.push(`${file} maps "${target}": ${JSON.stringify(source)}; a fragment maps only its own folder ("${folder}/*")`);
+      if (target === `${folder}/*`) continue;
+      // Native code: "*": ["./native/<name>"], each a C file of this folder's native/ (mcconfig compiles and links it).
+      if (target === "*" && Array.isArray(source) && source.every((x) => typeof x === "string" && /^\.\/native\/[A-Za-z0-9_-]+$/.test(x))) {
+        for (const x of source as string[]) {
+          if (!(tree.nativeSources.get(folder) ?? []).includes(x.slice("./native/".length))) problems.push(`${file} maps native "${x}", but src/${folder}/${x.slice(2)}.c does not exist`);
+        }
+        continue;
+      }
+      problems.push(`${file} maps "${target}": ${JSON.stringify(source)}; a fragment maps only its own folder ("${folder}/*") and its native C files ("*": ["./native/<name>"])`);
     }
 
     // Preload entries: explicit files of this folder.

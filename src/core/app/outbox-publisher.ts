@@ -128,6 +128,8 @@ export class OutboxPublisher {
    * Returns how many were handed over.
    */
   pump(): number {
+    // The idle tick (most of them): nothing queued, nothing waiting in storage.
+    if (this.outbox.queued === 0 && this.outbox.backlogCount === 0) return 0;
     if (this.pumping) return 0; // a PUBACK inside publish() re-enters: the outer loop goes on
     this.pumping = true;
     let n = 0;

@@ -1,5 +1,6 @@
-import { decodeUtf8, utf8ByteLength, writeUtf8 } from "../lib/utf8";
+import { decodeUtf8, encodeUtf8, utf8ByteLength } from "../lib/utf8";
 import { crc32 } from "../lib/crc32";
+import type { Utf8EncoderPort } from "../lib/ports";
 import type { JournalRecord } from "./journal-record";
 import { isOutboxClass } from "./outbox-class";
 
@@ -138,16 +139,42 @@ function readF64(b: Uint8Array, o: number): number {
   return new DataView(b.buffer, b.byteOffset + o, 8).getFloat64(0, true);
 }
 
-function writeHeaderAndCrc(target: Uint8Array, offset: number, kind: FrameKind, body: number): number {
+function writeHeaderAndCrc(target: Uint8Array, offset: number, kind: FrameKind, body: number, codec: FrameCodecPorts): number {
   target[offset] = JOURNAL_MAGIC;
   target[offset + 1] = kind;
   writeU32(target, offset + 2, body);
   const end = offset + FRAME_HEADER_BYTES + body;
-  writeU32(target, end, crc32(target, offset, end));
+  writeU32(target, end, codec.crc32(target, offset, end));
   return FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES;
 }
 
 const UNENCODABLE = "journal record cannot be encoded (string or payload too long, or lone surrogate)";
+
+/**
+ * What frames take from the platform: the CRC-32 every frame carries and the UTF-8 bytes of a
+ * record's topic and request id. In JavaScript they cost XS ~28 steps a byte and ~100 a
+ * character (a 480-byte transaction frame: ~19 000 steps); the firmware passes native ones
+ * (src/device/native-crc32.ts, ArrayBuffer.fromString). Both must give what JS_FRAME_CODEC
+ * gives: frames written by one are read by the other.
+ */
+export interface FrameCodecPorts {
+  /** CRC-32 (IEEE, as core/lib/crc32) of bytes[start..end), unsigned. */
+  crc32(bytes: Uint8Array, start: number, end: number): number;
+  /** UTF-8 of a topic or request id; may throw (the record is then refused as unencodable). */
+  utf8: Utf8EncoderPort;
+}
+
+/** The codec in JavaScript: core/lib's CRC-32 and UTF-8 encoder (a lone surrogate is refused). */
+export const JS_FRAME_CODEC: FrameCodecPorts = Object.freeze({
+  crc32: (bytes: Uint8Array, start: number, end: number) => crc32(bytes, start, end),
+  utf8: Object.freeze({
+    encode(s: string): Uint8Array {
+      const b = encodeUtf8(s);
+      if (b === null) throw new RangeError(UNENCODABLE);
+      return b;
+    },
+  }),
+});
 
 /**
  * Writes the RECORD frame of `r` at `offset`; returns the bytes written
@@ -158,35 +185,18 @@ const UNENCODABLE = "journal record cannot be encoded (string or payload too lon
 export function writeRecordFrame(r: JournalRecord, target: Uint8Array, offset: number): number {
   const size = recordFrameSize(r);
   if (size < 0) throw new RangeError(UNENCODABLE);
-  return writeSizedRecordFrame(r, size, target, offset);
-}
-
-/** writeRecordFrame for a record whose frame size (>= 0) is already known. */
-function writeSizedRecordFrame(r: JournalRecord, size: number, target: Uint8Array, offset: number): number {
-  if (!isValidId(r.id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${r.id}`);
-  if (!isOutboxClass(r.cls)) throw new RangeError(`bad outbox class ${String(r.cls)}`);
   if (offset + size > target.length) throw new RangeError("journal frame target too short");
-  let p = offset + FRAME_HEADER_BYTES;
-  writeId(target, p, r.id);
-  target[p + 8] = r.cls;
-  writeF64(target, p + 9, r.enqueuedAt);
-  p += 17;
-  const t = writeUtf8(r.topic, target, p + 2);
-  writeU16(target, p, t);
-  p += 2 + t;
-  const q = writeUtf8(r.requestId, target, p + 2);
-  writeU16(target, p, q);
-  p += 2 + q;
-  target.set(r.payload, p);
-  return writeHeaderAndCrc(target, offset, FrameKind.RECORD, size - FRAME_HEADER_BYTES - FRAME_TRAILER_BYTES);
+  const frame = encodeRecordFrame(r);
+  target.set(frame, offset);
+  return frame.length;
 }
 
 /** Writes the TOMBSTONE frame of `id` at `offset`; returns TOMBSTONE_FRAME_BYTES. */
-export function writeTombstoneFrame(id: number, target: Uint8Array, offset: number): number {
+export function writeTombstoneFrame(id: number, target: Uint8Array, offset: number, codec: FrameCodecPorts = JS_FRAME_CODEC): number {
   if (!isValidId(id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${id}`);
   if (offset + TOMBSTONE_FRAME_BYTES > target.length) throw new RangeError("journal frame target too short");
   writeId(target, offset + FRAME_HEADER_BYTES, id);
-  return writeHeaderAndCrc(target, offset, FrameKind.TOMBSTONE, TOMBSTONE_BODY_BYTES);
+  return writeHeaderAndCrc(target, offset, FrameKind.TOMBSTONE, TOMBSTONE_BODY_BYTES, codec);
 }
 
 /** Bytes of a CHECKPOINT frame listing `count` live ids. */
@@ -199,7 +209,15 @@ export function checkpointFrameSize(count: number): number {
  * ids[0..count). Returns checkpointFrameSize(count). Throws RangeError for an
  * id that is not a non-negative safe integer or a `target` too short.
  */
-export function writeCheckpointFrame(frontier: number, highestId: number, ids: Float64Array, count: number, target: Uint8Array, offset: number): number {
+export function writeCheckpointFrame(
+  frontier: number,
+  highestId: number,
+  ids: Float64Array,
+  count: number,
+  target: Uint8Array,
+  offset: number,
+  codec: FrameCodecPorts = JS_FRAME_CODEC,
+): number {
   const size = checkpointFrameSize(count);
   if (offset + size > target.length) throw new RangeError("journal frame target too short");
   if (!isValidId(frontier) || !isValidId(highestId)) throw new RangeError(`journal checkpoint ids must be non-negative safe integers, got ${frontier}, ${highestId}`);
@@ -212,7 +230,7 @@ export function writeCheckpointFrame(frontier: number, highestId: number, ids: F
     if (!isValidId(id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${id}`);
     writeId(target, p, id);
   }
-  return writeHeaderAndCrc(target, offset, FrameKind.CHECKPOINT, size - FRAME_HEADER_BYTES - FRAME_TRAILER_BYTES);
+  return writeHeaderAndCrc(target, offset, FrameKind.CHECKPOINT, size - FRAME_HEADER_BYTES - FRAME_TRAILER_BYTES, codec);
 }
 
 /** The i-th live id of the CHECKPOINT frame that starts at `frameOffset` (decoded OK before). */
@@ -220,19 +238,40 @@ export function checkpointIdAt(bytes: Uint8Array, frameOffset: number, i: number
   return readId(bytes, frameOffset + FRAME_HEADER_BYTES + CHECKPOINT_FIXED_BYTES + 8 * i);
 }
 
-/** The RECORD frame of `r` in a new array. */
-export function encodeRecordFrame(r: JournalRecord): Uint8Array {
-  const size = recordFrameSize(r);
-  if (size < 0) throw new RangeError(UNENCODABLE);
-  const out = new Uint8Array(size);
-  writeSizedRecordFrame(r, size, out, 0);
+/**
+ * The RECORD frame of `r` in a new array, its strings encoded and its CRC computed by `codec`.
+ * Throws RangeError if `r` cannot be encoded (a string above 65535 bytes or not encodable, a
+ * body above MAX_FRAME_BODY) or its id is not a non-negative safe integer.
+ */
+export function encodeRecordFrame(r: JournalRecord, codec: FrameCodecPorts = JS_FRAME_CODEC): Uint8Array {
+  if (!isValidId(r.id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${r.id}`);
+  if (!isOutboxClass(r.cls)) throw new RangeError(`bad outbox class ${String(r.cls)}`);
+  const topic = codec.utf8.encode(r.topic);
+  const rid = codec.utf8.encode(r.requestId);
+  if (topic.length > MAX_STRING_BYTES || rid.length > MAX_STRING_BYTES) throw new RangeError(UNENCODABLE);
+  const body = RECORD_FIXED_BYTES + topic.length + rid.length + r.payload.byteLength;
+  if (body > MAX_FRAME_BODY) throw new RangeError(UNENCODABLE);
+  const out = new Uint8Array(FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES);
+  let p = FRAME_HEADER_BYTES;
+  writeId(out, p, r.id);
+  out[p + 8] = r.cls;
+  writeF64(out, p + 9, r.enqueuedAt);
+  p += 17;
+  writeU16(out, p, topic.length);
+  out.set(topic, p + 2);
+  p += 2 + topic.length;
+  writeU16(out, p, rid.length);
+  out.set(rid, p + 2);
+  p += 2 + rid.length;
+  out.set(r.payload, p);
+  writeHeaderAndCrc(out, 0, FrameKind.RECORD, body, codec);
   return out;
 }
 
 /** The TOMBSTONE frame of `id` in a new array. */
-export function encodeTombstoneFrame(id: number): Uint8Array {
+export function encodeTombstoneFrame(id: number, codec: FrameCodecPorts = JS_FRAME_CODEC): Uint8Array {
   const out = new Uint8Array(TOMBSTONE_FRAME_BYTES);
-  writeTombstoneFrame(id, out, 0);
+  writeTombstoneFrame(id, out, 0, codec);
   return out;
 }
 
@@ -285,7 +324,7 @@ function decodeCheckpoint(bytes: Uint8Array, p: number, body: number, out: Decod
  * where the next frame starts relative to `offset`; on anything else `out`
  * is unspecified and the reader must stop there.
  */
-export function decodeFrame(bytes: Uint8Array, offset: number, end: number, out: DecodedFrame): FrameStatus {
+export function decodeFrame(bytes: Uint8Array, offset: number, end: number, out: DecodedFrame, codec: FrameCodecPorts = JS_FRAME_CODEC): FrameStatus {
   const avail = end - offset;
   if (avail <= 0) return FrameStatus.TRUNCATED;
   if (bytes[offset] !== JOURNAL_MAGIC) return FrameStatus.BAD_MAGIC;
@@ -298,7 +337,7 @@ export function decodeFrame(bytes: Uint8Array, offset: number, end: number, out:
   const size = FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES;
   if (avail < size) return FrameStatus.TRUNCATED;
   const crcAt = offset + FRAME_HEADER_BYTES + body;
-  if (crc32(bytes, offset, crcAt) !== readU32(bytes, crcAt)) return FrameStatus.BAD_CRC;
+  if (codec.crc32(bytes, offset, crcAt) !== readU32(bytes, crcAt)) return FrameStatus.BAD_CRC;
 
   let p = offset + FRAME_HEADER_BYTES;
   const hi = readU32(bytes, p);

@@ -7,9 +7,11 @@ import {
   decodeFrame,
   encodeRecordFrame,
   FRAME_HEADER_BYTES,
+  type FrameCodecPorts,
   FrameKind,
   FrameStatus,
   frameSizeFromHeader,
+  JS_FRAME_CODEC,
   RECORD_PREFIX_BYTES,
   recordClassAt,
   recordIdAt,
@@ -27,6 +29,8 @@ export interface SegmentedJournalOptions {
   maxFrameBytes: number;
   /** Messages the outbox holds in RAM at most (its maxMessages): sizes the checkpoint. */
   ramRecords: number;
+  /** CRC-32 and UTF-8 for the frames (default JS_FRAME_CODEC; the firmware passes native ones). */
+  codec?: FrameCodecPorts;
 }
 
 export interface SegmentedJournalCounters {
@@ -144,6 +148,8 @@ export class SegmentedJournal implements BacklogJournalPort {
   private readonly frame = new DecodedFrame();
   private readonly parts: Uint8Array[] = [];
 
+  private readonly codec: FrameCodecPorts;
+
   constructor(store: SegmentStorePort, options: SegmentedJournalOptions) {
     const o = options;
     const posInt = (v: number) => Number.isInteger(v) && v >= 1;
@@ -154,6 +160,7 @@ export class SegmentedJournal implements BacklogJournalPort {
     }
     if (!posInt(o.maxBytes) || o.maxBytes < 2 * o.segmentBytes) throw new RangeError(`segmented journal: maxBytes must be at least two segments (${2 * o.segmentBytes}), got ${o.maxBytes}`);
     this.store = store;
+    this.codec = o.codec ?? JS_FRAME_CODEC;
     this.maxBytes = o.maxBytes;
     this.segmentBytes = o.segmentBytes;
     this.maxFrameBytes = o.maxFrameBytes;
@@ -304,7 +311,7 @@ export class SegmentedJournal implements BacklogJournalPort {
         continue;
       }
       const bytes = this.store.read(n, this.curOff, size);
-      if (decodeFrame(bytes, 0, bytes.length, f) !== FrameStatus.OK || f.record === null) {
+      if (decodeFrame(bytes, 0, bytes.length, f, this.codec) !== FrameStatus.OK || f.record === null) {
         this.counters.corruptFrames++;
         this.lose(1, `backlog: transaction frame in segment ${n} at ${this.curOff} does not read back`);
         this.curOff += size;
@@ -352,7 +359,7 @@ export class SegmentedJournal implements BacklogJournalPort {
   private commitRecord(record: JournalRecord): BacklogAppend {
     let frame: Uint8Array;
     try {
-      frame = encodeRecordFrame(record); // sizes its strings once: each UTF-8 length is a loop in JS
+      frame = encodeRecordFrame(record, this.codec);
     } catch (e) {
       this.counters.appendFailures++;
       this.counters.lastError = "append: " + String(e);
@@ -413,7 +420,7 @@ export class SegmentedJournal implements BacklogJournalPort {
     let ckpt: Uint8Array | null = null;
     if (checkpoint) {
       ckpt = new Uint8Array(this.checkpointBytes());
-      writeCheckpointFrame(this.frontier, Math.max(this.maxId, record === null ? 0 : record.id), this.ramIds, this.ramCount, ckpt, 0);
+      writeCheckpointFrame(this.frontier, Math.max(this.maxId, record === null ? 0 : record.id), this.ramIds, this.ramCount, ckpt, 0, this.codec);
       parts.push(ckpt);
     }
     if (frame !== null) parts.push(frame);
@@ -552,7 +559,7 @@ export class SegmentedJournal implements BacklogJournalPort {
         const size = this.frameSizeAt(n, off, end);
         if (size < 0) break;
         const bytes = this.store.read(n, off, size);
-        if (decodeFrame(bytes, 0, bytes.length, this.frame) !== FrameStatus.OK) {
+        if (decodeFrame(bytes, 0, bytes.length, this.frame, this.codec) !== FrameStatus.OK) {
           if (off + size === end) break; // the last frame: a torn write
           // Corrupt in the middle (not a tear: frames follow): skipped and counted; the walk meets it again.
           off += size;
@@ -628,7 +635,7 @@ export class SegmentedJournal implements BacklogJournalPort {
             this.waiting++;
           } else if (afterCheckpoint || contains(listed, listedCount, id)) {
             const bytes = this.store.read(n, off, size);
-            if (decodeFrame(bytes, 0, bytes.length, this.frame) === FrameStatus.OK && this.frame.record !== null) {
+            if (decodeFrame(bytes, 0, bytes.length, this.frame, this.codec) === FrameStatus.OK && this.frame.record !== null) {
               out.push(this.frame.record);
               this.ramAdd(id);
             } else {

@@ -111,12 +111,11 @@ export class Pipeline {
     for (const keyField of KEY_FIELDS) {
       const defs = config.windows.filter((d) => d.keyField === keyField);
       if (defs.length === 0) continue;
-      const op = new SlicedWindowOperator(
-        { keyField, windows: defs, smallAmountCents: config.smallAmountCents, ...config.keyedState[keyField] },
-        this.watermark,
-      );
       const emits = defs.map((d) => d.emit);
       const isBurst = defs.map((d) => config.burst.enabled && d.name === config.burst.window);
+      // A window neither emitted nor read by the burst detector is never fired: nothing would read it.
+      const windows = defs.map((d, i) => ({ ...d, silent: !emits[i] && !isBurst[i] }));
+      const op = new SlicedWindowOperator({ keyField, windows, smallAmountCents: config.smallAmountCents, ...config.keyedState[keyField] }, this.watermark);
       const queryIndex = new Map(defs.map((d, i) => [d.name, i]));
       op.onWindow((r) => {
         const i = queryIndex.get(r.window) as number;

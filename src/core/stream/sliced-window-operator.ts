@@ -6,6 +6,11 @@ import { checkWindowSpec, floorMod, gcd, windowStartFor, type WindowSpec } from 
 /** One window definition evaluated by an operator. */
 export interface WindowQuery extends WindowSpec {
   name: string;
+  /**
+   * Nothing reads this query's windows (no subscriber, no detector): they are never assembled
+   * nor fired, though its elements still count as late or not for it. Default false.
+   */
+  silent?: boolean;
 }
 
 export interface SlicedWindowOptions {
@@ -49,12 +54,15 @@ class QueryState {
   firstDue = 0;
   /** Set with firstDue: exactly one window of this query is due. */
   oneDue = false;
+  /** Its windows are never fired (WindowQuery.silent). */
+  readonly silent: boolean;
 
   constructor(readonly q: WindowQuery, keyField: string) {
     this.size = q.size;
     this.slide = q.slide;
     this.offset = q.offset;
     this.lateness = q.allowedLateness;
+    this.silent = q.silent === true;
     this.result = createWindowResult(q.name, keyField);
   }
 
@@ -327,6 +335,7 @@ export class SlicedWindowOperator {
     for (let i = 0; i < this.qs.length; i++) {
       if (lateMask & (1 << i)) continue;
       const q = this.qs[i];
+      if (q.silent) continue;
       for (let end = q.lastEndContaining(ts); end > ts; end -= q.slide) {
         if (end - 1 > wm) continue;
         if (end - 1 + q.lateness <= wm) break;
@@ -501,7 +510,8 @@ export class SlicedWindowOperator {
           if (maxs[p] > max) max = maxs[p];
           small += smalls[p];
         }
-        if (count === 0) continue;
+        // A silent member's slices still count toward the larger members after it.
+        if (count === 0 || q.silent) continue;
         // As emitFrom does, inlined: this runs for every key at every boundary.
         const r = q.result;
         r.key = keys.keys[slot];
@@ -523,7 +533,7 @@ export class SlicedWindowOperator {
   /** Fires windows of query `q` on `slot` with q.firstDue <= end <= wm + 1 that hold at least one element (walking from the oldest slice). */
   private fireDue(slot: number, q: QueryState, wm: number): void {
     let head = this.keyHead[slot];
-    if (head < 0) return;
+    if (head < 0 || q.silent) return;
     const size = q.size;
     let end = q.firstDue === -Infinity ? q.endAfter(this.paneStart[head]) : q.firstDue;
     while (end - 1 <= wm) {
@@ -571,6 +581,7 @@ export class SlicedWindowOperator {
     if (first >= 0) {
       for (let i = 0; i < this.qs.length; i++) {
         const q = this.qs[i];
+        if (q.silent) continue;
         let head = first;
         const size = q.size;
         let end = q.endAfter(this.paneStart[head]);

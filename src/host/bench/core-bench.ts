@@ -6,7 +6,7 @@
 import "@endo/init";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleForXs, startXsWorker, xsReport, type XsWorker } from "../xs-engine";
+import { bundleForXs, startXsWorker, xsReport, type XsMeter, type XsWorker } from "../xs-engine";
 import { intOption, parseArgs } from "../cli-args";
 import { serveSegmentRequest } from "../../sim/command-segment-store";
 import { MemorySegmentStore } from "../../sim/memory-segment-store";
@@ -133,9 +133,53 @@ interface DeviceAppRun {
   /** The broker back: XS steps of the ticks that drain the 2 000, per message, and the ticks. */
   drain: { stepsPerMessage: number; ticks: number; messages: number };
   allocateBytes: number;
+  /** The device's steps per swipe: the CRC stand-in run, the sim's share taken out. */
   computePerSwipe: number;
+  /** Everything in the run with core/lib's JavaScript CRC-32, the sim included (the figure before #26). */
+  allInJsCrcPerSwipe: number;
+  /** What the JavaScript CRC-32 costs per swipe (the JS run less the stand-in run). */
+  jsCrcPerSwipe: number;
+  /** The far end and the traffic generator, per swipe (profiled). */
+  simPerSwipe: number;
+  /** Where the stand-in run's steps go, per swipe, largest first. */
+  breakdown: { section: string; steps: number; calls: number }[];
   swipes: number;
   stats: DeviceStats;
+}
+
+/** One fresh worker: the device app with `crc`, 2 000 swipes of warm-up, then `expr` measured. */
+async function deviceRun(code: string, crc: "js" | "native-stand-in", expr: string): Promise<{ m: XsMeter; w: XsWorker; flash: MemorySegmentStore }> {
+  const flash = new MemorySegmentStore();
+  const w = await startXsWorker("paycard-bench-device", (req) => (req[0]! < 0x20 ? serveSegmentRequest(flash, req) : undefined));
+  await w.evaluate(code);
+  await w.evaluate(`dev.setupTraffic(3); dev.setupDeviceApp(3, ${JSON.stringify(crc)}); dev.runDeviceApp(2000)`);
+  const m = await w.evaluate(expr);
+  return { m, w, flash };
+}
+
+/**
+ * Steps per swipe as the device spends them: a run whose journal CRC is a stand-in costing what
+ * the firmware's native call costs (see device-app-entry.ts), less the far end's and the traffic
+ * generator's steps (measured by a profiled run of the same traffic); and that profiled run's
+ * breakdown.
+ */
+async function measureDeviceSteps(code: string, swipes: number) {
+  const plain = await deviceRun(code, "native-stand-in", `dev.runDeviceApp(${swipes})`);
+  await plain.w.close();
+  const prof = await deviceRun(code, "native-stand-in", `globalThis.profile = dev.profileDeviceApp(${swipes})`);
+  try {
+    const p = await xsReport<{ sections: { section: string; steps: number; calls: number }[]; total: number }>(prof.w, "globalThis.profile");
+    const standInPerSwipe = plain.m.compute / swipes;
+    const sim = p.sections.filter((x) => x.section.startsWith("sim:")).reduce((a, x) => a + x.steps, 0) / swipes;
+    const wrapped = p.sections.reduce((a, x) => a + x.steps, 0);
+    const breakdown = p.sections.map((x) => ({ section: x.section, steps: x.steps / swipes, calls: x.calls / swipes }));
+    // The sections are each call's own steps with the profiler's cost taken out: the rest is the
+    // unprofiled run's total less them.
+    breakdown.push({ section: "rest: the feeding loop, calls between sections", steps: standInPerSwipe - wrapped / swipes, calls: 0 });
+    return { standInPerSwipe, simPerSwipe: sim, breakdown, profiledPerSwipe: p.total / swipes };
+  } finally {
+    await prof.w.close();
+  }
 }
 
 /** The device's terminal app (device config) in XS: live slots after gc, and steps per swipe including MQTT. */
@@ -201,7 +245,16 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
       held2000: { slots: h5.currentHeapCount - h0.currentHeapCount - 14, chunkBytes: c5 - c0, stats: stats2000 },
       drain: { stepsPerMessage: drainMeter.compute / messages, ticks: after.ticks, messages },
       allocateBytes: (h2 as unknown as { allocate: number }).allocate,
-      computePerSwipe: m.compute / swipes,
+      ...(await (async () => {
+        const steps = await measureDeviceSteps(code, swipes);
+        return {
+          computePerSwipe: steps.standInPerSwipe - steps.simPerSwipe,
+          allInJsCrcPerSwipe: m.compute / swipes,
+          jsCrcPerSwipe: m.compute / swipes - steps.standInPerSwipe,
+          simPerSwipe: steps.simPerSwipe,
+          breakdown: steps.breakdown,
+        };
+      })()),
       swipes,
       stats,
     };
@@ -227,6 +280,9 @@ function deviceFigures(device: DeviceAppRun) {
     device_held2000_flash_bytes: device.held2000.stats.flashBytes,
     device_drain_steps_per_message: round(device.drain.stepsPerMessage),
     device_app_compute_per_swipe: round(device.computePerSwipe),
+    device_app_js_crc_per_swipe: round(device.jsCrcPerSwipe),
+    device_app_sim_per_swipe: round(device.simPerSwipe),
+    device_app_all_in_js_crc_per_swipe: round(device.allInJsCrcPerSwipe),
   };
 }
 
@@ -251,8 +307,17 @@ function deviceLines(device: DeviceAppRun): string[] {
     `  the broker back: the ${device.drain.messages} drained at the broker's pace (answers at each 50 ms tick) in ${device.drain.ticks} ticks ` +
       `(${round((device.drain.ticks * 50) / 1000)} s), in journaled order, ${round(device.drain.stepsPerMessage)} XS steps per message (the ticks' whole cost: ` +
       `read back from flash, CRC-checked, published, acknowledged, checkpointed)`,
-    `  ${round(device.computePerSwipe)} XS steps per swipe, all in (validation, windows, detectors, JSON, journal frames, MQTT encode and PUBACK); ` +
+    `  ${round(device.computePerSwipe)} XS steps per swipe on the device (validation, windows, detectors, JSON, journal frames, MQTT encode and PUBACK, ticks); ` +
       `${device.stats.accepted} accepted, ${device.stats.acknowledged} acknowledged, ${device.stats.alerts} alerts, ${device.stats.held} held at the end`,
+    `    = ${round(device.allInJsCrcPerSwipe)} measured with core/lib's JavaScript CRC-32 and this bench's far end and traffic generator,`,
+    `      less ${round(device.jsCrcPerSwipe)} for the CRC (the firmware's is C: src/device/native-crc32.ts; a stand-in costing one call replaces it here)`,
+    `      less ${round(device.simPerSwipe)} for the far end and the traffic generator (not on the device; measured by the profiled run below)`,
+    `  where a swipe's steps go (a profiled run of the same traffic with the CRC stand-in; each section's own steps, the profiler's cost taken out):`,
+    `    ${"section".padEnd(52)} ${"steps/swipe".padStart(11)}  ${"share".padStart(6)}  calls/swipe`,
+    ...device.breakdown.map((b) => {
+      const all = device.breakdown.reduce((a, x) => a + x.steps, 0);
+      return `    ${b.section.padEnd(52)} ${round(b.steps).toFixed(0).padStart(11)}  ${(round((100 * b.steps) / all, 1).toFixed(1) + " %").padStart(6)}  ${b.calls === 0 ? "" : round(b.calls, 2)}`;
+    }),
   ];
 }
 

@@ -11,6 +11,8 @@
 import type { ClockTelemetry, EventClockPort, TimeReading } from "../../core/app/event-clock";
 import { TerminalApp } from "../../core/app/terminal-app";
 import { SegmentedJournal } from "../../core/outbox/segmented-journal";
+import { type FrameCodecPorts, JS_FRAME_CODEC } from "../../core/outbox/journal-record-codec";
+import { StepProfiler } from "../step-profiler";
 import { CommandSegmentStore } from "../command-segment-store";
 import { SeededRandom } from "../seeded-random";
 import { createSwipeRecord } from "../../core/model/swipe-record";
@@ -63,14 +65,26 @@ export function setupTraffic(seed: number): void {
   gen.next(rec);
 }
 
+/**
+ * The journal's CRC-32: "js" (core/lib's, ~28 XS steps a byte) or "native-stand-in", a function
+ * that returns 0 for every frame (consistent on write and read-back), costing what a call of the
+ * firmware's C function costs in XS steps (src/device/native-crc32.ts): the C work itself is not
+ * XS steps. That the C and JS functions give the same frames is tested on lin.
+ */
+export type CrcMode = "js" | "native-stand-in";
+
+/** The device encodes natively (ArrayBuffer.fromString, absent here); xsnap's TextEncoder stands in. */
+const nativeUtf8 = { encode: (s: string) => nativeEncoder.encode(s) };
+
 /** The device's terminal app (mc/config defaults) against an AckOnlyBroker; after setupTraffic. */
-export function setupDeviceApp(seed: number): number {
+export function setupDeviceApp(seed: number, crc: CrcMode = "js"): number {
   const cfg = deviceConfig({ brokerHost: "127.0.0.1" }).terminal;
   clock = new CountingClock();
   const b = new AckOnlyBroker();
   broker = b;
   const store = new CommandSegmentStore((req) => new Uint8Array(issueCommand(req.slice().buffer)));
-  const j = new SegmentedJournal(store, deviceStorageOptions());
+  const codec: FrameCodecPorts = { crc32: crc === "js" ? JS_FRAME_CODEC.crc32 : () => 0, utf8: nativeUtf8 };
+  const j = new SegmentedJournal(store, { ...deviceStorageOptions(), codec });
   journal = j;
   app = new TerminalApp(cfg, {
     clock,
@@ -78,8 +92,7 @@ export function setupDeviceApp(seed: number): number {
     journal: j,
     bootCounter: { nextBoot: () => 1 },
     random: new SeededRandom(seed),
-    // The device encodes natively (ArrayBuffer.fromString, absent here); xsnap's TextEncoder stands in.
-    utf8: { encode: (s: string) => nativeEncoder.encode(s) },
+    utf8: nativeUtf8,
   });
   app.start();
   return cfg.pipeline.ringCapacity;
@@ -181,6 +194,57 @@ export function runDevice32Round(swipes: number, round: number, outageSwipes: nu
   drainDeviceApp(1_000_000);
   stepClock(round % 2 === 0 ? 30_000 : -20_000);
   return swipes + held + outageSwipes;
+}
+
+/** xsnap's meter: returns the steps since the last call and restarts the count (src/host/xs-engine.ts runs without a limit). */
+declare function resetMeter(limit: number, index: number): number;
+
+/**
+ * bench:core's breakdown: `n` swipes with the sections below wrapped by a StepProfiler (its own
+ * cost measured and taken out). Returns each section's steps and calls, and the run's total.
+ */
+export function profileDeviceApp(n: number): { sections: { section: string; steps: number; calls: number }[]; total: number } {
+  const p = new StepProfiler(() => resetMeter(0, 0));
+  p.calibrate();
+  const a = app as TerminalApp;
+  // TypeScript's private is compile-time only: the profiler reaches the parts it times.
+  const ap = a as unknown as Record<string, object>;
+  const pl = a.pipeline as unknown as Record<string, object>;
+  p.wrap(a, "swipe", "swipe: answer, clock, decisions");
+  p.wrap(a.pipeline, "process", "swipe: answer, clock, decisions");
+  p.wrap(pl.validator!, "validate", "validation and dedup");
+  p.wrap(pl.transactionIds!, "add", "validation and dedup");
+  p.wrap(a.pipeline.ring, "push", "ring and request ids");
+  p.wrap(a.pipeline.requestIds, "next", "ring and request ids");
+  for (const op of a.pipeline.operators) {
+    p.wrap(op, "add", "windows");
+    p.wrap(op, "catchUp", "windows");
+    p.wrap(op, "expireIdle", "windows");
+  }
+  p.wrap(a.pipeline, "onWindow" as never, "windows");
+  p.wrap(pl.burst!, "check", "detectors");
+  if (pl.anomaly) p.wrap(pl.anomaly, "check", "detectors");
+  p.wrap(ap, "onAccepted", "JSON payload");
+  p.wrap(a.pipeline.requestIds, "format", "JSON payload");
+  p.wrap(ap, "encode", "JSON payload");
+  p.wrap(a.outbox, "enqueue", "outbox");
+  p.wrap(journal as SegmentedJournal, "append", "journal (frames, CRC, flash writes)");
+  p.wrap(journal as SegmentedJournal, "syncRemovals", "journal (frames, CRC, flash writes)");
+  p.wrap(a.session, "publish", "MQTT");
+  p.wrap(a.session, "tick", "MQTT");
+  p.wrap(ap.publisher!, "pump", "MQTT");
+  p.wrap(a, "tick", "tick: clock, watermark, metrics");
+  p.wrap(broker as AckOnlyBroker, "pump", "sim: the far end (not on the device)");
+  p.wrap((broker as unknown as Record<string, object>).link!, "write", "sim: the far end (not on the device)");
+  p.wrap(gen as TrafficGenerator, "next", "sim: the traffic generator (not on the device)");
+  // The flash: the bench keeps it on the Node side of issueCommand (building each request is the
+  // bench's cost); the firmware's LittlefsSegmentStore hands the frames to the SDK's file module.
+  const store = (journal as unknown as Record<string, object>).store!;
+  for (const m of ["append", "read", "list", "size", "truncate", "remove"]) if (typeof (store as Record<string, unknown>)[m] === "function") p.wrap(store, m, "sim: the flash store's requests (not on the device)");
+  const t0 = p.now();
+  runDeviceApp(n);
+  const total = p.now() - t0;
+  return { sections: p.sections(), total };
 }
 
 export function deviceAppStats() {
