@@ -122,9 +122,18 @@ function readU16(b: Uint8Array, o: number): number {
   return b[o]! | (b[o + 1]! << 8);
 }
 
+/** High word first, each word little-endian (as writeU32); inline: a call costs XS as much as the stores. */
 function writeId(b: Uint8Array, o: number, id: number): void {
-  writeU32(b, o, Math.floor(id / TWO_32));
-  writeU32(b, o + 4, id >>> 0);
+  const hi = id < TWO_32 ? 0 : Math.floor(id / TWO_32);
+  const lo = id >>> 0;
+  b[o] = hi & 0xff;
+  b[o + 1] = (hi >>> 8) & 0xff;
+  b[o + 2] = (hi >>> 16) & 0xff;
+  b[o + 3] = (hi >>> 24) & 0xff;
+  b[o + 4] = lo & 0xff;
+  b[o + 5] = (lo >>> 8) & 0xff;
+  b[o + 6] = (lo >>> 16) & 0xff;
+  b[o + 7] = (lo >>> 24) & 0xff;
 }
 
 function readId(b: Uint8Array, o: number): number {

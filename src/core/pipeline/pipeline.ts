@@ -116,11 +116,7 @@ export class Pipeline {
       // A window neither emitted nor read by the burst detector is never fired: nothing would read it.
       const windows = defs.map((d, i) => ({ ...d, silent: !emits[i] && !isBurst[i] }));
       const op = new SlicedWindowOperator({ keyField, windows, smallAmountCents: config.smallAmountCents, ...config.keyedState[keyField] }, this.watermark);
-      const queryIndex = new Map(defs.map((d, i) => [d.name, i]));
-      op.onWindow((r) => {
-        const i = queryIndex.get(r.window) as number;
-        this.onWindow(r, emits[i], isBurst[i]);
-      });
+      op.onWindow((r) => this.onWindow(r, emits[r.query]!, isBurst[r.query]!));
       this.operators.push(op);
       this.operatorKeyField.push(keyField);
       for (const d of defs) this.lateByWindow[d.name] = 0;

@@ -99,7 +99,8 @@ export function devicePipelineOverrides(raw: Raw = {}): Record<string, unknown> 
     // swipes with its own clock, so swipes are hardly ever out of order.
     watermarkDelayMs: configInt(raw, "watermarkMs", 5_000, 0, 10 * MINUTE),
     windows: [
-      { name: "burst", keyField: "card_hash", size: 2 * MINUTE, slide: 15_000, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
+      // Read by the burst detector, so it fires; not emitted: the app publishes no window results.
+      { name: "burst", keyField: "card_hash", size: 2 * MINUTE, slide: 15_000, offset: 0, allowedLateness: 2 * MINUTE, emit: false },
       // Nothing on the device reads card_5m (the app publishes no window results; the backend's
       // impossible-travel check would run on it): not emitted, so never fired. Its late elements
       // still go to the side output. Firing it cost ~4 000 XS steps a swipe (bench:core).

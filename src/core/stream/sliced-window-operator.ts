@@ -57,13 +57,13 @@ class QueryState {
   /** Its windows are never fired (WindowQuery.silent). */
   readonly silent: boolean;
 
-  constructor(readonly q: WindowQuery, keyField: string) {
+  constructor(readonly q: WindowQuery, keyField: string, index: number) {
     this.size = q.size;
     this.slide = q.slide;
     this.offset = q.offset;
     this.lateness = q.allowedLateness;
     this.silent = q.silent === true;
-    this.result = createWindowResult(q.name, keyField);
+    this.result = createWindowResult(q.name, keyField, index);
   }
 
   /** Smallest end on this query's window grid that is > t (ends are starts + size). */
@@ -174,7 +174,7 @@ export class SlicedWindowOperator {
     this.keyField = o.keyField;
     this.watermark = watermark;
     this.queries = o.windows;
-    this.qs = o.windows.map((q) => new QueryState(q, o.keyField));
+    this.qs = o.windows.map((q, i) => new QueryState(q, o.keyField, i));
     this.bySize = this.qs.slice().sort((a, b) => a.size - b.size);
     this.leaders = new Int32Array(this.qs.length);
     this.members = new Int32Array(this.qs.length);

@@ -2,6 +2,8 @@
 export interface WindowResult {
   /** Name of the window definition ("burst", "velocity", ...). */
   window: string;
+  /** Its index among its operator's window queries (a listener's lookup without the name). */
+  query: number;
   /** Which swipe field keys it ("card_hash", "merchant_id", "terminal_id"). */
   keyField: string;
   key: string;
@@ -19,8 +21,8 @@ export interface WindowResult {
   evicted: boolean;
 }
 
-export function createWindowResult(window: string, keyField: string): WindowResult {
-  return { window, keyField, key: "", start: 0, end: 0, count: 0, sum: 0, min: 0, max: 0, small: 0, update: false, evicted: false };
+export function createWindowResult(window: string, keyField: string, query = 0): WindowResult {
+  return { window, query, keyField, key: "", start: 0, end: 0, count: 0, sum: 0, min: 0, max: 0, small: 0, update: false, evicted: false };
 }
 
 export type WindowListener = (r: WindowResult) => void;

@@ -311,7 +311,7 @@ function deviceLines(device: DeviceAppRun): string[] {
       `${device.stats.accepted} accepted, ${device.stats.acknowledged} acknowledged, ${device.stats.alerts} alerts, ${device.stats.held} held at the end`,
     `    = ${round(device.allInJsCrcPerSwipe)} measured with core/lib's JavaScript CRC-32 and this bench's far end and traffic generator,`,
     `      less ${round(device.jsCrcPerSwipe)} for the CRC (the firmware's is C: src/device/native-crc32.ts; a stand-in costing one call replaces it here)`,
-    `      less ${round(device.simPerSwipe)} for the far end and the traffic generator (not on the device; measured by the profiled run below)`,
+    `      less ${round(device.simPerSwipe)} for the far end, the flash store's requests and the traffic generator (not on the device; measured by the profiled run below)`,
     `  where a swipe's steps go (a profiled run of the same traffic with the CRC stand-in; each section's own steps, the profiler's cost taken out):`,
     `    ${"section".padEnd(52)} ${"steps/swipe".padStart(11)}  ${"share".padStart(6)}  calls/swipe`,
     ...device.breakdown.map((b) => {
