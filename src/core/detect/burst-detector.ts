@@ -39,6 +39,14 @@ export class BurstDetector {
     this.incidents = new BurstIncidents(incidentCapacity);
   }
 
+  /**
+   * Windows holding at most this many swipes are never a burst: for a card without an open
+   * incident (whose miss would close it) checking them changes nothing.
+   */
+  get quietUpTo(): number {
+    return Math.min(this.t.maxCount, this.t.smallBurstCount);
+  }
+
   /** Does window `r` meet the rule? */
   isBurst(r: WindowResult): boolean {
     const avg = r.sum / r.count;

@@ -79,6 +79,13 @@ export class BurstIncidents {
   }
 
   /** A window of `key` fired without meeting the rule: its incident, if open, is over. */
+  /** Whether `key` has an open incident (a scan of the few open ones, as miss does). */
+  isOpenFor(key: string): boolean {
+    const keys = this.index.keys;
+    for (let i = 0; i < this.openCount; i++) if (keys[this.openSlots[i]!] === key) return true;
+    return false;
+  }
+
   miss(key: string): void {
     const keys = this.index.keys;
     for (let i = 0; i < this.openCount; i++) {

@@ -114,8 +114,13 @@ export class Pipeline {
       const emits = defs.map((d) => d.emit);
       const isBurst = defs.map((d) => config.burst.enabled && d.name === config.burst.window);
       // A window neither emitted nor read by the burst detector is never fired: nothing would read it.
-      const windows = defs.map((d, i) => ({ ...d, silent: !emits[i] && !isBurst[i] }));
+      // One only the detector reads fires its small windows (never a burst) only for cards with an
+      // open incident, whose next miss closes it: the same alerts and incidents, far fewer firings
+      // (on a terminal each new card evicts another, whose windows would all fire).
+      const quietUpTo = this.burst.quietUpTo;
+      const windows = defs.map((d, i) => ({ ...d, silent: !emits[i] && !isBurst[i], minCount: !emits[i] && isBurst[i] ? quietUpTo + 1 : 0 }));
       const op = new SlicedWindowOperator({ keyField, windows, smallAmountCents: config.smallAmountCents, ...config.keyedState[keyField] }, this.watermark);
+      if (windows.some((w) => w.minCount > 0)) op.keepLowCounts((key) => this.burst.incidents.isOpenFor(key));
       op.onWindow((r) => this.onWindow(r, emits[r.query]!, isBurst[r.query]!));
       this.operators.push(op);
       this.operatorKeyField.push(keyField);

@@ -11,6 +11,12 @@ export interface WindowQuery extends WindowSpec {
    * nor fired, though its elements still count as late or not for it. Default false.
    */
   silent?: boolean;
+  /**
+   * Its windows holding fewer elements are fired only for keys the operator's `keepLowCounts`
+   * hook names (a trigger for a reader that ignores small windows but for some keys: the burst
+   * detector, for cards with an open incident). Default 0: every window fires.
+   */
+  minCount?: number;
 }
 
 export interface SlicedWindowOptions {
@@ -56,6 +62,8 @@ class QueryState {
   oneDue = false;
   /** Its windows are never fired (WindowQuery.silent). */
   readonly silent: boolean;
+  /** WindowQuery.minCount. */
+  readonly minCount: number;
 
   constructor(readonly q: WindowQuery, keyField: string, index: number) {
     this.size = q.size;
@@ -63,6 +71,7 @@ class QueryState {
     this.offset = q.offset;
     this.lateness = q.allowedLateness;
     this.silent = q.silent === true;
+    this.minCount = q.minCount ?? 0;
     this.result = createWindowResult(q.name, keyField, index);
   }
 
@@ -157,6 +166,8 @@ export class SlicedWindowOperator {
    */
   dueAt = -Number.MAX_VALUE;
   private listener: WindowListener = () => {};
+  /** Keys whose small windows fire anyway (see WindowQuery.minCount). */
+  private keepLow: (key: string) => boolean = () => true;
 
   stateFull = 0;
   /** Processing time (the key table's clock, as of expireIdle) and the table's lastSeen: a use of a key is `lastSeen[slot] = now`. */
@@ -201,6 +212,16 @@ export class SlicedWindowOperator {
 
   onWindow(listener: WindowListener): void {
     this.listener = listener;
+  }
+
+  /** Names the keys whose windows below a query's minCount fire anyway (default: every key). */
+  keepLowCounts(hook: (key: string) => boolean): void {
+    this.keepLow = hook;
+  }
+
+  /** Whether a window of `q` holding `count` elements of the key in `slot` is skipped (minCount). */
+  private belowMin(q: QueryState, count: number, slot: number): boolean {
+    return count < q.minCount && !this.keepLow(this.keys.keys[slot]!);
   }
 
   get livePanes(): number {
@@ -510,8 +531,8 @@ export class SlicedWindowOperator {
           if (maxs[p] > max) max = maxs[p];
           small += smalls[p];
         }
-        // A silent member's slices still count toward the larger members after it.
-        if (count === 0 || q.silent) continue;
+        // A silent or skipped member's slices still count toward the larger members after it.
+        if (count === 0 || q.silent || (count < q.minCount && this.belowMin(q, count, slot))) continue;
         // As emitFrom does, inlined: this runs for every key at every boundary.
         const r = q.result;
         r.key = keys.keys[slot];
@@ -579,9 +600,19 @@ export class SlicedWindowOperator {
     const first = this.keyHead[slot];
     const wm = this.firedTo;
     if (first >= 0) {
+      // No window can hold more than the key's elements: a query whose minCount they do not reach
+      // (and whose key is not kept) has nothing to fire here.
+      let total = -1;
       for (let i = 0; i < this.qs.length; i++) {
         const q = this.qs[i];
         if (q.silent) continue;
+        if (q.minCount > 0) {
+          if (total < 0) {
+            total = 0;
+            for (let p = first; p >= 0; p = this.paneNext[p]) total += this.paneCount[p];
+          }
+          if (this.belowMin(q, total, slot)) continue;
+        }
         let head = first;
         const size = q.size;
         let end = q.endAfter(this.paneStart[head]);
@@ -641,7 +672,7 @@ export class SlicedWindowOperator {
       if (this.paneMax[p] > max) max = this.paneMax[p];
       small += this.paneSmall[p];
     }
-    if (count === 0) return false;
+    if (count === 0 || (count < q.minCount && this.belowMin(q, count, slot))) return false;
     const r = q.result;
     r.key = this.keys.keys[slot];
     r.start = end - q.size;
