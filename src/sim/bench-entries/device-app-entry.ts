@@ -235,7 +235,11 @@ export function profileDeviceApp(n: number): { sections: { section: string; step
   p.wrap(ap.publisher!, "pump", "MQTT");
   p.wrap(a, "tick", "tick: clock, watermark, metrics");
   p.wrap(broker as AckOnlyBroker, "pump", "sim: the far end (not on the device)");
-  p.wrap((broker as unknown as Record<string, object>).link!, "write", "sim: the far end (not on the device)");
+  const link = (broker as unknown as Record<string, Record<string, object>>).link!;
+  p.wrap(link, "write", "sim: the far end (not on the device)");
+  // What the far end delivers runs the terminal's own code (a PUBACK: the session, the publisher,
+  // the outbox, the journal): the handlers it calls count for the device.
+  for (const h of ["onConnected", "onData", "onWritable", "onClosed"]) p.wrap(link.handlers!, h, "MQTT: receiving (PUBACK: session, outbox, journal)");
   p.wrap(gen as TrafficGenerator, "next", "sim: the traffic generator (not on the device)");
   // The flash: the bench keeps it on the Node side of issueCommand (building each request is the
   // bench's cost); the firmware's LittlefsSegmentStore hands the frames to the SDK's file module.
