@@ -78,7 +78,6 @@ export class BurstIncidents {
     return true;
   }
 
-  /** A window of `key` fired without meeting the rule: its incident, if open, is over. */
   /** Whether `key` has an open incident (a scan of the few open ones, as miss does). */
   isOpenFor(key: string): boolean {
     const keys = this.index.keys;
@@ -86,6 +85,7 @@ export class BurstIncidents {
     return false;
   }
 
+  /** A window of `key` fired without meeting the rule: its incident, if open, is over. */
   miss(key: string): void {
     const keys = this.index.keys;
     for (let i = 0; i < this.openCount; i++) {

@@ -4,7 +4,8 @@
  * from 65535 back to 1 and skipping every id still in flight.
  *
  * At most `capacity` ids are in flight at once: a session needs its in-flight
- * window plus one for a pending SUBSCRIBE, and a terminal's window is 8. The
+ * window plus one for each SUBSCRIBE awaiting its SUBACK (MqttSession's
+ * maxSubscriptions, default 4), and a terminal's window is 8. The
  * ids in flight are an open-addressed set (linear probing, deletion by
  * backward shift) in one preallocated Uint16Array of twice the capacity
  * rounded up to a power of two: 64 B for a terminal's session, where a bitmap
