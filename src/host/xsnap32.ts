@@ -3,15 +3,16 @@
  * pointer size (a slot is 16 bytes there, 32 on a 64-bit host; chunks hold
  * pointers too). Built from the xsnap sources @agoric/xsnap installs
  * (node_modules/@agoric/xsnap/{xsnap-native,moddable}), copied to
- * build/xsnap32/<key>/, with gcc -m32 (Debian's gcc-multilib) and two changes
- * made in the copy at build time, each found by its exact text:
+ * build/xsnap32/<key>/, with gcc -m32 (Debian's gcc-multilib) and three
+ * changes made in the copy at build time, each found by its exact text:
  * - the machine's creation sizes: given ones with no growth (a fixed heap,
  *   as on the ESP32), or xsnap's own (32 MB of chunks, 256 K slots, growing);
+ * - a field for the stack's deepest point, updated at each return (where XS's
+ *   instrumentation takes it: its own field exists only under mxInstrument,
+ *   which also turns xsnap's command loop into a select() that blocks here);
  * - the meter reply also carries XS's own counters: peakHeapCount,
  *   peakChunksSize, currentChunksSize, maximumChunksSize, maximumHeapCount,
- *   and the stack's deepest point in slots during that evaluate (taken where
- *   XS's instrumentation takes it, at each return; its own field under mxInstrument, which also
- *   changes xsnap's command loop, so the build keeps it off).
+ *   and that stack peak in slots, reset after each evaluate.
  * Compiled with SSE2 arithmetic: with i386's default x87 (80-bit registers)
  * XS's number code loops forever on fractions.
  * Nothing of it is committed: build/ is ignored.
