@@ -429,6 +429,37 @@ describe("MqttSession: reconnecting", () => {
     expect(() => rig({ maxSubscriptions: 65 })).toThrow(/maxSubscriptions/);
   });
 
+  it("a PUBACK is the same whole in one chunk (the fast path), split, glued to another packet; id 0 is still a protocol error", () => {
+    const r = started();
+    r.broker.autoAck = false;
+    for (let tag = 1; tag <= 3; tag++) publishTagged(r, tag);
+    r.broker.pump();
+    const ids = r.session.inFlightIds();
+    expect(ids).toHaveLength(3);
+    const link = r.broker.link!;
+    const puback = (id: number) => new Uint8Array([0x40, 2, id >> 8, id & 0xff]);
+    // Whole, as one chunk.
+    r.broker.sendBytes(link, puback(ids[0]!));
+    r.run(10);
+    // Split across two chunks: the parser takes it.
+    const split = puback(ids[1]!);
+    r.broker.sendBytes(link, split.subarray(0, 1));
+    r.broker.sendBytes(link, split.subarray(1));
+    r.run(10);
+    // Glued after a PINGRESP in one chunk: the parser again.
+    r.broker.sendBytes(link, new Uint8Array([0xd0, 0, ...puback(ids[2]!)]));
+    r.run(10);
+    expect(r.acked).toEqual([1, 2, 3]);
+    expect(r.session.counters.protocolErrors).toBe(0);
+    // A PUBACK for no message in flight is ignored either way; packet id 0 is refused.
+    r.broker.sendBytes(link, puback(4242));
+    r.run(10);
+    expect(r.session.counters.protocolErrors).toBe(0);
+    r.broker.sendBytes(link, puback(0));
+    r.run(10);
+    expect(r.session.counters.protocolErrors).toBe(1);
+  });
+
   it("stop() sends DISCONNECT, closes, keeps unacknowledged messages for the next start()", () => {
     const r = started();
     r.broker.autoAck = false;
