@@ -97,12 +97,23 @@ describe("Outbox basics", () => {
     expect(ob.enqueue(TRANSACTION, "a/+/b", bytes(1), "r", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(ob.enqueue(TRANSACTION, "a/#", bytes(1), "r", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(ob.enqueue(TRANSACTION, "a\ud800", bytes(1), "r", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
+    // A request id with a lone surrogate (either half, anywhere) has no UTF-8: refused; a pair is fine.
+    for (const rid of ["r\ud800", "\udc00r", "r\ud800x", "x\udfff\ud800"]) expect(ob.enqueue(TRANSACTION, "t", bytes(1), rid, 0)).toBe(EnqueueResult.INVALID_MESSAGE);
+    expect(ob.enqueue(TRANSACTION, "t", bytes(1), "r".repeat(70_000), 0)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(ob.enqueue(TRANSACTION, "a", bytes(1), "\udc00", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(ob.enqueue(7 as OutboxClass, "a", bytes(1), "r", 0, rc)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(rc.id).toBe(0);
     expect(ob.messages).toBe(0);
     expect(journal.size).toBe(0);
-    expect(ob.stats().invalid).toBe(6);
+    expect(ob.stats().invalid).toBe(11);
+  });
+
+  it("takes a request id with a surrogate pair, and the same topic again after a refused one", () => {
+    const { ob } = fresh();
+    expect(ob.enqueue(TRANSACTION, "t", bytes(1), "r\ud83d\ude00", 0)).toBe(EnqueueResult.ACCEPTED);
+    expect(ob.enqueue(TRANSACTION, "a/#", bytes(1), "r2", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
+    expect(ob.enqueue(TRANSACTION, "t", bytes(1), "r3", 0)).toBe(EnqueueResult.ACCEPTED);
+    expect(ob.messages).toBe(2);
   });
 });
 

@@ -93,6 +93,20 @@ export interface OutboxStats {
   backlogFull: number;
 }
 
+/** A UTF-16 surrogate without its pair: no UTF-8 for it (XS's native encoder would write one that never decodes). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Whether a request id has a UTF-8 form of at most MAX_STRING_BYTES: up to a third of that many
+ * code units always does unless it holds a lone surrogate (one native regex test, where measuring
+ * is a loop over its characters); longer ones are measured.
+ */
+function requestIdFits(id: string): boolean {
+  if (id.length <= MAX_STRING_BYTES / 3) return !LONE_SURROGATE.test(id);
+  const n = utf8ByteLength(id);
+  return n >= 0 && n <= MAX_STRING_BYTES;
+}
+
 /**
  * The bounded publish outbox between the pipeline and the MQTT session.
  *
@@ -316,8 +330,7 @@ export class Outbox {
         this.checkedTopicBytes = topicBytes;
       } else topicBytes = -1;
     }
-    const idBytes = typeof requestId === "string" ? utf8ByteLength(requestId) : -1;
-    if (topicBytes < 1 || idBytes < 0 || idBytes > MAX_STRING_BYTES || !(payload instanceof Uint8Array)) {
+    if (topicBytes < 1 || typeof requestId !== "string" || !requestIdFits(requestId) || !(payload instanceof Uint8Array)) {
       this.invalid++;
       return EnqueueResult.INVALID_MESSAGE;
     }
