@@ -116,6 +116,8 @@ class Terminal {
   readonly xs = new XsInstrumentation();
   /** The heap's peaks against this build's creation budget (instrumented builds: STATUS, metrics xs_*). */
   readonly margin: HeapMargin;
+  /** Instrumented builds only: a release build has no heap figures to read at each tick. */
+  private readonly measuresHeap = this.xs.available;
   private board: Board | null = null;
   private settings: SettingsConsole | null = null;
   private linkUp = false;
@@ -167,8 +169,8 @@ class Terminal {
         bootCounter: new PreferenceBootCounter(),
         random: this.random,
         // Only where the build reports it (instrumented builds); otherwise the metric is left out.
-        heapBytes: this.xs.available ? () => this.xs.heapBytes() : undefined,
-        heapMargin: this.xs.available ? this.margin : undefined,
+        heapBytes: this.measuresHeap ? () => this.xs.heapBytes() : undefined,
+        heapMargin: this.measuresHeap ? this.margin : undefined,
         utf8: NATIVE_UTF8,
       },
       {
@@ -330,7 +332,7 @@ class Terminal {
 
   private tick(): void {
     this.app.tick();
-    this.xs.noteStack(this.margin);
+    if (this.measuresHeap) this.xs.noteStack(this.margin);
     const now = this.mono.nowMs();
     this.leds.update(now, this.linkUp, this.app.outbox.messages);
     this.watchClock();

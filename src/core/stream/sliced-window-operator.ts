@@ -219,9 +219,9 @@ export class SlicedWindowOperator {
     this.keepLow = hook;
   }
 
-  /** Whether a window of `q` holding `count` elements of the key in `slot` is skipped (minCount). */
-  private belowMin(q: QueryState, count: number, slot: number): boolean {
-    return count < q.minCount && !this.keepLow(this.keys.keys[slot]!);
+  /** Whether the key in `slot` has its windows below a query's minCount skipped (not kept by the hook). */
+  private skipsLow(slot: number): boolean {
+    return !this.keepLow(this.keys.keys[slot]!);
   }
 
   get livePanes(): number {
@@ -532,7 +532,7 @@ export class SlicedWindowOperator {
           small += smalls[p];
         }
         // A silent or skipped member's slices still count toward the larger members after it.
-        if (count === 0 || q.silent || (count < q.minCount && this.belowMin(q, count, slot))) continue;
+        if (count === 0 || q.silent || (count < q.minCount && this.skipsLow(slot))) continue;
         // As emitFrom does, inlined: this runs for every key at every boundary.
         const r = q.result;
         r.key = keys.keys[slot];
@@ -611,7 +611,7 @@ export class SlicedWindowOperator {
             total = 0;
             for (let p = first; p >= 0; p = this.paneNext[p]) total += this.paneCount[p];
           }
-          if (this.belowMin(q, total, slot)) continue;
+          if (total < q.minCount && this.skipsLow(slot)) continue;
         }
         let head = first;
         const size = q.size;
@@ -672,7 +672,7 @@ export class SlicedWindowOperator {
       if (this.paneMax[p] > max) max = this.paneMax[p];
       small += this.paneSmall[p];
     }
-    if (count === 0 || (count < q.minCount && this.belowMin(q, count, slot))) return false;
+    if (count === 0 || (count < q.minCount && this.skipsLow(slot))) return false;
     const r = q.result;
     r.key = this.keys.keys[slot];
     r.start = end - q.size;

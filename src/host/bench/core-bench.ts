@@ -7,9 +7,8 @@ import "@endo/init";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleForXs, startXsWorker, xsReport, type XsMeter, type XsWorker } from "../xs-engine";
+import { startDeviceAppWorker } from "./device-app-worker";
 import { intOption, parseArgs } from "../cli-args";
-import { serveSegmentRequest } from "../../sim/command-segment-store";
-import { MemorySegmentStore } from "../../sim/memory-segment-store";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** XS slot size on the ESP32 (32-bit): 16 bytes. The host build's slots are 32 bytes. */
@@ -148,13 +147,11 @@ interface DeviceAppRun {
 }
 
 /** One fresh worker: the device app with `crc`, 2 000 swipes of warm-up, then `expr` measured. */
-async function deviceRun(code: string, crc: "js" | "native-stand-in", expr: string): Promise<{ m: XsMeter; w: XsWorker; flash: MemorySegmentStore }> {
-  const flash = new MemorySegmentStore();
-  const w = await startXsWorker("paycard-bench-device", (req) => (req[0]! < 0x20 ? serveSegmentRequest(flash, req) : undefined));
-  await w.evaluate(code);
+async function deviceRun(code: string, crc: "js" | "native-stand-in", expr: string): Promise<{ m: XsMeter; w: XsWorker }> {
+  const w = await startDeviceAppWorker("paycard-bench-device", code);
   await w.evaluate(`dev.setupTraffic(3); dev.setupDeviceApp(3, ${JSON.stringify(crc)}); dev.runDeviceApp(2000)`);
   const m = await w.evaluate(expr);
-  return { m, w, flash };
+  return { m, w };
 }
 
 /**
@@ -196,9 +193,7 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
     await empty.close();
   }
   // The device's flash: the journal's segments, kept on this side of issueCommand (not in the measured heap).
-  const flash = new MemorySegmentStore();
-  const w = await startXsWorker("paycard-bench-device", (req) => (req[0]! < 0x20 ? serveSegmentRequest(flash, req) : undefined));
-  await w.evaluate(code);
+  const w = await startDeviceAppWorker("paycard-bench-device", code);
   try {
     // The realm's builtins and the bundle's code live in this heap too; on
     // the device they are in flash. Measure from here.

@@ -29,10 +29,9 @@ import "@endo/init";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { serveSegmentRequest } from "../../sim/command-segment-store";
-import { MemorySegmentStore } from "../../sim/memory-segment-store";
 import { intOption, parseArgs } from "../cli-args";
-import { bundleForXs, startXsWorker, xsReport, type XsMeter, type XsWorker } from "../xs-engine";
+import { bundleForXs, xsReport, type XsMeter, type XsWorker } from "../xs-engine";
+import { startDeviceAppWorker } from "./device-app-worker";
 import { buildXsnap32, canBuild32, GCC_MULTILIB_MISSING } from "../xsnap32";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -64,12 +63,6 @@ export function headroomPercent(used: number, budget: number): number {
   return Math.round((1 - used / budget) * 1000) / 10;
 }
 
-async function worker(binary: string, code: string): Promise<XsWorker> {
-  const flash = new MemorySegmentStore();
-  const w = await startXsWorker("paycard-device32", (req) => (req[0]! < 0x20 ? serveSegmentRequest(flash, req) : undefined), binary);
-  await w.evaluate(code);
-  return w;
-}
 
 interface RunStats {
   accepted: number;
@@ -162,7 +155,7 @@ export async function measureDevice32(opts: Device32Options): Promise<Device32Re
   const growing = buildXsnap32(root, null);
   const buildMs = Date.now() - t0;
   // 1. Growing heap: the baseline, then the app's live figures and stack depth at every phase.
-  const w = await worker(growing, code);
+  const w = await startDeviceAppWorker("paycard-device32", code, growing);
   const phases: string[] = [];
   let peakSlots = 0;
   let peakChunks = 0;
@@ -235,7 +228,7 @@ export async function measureDevice32(opts: Device32Options): Promise<Device32Re
   let fixedStats: RunStats | null = null;
   const t2 = Date.now();
   try {
-    const v = await worker(bounded, code);
+    const v = await startDeviceAppWorker("paycard-device32", code, bounded);
     try {
       await v.evaluate("dev.setupTraffic(3)");
       left = await pinBallast(v, room.chunks, room.slots);

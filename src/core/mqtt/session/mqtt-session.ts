@@ -590,14 +590,19 @@ export class MqttSession {
     this.parser.feed(chunk);
   }
 
+  /** Any packet from the broker: the link is alive, and an outstanding ping is answered. */
+  private packetArrived(): void {
+    this.lastReceivedAt = this.now;
+    if (this.pingOutstanding) {
+      this.pingOutstanding = false;
+      this.keepAliveCheckAt = 0; // the next deadline is the keep-alive's again
+    }
+  }
+
   /** A PUBACK taken without the parser (see handleData): as handlePacket would handle it. */
   private receivedPuback(id: number): void {
     try {
-      this.lastReceivedAt = this.now;
-      if (this.pingOutstanding) {
-        this.pingOutstanding = false;
-        this.keepAliveCheckAt = 0;
-      }
+      this.packetArrived();
       this.handlePuback(id);
     } catch (e) {
       this.internalError(e);
@@ -615,11 +620,7 @@ export class MqttSession {
     if (this.parserGen !== this.gen) return; // link already dropped while this chunk was parsed
     // Inline, not guard(() => ...): no closure per packet.
     try {
-      this.lastReceivedAt = this.now;
-      if (this.pingOutstanding) {
-        this.pingOutstanding = false;
-        this.keepAliveCheckAt = 0; // the next deadline is the keep-alive's again
-      }
+      this.packetArrived();
       if (this.currentState === MqttSessionState.AWAITING_CONNACK) {
         if (p.type === "connack") this.handleConnack(p);
         else this.protocolError(`expected CONNACK, got ${p.type.toUpperCase()}`);
