@@ -7,7 +7,8 @@ import type { ClockState, ClockTelemetry, EventClockPort, TimeReading } from "..
 import { terminalCommands } from "../../src/core/app/console-reports";
 import { SwipeDecision } from "../../src/core/app/swipe-decision";
 import { HeapMargin } from "../../src/core/app/heap-margin";
-import { TerminalApp } from "../../src/core/app/terminal-app";
+import { IDLE_RECHECK_MS, TerminalApp } from "../../src/core/app/terminal-app";
+import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { defaultTerminalConfig, resolveTerminalConfig, type TerminalConfig } from "../../src/core/app/terminal-config";
 import { encodeUtf8 } from "../../src/core/lib/utf8";
 import { MemoryJournal } from "../../src/sim/memory-journal";
@@ -424,6 +425,83 @@ describe("TerminalApp: alerts and metrics", () => {
       expect(typeof x.n).toBe("string");
       expect(x.v === undefined ? typeof x.vs : typeof x.v).toBe(x.v === undefined ? "string" : "number");
     }
+  });
+});
+
+/** A FakeClock that counts its reads: a full tick reads it, an idle one does not. */
+class CountingReadsClock extends FakeClock {
+  reads = 0;
+  override read(out: TimeReading): TimeReading {
+    this.reads++;
+    return super.read(out);
+  }
+}
+
+describe("TerminalApp: idle ticks", () => {
+  /** A card test then a quiet terminal, ticked every 10 ms; each alert's id and the clock's UTC when it was raised. */
+  function burstThenQuiet(clock: FakeClock, quietMs: number, duringQuiet: (t: number) => void = () => {}): { alerts: [string, number][]; app: TerminalApp } {
+    const cfg = defaultTerminalConfig();
+    cfg.metricsIntervalMs = 0;
+    const broker = new Broker(1);
+    const alerts: [string, number][] = [];
+    const app = new TerminalApp(
+      cfg,
+      { clock, transport: () => new Link(broker), journal: new MemoryJournal(), bootCounter: { nextBoot: () => 3 }, random: { nextUint32: () => 7 } },
+      { onAlert: (a) => alerts.push([a.id, clock.mono + clock.offset]) },
+    );
+    app.start();
+    const tick = () => {
+      clock.mono += 10;
+      app.tick();
+      broker.pump();
+    };
+    for (let i = 0; i < 12; i++) {
+      app.swipe({ transaction_id: "idle-" + i, card_hash: "hash_tester", amount_cents: 150 + i });
+      for (let t = 0; t < 500; t += 10) tick();
+    }
+    for (let t = 0; t < quietMs; t += 10) {
+      duringQuiet(t);
+      tick();
+    }
+    return { alerts, app };
+  }
+
+  it("raise each alert at the tick it would be raised if every tick advanced the watermark, and read no clock in between", () => {
+    const clock = new CountingReadsClock();
+    const before = clock.mono + clock.offset;
+    const { alerts, app } = burstThenQuiet(clock, 300_000);
+    // The reference: the same swipes into a pipeline whose watermark follows the clock at every tick.
+    const ref: [string, number][] = [];
+    let utc = before;
+    const sink = { onWindow() {}, onLate() {}, onReject() {}, onAccepted() {}, onAlert: (a: { id: string }) => ref.push([a.id, utc]) };
+    const p = new Pipeline(defaultTerminalConfig().pipeline, sink, { bootCounter: { nextBoot: () => 3 }, random: { nextUint32: () => 7 } }, "term_1");
+    const c = app.config;
+    for (let i = 0; i < 12; i++) {
+      p.process({ transaction_id: "idle-" + i, card_hash: "hash_tester", amount_cents: 150 + i, terminal_id: c.terminalId, merchant_id: c.merchantId, currency: c.currency, location: c.location, timestamp: utc, terminal_time: utc });
+      for (let t = 0; t < 500; t += 10) p.advanceWatermark((utc += 10));
+    }
+    for (let t = 0; t < 300_000; t += 10) p.advanceWatermark((utc += 10));
+    expect(ref.length).toBeGreaterThan(0);
+    expect(alerts).toEqual(ref);
+    // 36 000 ticks: the swipes' and windows' own, and one look every IDLE_RECHECK_MS.
+    const ticks = (12 * 500 + 300_000) / 10;
+    expect(clock.reads).toBeGreaterThan((12 * 500 + 300_000) / IDLE_RECHECK_MS);
+    expect(clock.reads).toBeLessThan(ticks / 20);
+  });
+
+  it("a window due sooner because the clock was stepped forward fires within IDLE_RECHECK_MS", () => {
+    const clock = new FakeClock();
+    const steppedAt: number[] = [];
+    // Ten seconds into the quiet, the clock jumps 10 minutes ahead: every window of the burst is due at once.
+    const { alerts } = burstThenQuiet(clock, 20_000, (t) => {
+      if (t === 10_000) {
+        clock.offset += 600_000;
+        steppedAt.push(clock.mono + clock.offset);
+      }
+    });
+    const after = alerts.filter(([, at]) => at >= steppedAt[0]!);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after[0]![1] - steppedAt[0]!).toBeLessThanOrEqual(IDLE_RECHECK_MS + 10);
   });
 });
 

@@ -98,6 +98,11 @@ export class OutboxPublisher {
   /** Outbox ids the session refused for good; in flight in the outbox, not in the session. */
   private readonly parked: number[] = [];
   private pumping = false;
+  /**
+   * The last pump left messages queued that the session could not take (not connected, its
+   * window full, bytes waiting for the transport): the host's tick should pump again.
+   */
+  backedUp = false;
 
   /**
    * Takes over the session's onPuback, onConnected, onDisconnected and
@@ -129,9 +134,13 @@ export class OutboxPublisher {
    */
   pump(): number {
     // The idle tick (most of them): nothing queued, nothing waiting in storage.
-    if (this.outbox.queued === 0 && this.outbox.backlogCount === 0) return 0;
+    if (this.outbox.queued === 0 && this.outbox.backlogCount === 0) {
+      this.backedUp = false;
+      return 0;
+    }
     if (this.pumping) return 0; // a PUBACK inside publish() re-enters: the outer loop goes on
     this.pumping = true;
+    this.backedUp = true; // until the queue is found empty, or held back for durability
     let n = 0;
     try {
       const s = this.session;
@@ -139,7 +148,10 @@ export class OutboxPublisher {
       const limit = this.durableThrough === undefined ? Infinity : this.durableThrough();
       for (;;) {
         const head = o.peek();
-        if (head === null || head.id > limit) break;
+        if (head === null || head.id > limit) {
+          this.backedUp = false;
+          break;
+        }
         if (!s.canSend()) {
           this.counters.stalls++;
           break;

@@ -83,6 +83,12 @@ export interface TerminalCounters {
   journalFlushFailures: number;
 }
 
+/**
+ * The longest a tick with nothing due leaves the app's own work undone (see TerminalApp.tick):
+ * a window that became due earlier because the clock was stepped fires at most this late.
+ */
+export const IDLE_RECHECK_MS = 1_000;
+
 /** Which telemetry a message is, for its counter. */
 const TelemetryKind = Object.freeze({ LATE: 0, REJECT: 1, METRICS: 2 } as const);
 type TelemetryKind = (typeof TelemetryKind)[keyof typeof TelemetryKind];
@@ -156,6 +162,8 @@ export class TerminalApp {
   private swipesAtLastMetrics = 0;
   private rejectSeq = 0;
   private metricsSeq = 0;
+  /** Monotonic time before which a tick has nothing of the app's own to do (-Infinity: the next tick looks). */
+  private wakeAt = -Infinity;
 
   constructor(config: TerminalConfig, ports: TerminalPorts, events: TerminalEvents = {}) {
     this.config = config;
@@ -203,6 +211,7 @@ export class TerminalApp {
     );
     this.publisher = new OutboxPublisher(this.outbox, this.session, {
       onConnected: () => {
+        this.wakeAt = -Infinity;
         this.statusDue = true;
         this.publishStatus();
         this.notify(() => this.events.onLink?.(true));
@@ -211,7 +220,10 @@ export class TerminalApp {
         this.counters.acknowledged++;
         this.notify(() => this.events.onAcknowledged?.(rec));
       },
-      onDisconnected: () => this.notify(() => this.events.onLink?.(false)),
+      onDisconnected: () => {
+        this.wakeAt = -Infinity;
+        this.notify(() => this.events.onLink?.(false));
+      },
       durableThrough: () => this.durable,
     });
   }
@@ -220,6 +232,7 @@ export class TerminalApp {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.wakeAt = -Infinity;
     const mono = this.clock.monotonicMs();
     this.nextMetricsAt = mono + this.config.metricsIntervalMs;
     this.lastMetricsMono = mono;
@@ -234,6 +247,7 @@ export class TerminalApp {
    */
   swipe(input: unknown): SwipeAnswer {
     const a = this.answer;
+    this.wakeAt = -Infinity;
     try {
       this.counters.swipes++;
       const r = this.clock.read(this.reading);
@@ -257,6 +271,7 @@ export class TerminalApp {
    */
   swipeUnparsable(detail: string): SwipeAnswer {
     const a = this.answer;
+    this.wakeAt = -Infinity;
     try {
       this.counters.swipes++;
       a.decision = SwipeDecision.REJECTED;
@@ -269,29 +284,60 @@ export class TerminalApp {
     return a;
   }
 
-  /** Drives the MQTT session, held swipes and metrics; call every few tens of ms. Never throws. */
+  /**
+   * Drives the clock and the MQTT session (each tick: their own timers), and the app's own work:
+   * held swipes, the clock watermark, publishing, status and metrics. Call every few tens of ms.
+   * Never throws.
+   *
+   * Most ticks find none of the app's own work due (a terminal idles between swipes): a full tick
+   * works out when some next is (a window due by the clock watermark, the metrics, at the latest
+   * IDLE_RECHECK_MS on) and the ticks before then stop after the session's. Whatever makes work
+   * sooner (a swipe, a CONNACK, a lost link, the lab's commands, messages the session could not
+   * take: see OutboxPublisher.backedUp) makes the next tick full.
+   * Meanwhile the watermark is the one the last full tick set, as a periodic watermark is.
+   */
   tick(): void {
     try {
       if (this.clock.tick !== undefined) this.clock.tick();
       const mono = this.clock.monotonicMs();
       this.session.tick(mono);
+      if (mono < this.wakeAt && !this.publisher.backedUp) return;
       if (this.held.length > 0) this.releaseHeld();
+      let utc = NaN;
       if (this.config.clockWatermark && this.held.length === 0) {
         const r = this.clock.read(this.reading);
         if (r.state !== "unsynced") {
-          this.sendTimeMs = r.utcMs;
-          this.pipeline.advanceWatermark(r.utcMs);
+          utc = r.utcMs;
+          this.sendTimeMs = utc;
+          this.pipeline.advanceWatermark(utc);
         }
       }
       if (this.statusDue) this.publishStatus();
-      this.publisher.pump();
-      if (this.config.metricsIntervalMs > 0 && this.started && mono >= this.nextMetricsAt) {
+      const metrics = this.config.metricsIntervalMs > 0 && this.started;
+      if (metrics && mono >= this.nextMetricsAt) {
         this.nextMetricsAt = mono + this.config.metricsIntervalMs;
         this.publishMetrics(mono);
       }
+      // Last: what this tick queued (alerts of the windows it fired, the metrics) goes out now.
+      this.publisher.pump();
+      this.wakeAt = this.nextWake(mono, utc, metrics);
     } catch {
       this.counters.internalErrors++;
     }
+  }
+
+  /** After a full tick at `mono` (the clock read `utc`, NaN if not): when the next tick has the app's own work. */
+  private nextWake(mono: number, utc: number, metrics: boolean): number {
+    // Held swipes, a status to send: every tick looks (and while the publisher is backed up).
+    if (this.held.length > 0 || this.statusDue) return -Infinity;
+    let at = mono + IDLE_RECHECK_MS;
+    if (metrics && this.nextMetricsAt < at) at = this.nextMetricsAt;
+    if (this.config.clockWatermark) {
+      if (utc !== utc) return -Infinity; // no clock yet
+      const due = mono + (this.pipeline.clockTimeDue() - utc);
+      if (due < at) at = due;
+    }
+    return at;
   }
 
   /**
@@ -324,12 +370,14 @@ export class TerminalApp {
       return;
     }
     if (upTo > this.durable) this.durable = upTo;
+    this.wakeAt = -Infinity;
     this.publisher.pump();
   }
 
   /** End of input (host runs): every pending window fires now, so its alerts are published. */
   finish(): void {
     this.pipeline.finish();
+    this.wakeAt = -Infinity;
     this.publisher.pump();
   }
 
@@ -355,6 +403,7 @@ export class TerminalApp {
   holdLinkDown(): boolean {
     if (this.linkHeld) return false;
     this.linkHeld = true;
+    this.wakeAt = -Infinity;
     this.session.stop(this.clock.monotonicMs());
     return true;
   }
@@ -363,6 +412,7 @@ export class TerminalApp {
   releaseLink(): boolean {
     if (!this.linkHeld) return false;
     this.linkHeld = false;
+    this.wakeAt = -Infinity;
     if (this.started) this.session.start(this.clock.monotonicMs());
     return true;
   }

@@ -195,6 +195,18 @@ export class Pipeline {
     for (let i = 0; i < ops.length; i++) if (wm >= ops[i].dueAt) ops[i].catchUp();
   }
 
+  /**
+   * The processing time from which advanceWatermark has a window to fire or slices to free: the
+   * earliest operator's dueAt as a clock reading (the watermark follows it as now - delay - 1).
+   * Before it, advanceWatermark would only move the watermark (see TerminalApp.tick).
+   */
+  clockTimeDue(): number {
+    let due = Infinity;
+    const ops = this.operators;
+    for (let i = 0; i < ops.length; i++) if (ops[i].dueAt < due) due = ops[i].dueAt;
+    return due + this.watermark.delayMs + 1;
+  }
+
   /** End of input: the watermark goes to +infinity, so every pending window fires. */
   finish(): void {
     this.watermark.finish();

@@ -126,6 +126,13 @@ export function drainDeviceApp(maxTicks: number): number {
   return t;
 }
 
+/** `n` ticks of 50 ms with no swipe (the main loop between swipes). */
+export function idleTicks(n: number): void {
+  const a = app as TerminalApp;
+  const b = broker as AckOnlyBroker;
+  for (let i = 0; i < n; i++) tick(a, b);
+}
+
 let nextSyncAt = 1_000;
 
 /** One tick of 50 ms: the app, the journal's once-a-second housekeeping (as main.ts), the broker. */
