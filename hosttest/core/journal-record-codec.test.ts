@@ -6,9 +6,11 @@ import fc from "fast-check";
 import { crc32, crc32Update } from "../../src/core/lib/crc32";
 import type { JournalRecord } from "../../src/core/outbox/journal-record";
 import {
+  createRecordFrameParts,
   DecodedFrame,
   decodeFrame,
   encodeRecordFrame,
+  encodeRecordParts,
   encodeTombstoneFrame,
   FRAME_HEADER_BYTES,
   FrameKind,
@@ -236,9 +238,9 @@ describe("journal frames: the codec's ports (native CRC-32 and UTF-8 on the devi
     let crcCalls = 0;
     let utf8Calls = 0;
     const twin: FrameCodecPorts = {
-      crc32: (b, start, end) => {
+      crc32: (b, start, end, crc = 0) => {
         crcCalls++;
-        return crc32Update(0, b, start, end);
+        return crc32Update(crc, b, start, end);
       },
       utf8: {
         encode: (s) => {
@@ -250,19 +252,34 @@ describe("journal frames: the codec's ports (native CRC-32 and UTF-8 on the devi
     const r = record({ topic: "paycard/térm_1/tx", requestId: "térm_1-1-zz" });
     const frame = encodeRecordFrame(r, twin);
     expect(Array.from(frame)).toEqual(Array.from(encodeRecordFrame(r)));
-    expect([crcCalls, utf8Calls]).toEqual([1, 2]);
+    // Written in two pieces (head, then the payload continuing its CRC), read back whole.
+    expect([crcCalls, utf8Calls]).toEqual([2, 2]);
     const out = new DecodedFrame();
     expect(decodeFrame(frame, 0, frame.length, out, twin)).toBe(FrameStatus.OK);
-    expect(crcCalls).toBe(2);
+    expect(crcCalls).toBe(3);
     expect(out.record?.topic).toBe("paycard/térm_1/tx");
   });
 
   it("the frame carries the port's CRC: a frame from another CRC is refused by this one, and read by its own", () => {
-    const other: FrameCodecPorts = { crc32: (b, start, end) => (crc32(b, start, end) ^ 0xa5a5a5a5) >>> 0, utf8: JS_FRAME_CODEC.utf8 };
+    // Another CRC that continues as the port must: another initial value.
+    const other: FrameCodecPorts = { crc32: (b, start, end, crc = 0) => crc32Update(crc === 0 ? 0x5a5a5a5a : crc, b, start, end), utf8: JS_FRAME_CODEC.utf8 };
     const frame = encodeRecordFrame(record(), other);
     const out = new DecodedFrame();
     expect(decodeFrame(frame, 0, frame.length, out)).toBe(FrameStatus.BAD_CRC);
     expect(decodeFrame(frame, 0, frame.length, out, other)).toBe(FrameStatus.OK);
+  });
+
+  it("a record frame in pieces: head, the payload itself (not copied), trailer; together the frame's bytes", () => {
+    const parts = createRecordFrameParts();
+    for (const payloadBytes of [0, 1, 333]) {
+      const r = record({ payload: new Uint8Array(payloadBytes).map((_, i) => (i * 7) & 0xff), requestId: "term_1-1-" + payloadBytes });
+      encodeRecordParts(r, JS_FRAME_CODEC, parts);
+      expect(parts.payload).toBe(r.payload);
+      const whole = [...parts.head, ...parts.payload, ...parts.trailer];
+      expect(whole.length).toBe(parts.size);
+      expect(whole).toEqual(Array.from(encodeRecordFrame(r)));
+      expect(crc32(Uint8Array.from(whole), 0, whole.length - 4)).toBe(new DataView(parts.trailer.buffer).getUint32(0, true));
+    }
   });
 
   it("a string the port cannot encode refuses the record, naming why; so does one above 65535 bytes", () => {

@@ -76,6 +76,69 @@ describe("key slot table", () => {
     );
   });
 
+  it("uses by touch, releases and expiry keep the recency order: evictions and expirations as a model's", () => {
+    // op: [kind, key]; kind 0 acquire, 1 touch (if held), 2 release (if held), 3 let time pass to expire.
+    const op = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 7 }));
+    fc.assert(
+      // `ask`: leastRecentlyUsed is checked after every op (the list starts at once), else only
+      // once at the end (the list starts at the first eviction, with expiry by search before).
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 150 }), fc.boolean(), (cap, ops, ask) => {
+        const ttl = 20;
+        const t = new KeySlotTable(cap, ttl);
+        const model = new Map<string, number>(); // key -> last use, least recent first
+        const removed: string[] = [];
+        const expected: string[] = [];
+        t.onRemove = (slot, why) => removed.push(why + ":" + t.keys[slot]);
+        let now = 0;
+        for (const [kind, k] of ops) {
+          const key = "k" + k;
+          now += 1 + (kind === 3 ? k * 3 : 0);
+          t.expireIdle(now);
+          for (const [mk, at] of [...model]) {
+            if (now - at >= ttl) {
+              expected.push("expired:" + mk);
+              model.delete(mk);
+            }
+          }
+          const slot = t.find(key);
+          expect(slot >= 0).toBe(model.has(key));
+          if (kind === 0) {
+            if (!model.has(key) && model.size === cap) {
+              const lru = model.keys().next().value as string;
+              expected.push("evicted:" + lru);
+              model.delete(lru);
+            }
+            model.delete(key);
+            model.set(key, now);
+            expect(t.keys[t.acquire(key)]).toBe(key);
+          } else if (kind === 1 && slot >= 0) {
+            model.delete(key);
+            model.set(key, now);
+            t.touch(slot);
+          } else if (kind === 2 && slot >= 0) {
+            model.delete(key);
+            t.release(slot);
+          }
+          // Each step removes what the model does (the keys one expiry pass frees, in any order).
+          expect(removed.sort()).toEqual(expected.sort());
+          removed.length = 0;
+          expected.length = 0;
+          expect(t.size).toBe(model.size);
+          if (ask) checkLru();
+        }
+        checkLru();
+        function checkLru(): void {
+          const lru = model.size > 0 ? (model.keys().next().value as string) : undefined;
+          expect(t.leastRecentlyUsed()).toBe(lru === undefined ? -1 : t.find(lru));
+          // Other than the least recent: the next one.
+          const second = [...model.keys()][1];
+          if (lru !== undefined) expect(t.leastRecentlyUsed(t.find(lru))).toBe(second === undefined ? -1 : t.find(second));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("never holds more than its capacity and keeps its index consistent", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.boolean()), { maxLength: 200 }), (cap, ops) => {

@@ -314,6 +314,18 @@ describe("SegmentedJournal", () => {
   });
 });
 
+describe("MemorySegmentStore (the tests' flash)", () => {
+  it("writes every part, empty ones included, and a torn append keeps exactly the bytes before the cut", () => {
+    const b = (...x: number[]) => Uint8Array.from(x);
+    const store = new MemorySegmentStore();
+    store.append(1, [b(1, 2), b(), b(3), b(), b(4, 5)]);
+    expect(Array.from(store.read(1, 0, 10))).toEqual([1, 2, 3, 4, 5]);
+    store.tearNextAppend(3);
+    expect(() => store.append(1, [b(6), b(), b(7, 8), b(9)])).toThrow("power cut");
+    expect(Array.from(store.read(1, 0, 10))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
 describe("CommandSegmentStore (bench:core's flash outside the XS heap)", () => {
   it("carries every call to the store on the far side, and its failures", () => {
     const far = new MemorySegmentStore();

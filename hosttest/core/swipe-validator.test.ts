@@ -109,6 +109,45 @@ describe("swipe validation", () => {
     }
   });
 
+  it("checks an id as a character-by-character model does: the length limit exactly, every character, no line break at the end", () => {
+    const allowed = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 58) || c === 95 || c === 45 || c === 46;
+    const model = (id: string, max: number): RejectReason | null => {
+      if (id.length === 0) return RejectReason.EMPTY_STRING;
+      for (let i = 0; i < id.length; i++) {
+        if (i >= max) return RejectReason.STRING_TOO_LONG;
+        if (!allowed(id.charCodeAt(i))) return RejectReason.BAD_CHARACTERS;
+      }
+      return null;
+    };
+    const chars = fc.constantFrom("a", "Z", "0", "9", ":", "_", "-", ".", "/", " ", "\n", "é", "\ud800", "#", "+");
+    fc.assert(
+      // The limit from 17 (the other ids of rawSwipe fit): ids up to 24 code units cross it.
+      fc.property(fc.array(chars, { maxLength: 24 }).map((a) => a.join("")), fc.integer({ min: 17, max: 22 }), (id, max) => {
+        const v = new SwipeValidator({ ...DEFAULT_VALIDATION_LIMITS, maxIdLength: max });
+        const info = createRejectInfo();
+        const ok = v.validate(rawSwipe({ transaction_id: id }), createEmptySwipe(), info);
+        const want = model(id, max);
+        expect(ok ? null : info.reason).toBe(want);
+        if (!ok) expect(info.field).toBe("transaction_id");
+        else expect(v.transactionHash).toBe(hashString(id));
+      }),
+      { numRuns: 500 },
+    );
+    for (const id of ["abc\n", "\nabc", "ab\ncd"]) expect(check(rawSwipe({ transaction_id: id })).reason).toBe(RejectReason.BAD_CHARACTERS);
+    expect(check(rawSwipe({ transaction_id: "x".repeat(64) })).ok).toBe(true);
+    expect(() => new SwipeValidator({ ...DEFAULT_VALIDATION_LIMITS, maxIdLength: 0 })).toThrow("maxIdLength must be a positive integer");
+  });
+
+  it("hashes strings that differ anywhere in their last six code units, or in their length, apart", () => {
+    const base = "term_1-tx-1234567";
+    const seen = new Set<number>();
+    for (let i = base.length - 6; i < base.length; i++) {
+      for (const c of "0123456789") seen.add(hashString(base.slice(0, i) + c + base.slice(i + 1)));
+    }
+    expect(seen.size).toBe(6 * 9 + 1);
+    expect(hashString(base + "0")).not.toBe(hashString(base));
+  });
+
   it("recognises card numbers by the Luhn check, not by length alone", () => {
     expect(looksLikeCardNumber("4111111111111111")).toBe(true);
     expect(looksLikeCardNumber("4111-1111-1111-1111")).toBe(true);

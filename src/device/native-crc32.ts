@@ -6,4 +6,4 @@
  *
  * Not preloaded: `native()` binds the C function when this module loads, which a preload cannot do.
  */
-export const nativeCrc32 = native("xs_paycard_crc32") as (bytes: Uint8Array, start: number, end: number) => number;
+export const nativeCrc32 = native("xs_paycard_crc32") as (bytes: Uint8Array, start: number, end: number, crc?: number) => number;

@@ -45,8 +45,9 @@ export class MemorySegmentStore implements SegmentStorePort {
     next.set(old);
     let at = old.length;
     for (const p of parts) {
-      const take = Math.min(p.length, old.length + keep - at);
-      if (take <= 0) break;
+      const room = old.length + keep - at;
+      if (room <= 0) break; // torn here (an empty part is no reason to stop)
+      const take = Math.min(p.length, room);
       next.set(p.subarray(0, take), at);
       at += take;
     }

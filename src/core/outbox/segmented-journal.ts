@@ -5,7 +5,8 @@ import {
   checkpointIdAt,
   DecodedFrame,
   decodeFrame,
-  encodeRecordFrame,
+  createRecordFrameParts,
+  encodeRecordParts,
   FRAME_HEADER_BYTES,
   type FrameCodecPorts,
   FrameKind,
@@ -16,6 +17,7 @@ import {
   recordClassAt,
   recordIdAt,
   writeCheckpointFrame,
+  type RecordFrameParts,
 } from "./journal-record-codec";
 import { OutboxClass } from "./outbox-class";
 import type { SegmentStorePort } from "./segment-store-port";
@@ -146,6 +148,8 @@ export class SegmentedJournal implements BacklogJournalPort {
   private broken = false;
   private replayed = false;
   private readonly frame = new DecodedFrame();
+  /** The record being written, in pieces (its payload not copied). */
+  private readonly recordParts = createRecordFrameParts();
   private readonly parts: Uint8Array[] = [];
 
   private readonly codec: FrameCodecPorts;
@@ -357,17 +361,17 @@ export class SegmentedJournal implements BacklogJournalPort {
   // ------------------------------------------------------------ writing
 
   private commitRecord(record: JournalRecord): BacklogAppend {
-    let frame: Uint8Array;
+    const frame = this.recordParts;
     try {
-      frame = encodeRecordFrame(record, this.codec);
+      encodeRecordParts(record, this.codec, frame);
     } catch (e) {
       this.counters.appendFailures++;
       this.counters.lastError = "append: " + String(e);
       return BacklogAppend.FAILED;
     }
-    if (frame.length > this.maxFrameBytes) {
+    if (frame.size > this.maxFrameBytes) {
       this.counters.appendFailures++;
-      this.counters.lastError = `append: frame of ${frame.length} B above maxFrameBytes ${this.maxFrameBytes}`;
+      this.counters.lastError = `append: frame of ${frame.size} B above maxFrameBytes ${this.maxFrameBytes}`;
       return BacklogAppend.FAILED;
     }
     return this.commit(record, frame);
@@ -378,8 +382,8 @@ export class SegmentedJournal implements BacklogJournalPort {
    * (acknowledgements since the last, or a segment's first frame), then the
    * record's frame if any.
    */
-  private commit(record: JournalRecord | null, frame: Uint8Array | null): BacklogAppend {
-    const size = frame === null ? 0 : frame.length;
+  private commit(record: JournalRecord | null, frame: RecordFrameParts | null): BacklogAppend {
+    const size = frame === null ? 0 : frame.size;
     if (this.broken && !this.repair()) {
       if (record !== null) this.counters.appendFailures++;
       return BacklogAppend.FAILED;
@@ -423,7 +427,11 @@ export class SegmentedJournal implements BacklogJournalPort {
       writeCheckpointFrame(this.frontier, Math.max(this.maxId, record === null ? 0 : record.id), this.ramIds, this.ramCount, ckpt, 0, this.codec);
       parts.push(ckpt);
     }
-    if (frame !== null) parts.push(frame);
+    if (frame !== null) {
+      parts.push(frame.head);
+      if (frame.payload.length > 0) parts.push(frame.payload);
+      parts.push(frame.trailer);
+    }
     try {
       this.store.append(this.segNo[ri]!, parts);
     } catch (e) {

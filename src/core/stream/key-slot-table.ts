@@ -10,15 +10,24 @@
  * Before a slot is taken away by eviction or expiry, `onRemove` lets the owner
  * flush what the slot holds, so nothing is dropped unseen.
  *
- * Recency is a timestamp per slot, not a linked list: a use is one store, and
- * the O(n) searches happen only when the table is full (eviction) or when
- * some key has really been idle for the TTL (expiry). The key index is a
- * preallocated StringSlotIndex, so keys coming and going never allocate.
+ * Recency is a timestamp per slot and, once the table has been full, a
+ * doubly linked list through typed arrays, least recently used first. Until
+ * then a use is one store (`lastSeen[slot] = clock`) and the O(n) search
+ * happens only when some key has really been idle for the TTL (expiry). The
+ * first eviction sorts the keys into the list (once); from then on a use
+ * moves its slot to the list's end (`touch`), eviction takes the list's head
+ * and expiry walks from it over the keys it expires. (Searching at each
+ * eviction cost a terminal, where each new card evicts one, ~1 300 XS steps a
+ * swipe; keeping the list from the start slows the tables that never fill,
+ * a terminal's merchants, by more than their window updates cost.) The key
+ * index is a preallocated StringSlotIndex, so keys coming and going never
+ * allocate.
  *
  * Processing time is the table's `clock`, which the owner advances
  * (`advanceClock` or `expireIdle`) once per element, before it acquires
  * slots: a use is stamped with the clock, so a hot path need not carry the
- * time through every call.
+ * time through every call. Since the clock never goes backwards, the list is
+ * in `lastSeen` order too.
  */
 import { hashString } from "../lib/string-hash";
 import { StringSlotIndex } from "../lib/string-slot-index";
@@ -36,8 +45,18 @@ export class KeySlotTable {
   /** hashString of the key held by each slot (read-only). */
   readonly hashes: Uint32Array;
   private readonly index: StringSlotIndex;
-  /** Processing time of each slot's last use. An owner that knows a key's slot may stamp a use itself: `lastSeen[slot] = clock`. */
+  /**
+   * Processing time of each slot's last use (read-only). An owner that knows a key's slot marks a
+   * use with `touch(slot)`, or, while `listed` is false, may store `lastSeen[slot] = clock` itself.
+   */
   readonly lastSeen: Float64Array;
+  /** The recency list is kept (since the first eviction): uses must go through `touch`. */
+  listed = false;
+  // The recency list: least recently used first, -1 ends it.
+  private readonly older: Int32Array;
+  private readonly newer: Int32Array;
+  private oldest = -1;
+  private newest = -1;
   private count = 0;
   /**
    * The used slots, densely in their first `size` entries (read-only for
@@ -62,6 +81,8 @@ export class KeySlotTable {
   expirations = 0;
   releases = 0;
   onRemove: (slot: number, why: SlotRemoval) => void = () => {};
+  /** Called once, when the recency list starts (`listed` turns true): from then on uses go through `touch`. */
+  onListed: () => void = () => {};
 
   constructor(capacity: number, ttlMs: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`key capacity must be a positive integer, got ${capacity}`);
@@ -72,6 +93,8 @@ export class KeySlotTable {
     this.keys = this.index.keys;
     this.hashes = this.index.hashes;
     this.lastSeen = new Float64Array(capacity);
+    this.older = new Int32Array(capacity);
+    this.newer = new Int32Array(capacity);
     this.used = new Int32Array(capacity);
     this.place = new Int32Array(capacity).fill(-1);
     this.freeSlots = new Int32Array(capacity);
@@ -116,26 +139,59 @@ export class KeySlotTable {
         this.place[slot] = this.count;
         this.used[this.count++] = slot;
         if (this.clock + this.ttlMs < this.nextExpiry) this.nextExpiry = this.clock + this.ttlMs;
+        this.lastSeen[slot] = this.clock;
+        if (this.listed) this.link(slot);
+        this.recentKey[c] = key;
+        this.recentSlot[c] = slot;
+        return slot;
       }
       this.recentKey[c] = key;
       this.recentSlot[c] = slot;
     }
-    this.lastSeen[slot] = this.clock;
+    this.touch(slot);
     return slot;
   }
 
-  /** The least recently used slot other than `keep`, or -1. O(n). */
+  /** A use of the key in `slot` (held) at the current processing time: it becomes the most recently used. */
+  touch(slot: number): void {
+    this.lastSeen[slot] = this.clock;
+    if (!this.listed || slot === this.newest) return;
+    const o = this.older[slot];
+    const n = this.newer[slot]; // >= 0: slot is not the newest
+    if (o >= 0) this.newer[o] = n;
+    else this.oldest = n;
+    this.older[n] = o;
+    this.older[slot] = this.newest;
+    this.newer[slot] = -1;
+    this.newer[this.newest] = slot;
+    this.newest = slot;
+  }
+
+  /** The least recently used slot other than `keep`, or -1. O(1) (the first call sorts the keys into the list). */
   leastRecentlyUsed(keep = -1): number {
-    let best = -1;
-    let bestSeen = Infinity;
-    for (let i = 0; i < this.count; i++) {
-      const s = this.used[i];
-      if (s !== keep && this.lastSeen[s] < bestSeen) {
-        bestSeen = this.lastSeen[s];
-        best = s;
-      }
-    }
-    return best;
+    if (!this.listed) this.list();
+    const s = this.oldest;
+    return s >= 0 && s === keep ? this.newer[s] : s;
+  }
+
+  /** Starts the recency list: the held slots by their last use (ties in `used` order). Once. */
+  private list(): void {
+    const order = this.used.slice(0, this.count);
+    const seen = this.lastSeen;
+    const place = this.place;
+    order.sort((a, b) => seen[a] - seen[b] || place[a] - place[b]);
+    for (let i = 0; i < order.length; i++) this.link(order[i]);
+    this.listed = true;
+    this.onListed();
+  }
+
+  /** Puts `slot` (not in the list) at the list's end. */
+  private link(slot: number): void {
+    this.older[slot] = this.newest;
+    this.newer[slot] = -1;
+    if (this.newest >= 0) this.newer[this.newest] = slot;
+    else this.oldest = slot;
+    this.newest = slot;
   }
 
   /** Evicts `slot` (flushing through onRemove) to make room elsewhere. */
@@ -151,10 +207,19 @@ export class KeySlotTable {
     this.drop(slot);
   }
 
-  /** Expires keys idle for at least the TTL at processing time `now`. O(1) unless one is due. */
+  /** Expires keys idle for at least the TTL at processing time `now`. O(1) unless one is due, then O(expired). */
   expireIdle(now: number): void {
     if (now > this.clock) this.clock = now;
     if (this.clock < this.nextExpiry) return;
+    if (this.listed) {
+      for (let s = this.oldest; s >= 0 && this.clock - this.lastSeen[s] >= this.ttlMs; s = this.oldest) {
+        this.expirations++;
+        this.onRemove(s, "expired");
+        this.drop(s);
+      }
+      this.nextExpiry = this.oldest >= 0 ? this.lastSeen[this.oldest] + this.ttlMs : Infinity;
+      return;
+    }
     let earliest = Infinity;
     for (let i = this.count - 1; i >= 0; i--) {
       const s = this.used[i];
@@ -176,6 +241,14 @@ export class KeySlotTable {
       this.recentSlot[c] = -1;
     }
     this.index.remove(slot);
+    if (this.listed) {
+      const o = this.older[slot];
+      const n = this.newer[slot];
+      if (o >= 0) this.newer[o] = n;
+      else this.oldest = n;
+      if (n >= 0) this.older[n] = o;
+      else this.newest = o;
+    }
     const i = this.place[slot];
     const moved = this.used[--this.count];
     this.used[i] = moved;

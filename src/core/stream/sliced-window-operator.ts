@@ -170,9 +170,13 @@ export class SlicedWindowOperator {
   private keepLow: (key: string) => boolean = () => true;
 
   stateFull = 0;
-  /** Processing time (the key table's clock, as of expireIdle) and the table's lastSeen: a use of a key is `lastSeen[slot] = now`. */
-  private now = -Infinity;
+  /**
+   * The key table's lastSeen and processing time (its clock, as of expireIdle): a use of a key is
+   * `lastSeen[slot] = now` until the table keeps a recency list (keysListed), then `keys.touch`.
+   */
   private readonly lastSeen: Float64Array;
+  private now = -Infinity;
+  private keysListed = false;
 
   constructor(o: SlicedWindowOptions, watermark: WatermarkView) {
     if (o.windows.length === 0 || o.windows.length > 30) throw new RangeError(`key ${o.keyField}: between 1 and 30 window queries, got ${o.windows.length}`);
@@ -194,6 +198,9 @@ export class SlicedWindowOperator {
     this.keys = new KeySlotTable(o.maxKeys, o.keyTtlMs);
     this.keys.onRemove = (slot, why) => this.flushKey(slot, why);
     this.lastSeen = this.keys.lastSeen;
+    this.keys.onListed = () => {
+      this.keysListed = true;
+    };
 
     const n = o.maxPanes;
     this.paneStart = new Float64Array(n);
@@ -259,7 +266,8 @@ export class SlicedWindowOperator {
     const c = keyHash & TAIL_MASK;
     if (this.tailKey[c] !== key || ts < this.tailFrom[c] || ts >= this.tailTo[c]) return this.addAhead(key, keyHash, ts, amount, c);
     const pane = this.tailPane[c];
-    this.lastSeen[this.tailSlot[c]] = this.now;
+    if (this.keysListed) this.keys.touch(this.tailSlot[c]);
+    else this.lastSeen[this.tailSlot[c]] = this.now;
     this.paneCount[pane]++;
     this.paneSum[pane] += amount;
     if (amount < this.paneMin[pane]) this.paneMin[pane] = amount;
@@ -280,7 +288,7 @@ export class SlicedWindowOperator {
       // The key's newest slice is cached but does not hold ts: the element is
       // the first of a new slice, or out of order.
       const slot = this.tailSlot[c];
-      this.lastSeen[slot] = this.now;
+      this.keys.touch(slot);
       if (ts >= this.tailTo[c]) return this.insertPane(slot, this.tailPane[c], ts - floorMod(ts, this.paneLength), amount) < 0 ? STATE_FULL : 0;
       // Most often into the slice just before the newest.
       const before = this.panePrev[this.tailPane[c]];

@@ -4,9 +4,10 @@
  * src/core/lib/crc32.ts, for the firmware. In JavaScript XS spends ~28 steps a byte on it (a
  * transaction's ~480-byte frame: ~13 500 steps); here it is one host call.
  *
- * JavaScript (src/device/native-crc32.ts): xs_paycard_crc32(bytes, start, end) -> unsigned
- * 32-bit number, over bytes[start..end) of a Uint8Array (or ArrayBuffer); a range outside the
- * bytes is a RangeError.
+ * JavaScript (src/device/native-crc32.ts): xs_paycard_crc32(bytes, start, end[, crc]) ->
+ * unsigned 32-bit number, over bytes[start..end) of a Uint8Array (or ArrayBuffer), continuing
+ * `crc` (the result for the bytes before these; absent or 0 for none), as crc32Update does: a
+ * frame written in pieces is one CRC. A range outside the bytes is a RangeError.
  */
 #include "xsmc.h"
 #include <stdint.h>
@@ -66,6 +67,8 @@ void xs_paycard_crc32(xsMachine *the)
 	const uint8_t *p;
 	uint32_t crc = 0xFFFFFFFF;
 
+	if (xsmcArgc > 3)
+		crc = ((uint32_t)xsmcToUnsigned(xsArg(3))) ^ 0xFFFFFFFF;
 	/* Last: the buffer's address is valid only until the next allocation. */
 	xsmcGetBufferReadable(xsArg(0), &data, &count);
 	if ((start < 0) || (end < start) || ((xsUnsignedValue)end > count))
