@@ -318,6 +318,24 @@ describe("MqttSession: publishing", () => {
     expect(r.acked).toHaveLength(40);
     expect(r.session.counters.writeStalls).toBeGreaterThan(0);
   });
+  it("a PUBLISH cut anywhere, in its head or its payload, by short writes still arrives whole", () => {
+    for (let budget = 1; budget <= 40; budget += 3) {
+      const r = rig({ inFlightWindow: 4 });
+      r.broker.writeBudget = budget;
+      r.broker.budgetPerPump = budget;
+      r.session.start(r.now);
+      r.run(1000);
+      let next = 1;
+      for (let i = 0; i < 400 && next <= 6; i++) {
+        while (r.session.canSend() && next <= 6) publishTagged(r, next++);
+        r.run(50);
+      }
+      r.run(2000);
+      expect(r.broker.parseErrors).toEqual([]);
+      expect(r.broker.publishes.map((p) => p.payload)).toEqual(["seq:1", "seq:2", "seq:3", "seq:4", "seq:5", "seq:6"]);
+      expect(r.acked).toHaveLength(6);
+    }
+  });
 });
 
 describe("MqttSession: reconnecting", () => {

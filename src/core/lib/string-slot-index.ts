@@ -1,10 +1,8 @@
 import { hashString } from "./string-hash";
 
-/** Fibonacci hashing: the top bits of hash × 2^32/φ, so that keys that differ
- *  only in their last characters do not land in neighbouring buckets. */
-function bucketOf(hash: number, shift: number): number {
-  return Math.imul(hash, 0x9e3779b1) >>> shift;
-}
+// A key's bucket is Fibonacci hashing, `Math.imul(hash, 0x9e3779b1) >>> shift`: the top bits of
+// hash × 2^32/φ, so that keys that differ only in their last characters do not land in
+// neighbouring buckets. Written out where it is used: on XS a call costs more than the product.
 
 /**
  * A fixed-capacity map from string keys to small integer slots (0..capacity-1)
@@ -36,7 +34,7 @@ export class StringSlotIndex {
     this.shift = 32 - bits;
   }
 
-  /** Slot of `key`, or -1. (Hot path: bucketOf is inlined.) */
+  /** Slot of `key`, or -1. */
   find(key: string, hash = hashString(key)): number {
     const h = hash >>> 0;
     const table = this.table;
@@ -52,27 +50,33 @@ export class StringSlotIndex {
     const h = hash >>> 0;
     this.keys[slot] = key;
     this.hashes[slot] = h;
-    let b = bucketOf(h, this.shift);
-    while (this.table[b] !== 0) b = (b + 1) & this.mask;
-    this.table[b] = slot + 1;
+    const table = this.table;
+    const mask = this.mask;
+    let b = Math.imul(h, 0x9e3779b1) >>> this.shift;
+    while (table[b] !== 0) b = (b + 1) & mask;
+    table[b] = slot + 1;
   }
 
   /** Frees `slot`, shifting later entries of its probe run back. */
   remove(slot: number): void {
+    const table = this.table;
+    const hashes = this.hashes;
     const mask = this.mask;
     const shift = this.shift;
-    let hole = bucketOf(this.hashes[slot], shift);
-    while (this.table[hole] !== slot + 1) hole = (hole + 1) & mask;
-    for (let j = (hole + 1) & mask; this.table[j] !== 0; j = (j + 1) & mask) {
-      const home = bucketOf(this.hashes[this.table[j] - 1], shift);
+    let hole = Math.imul(hashes[slot], 0x9e3779b1) >>> shift;
+    while (table[hole] !== slot + 1) hole = (hole + 1) & mask;
+    for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+      const e = table[j];
+      if (e === 0) break;
+      const home = Math.imul(hashes[e - 1], 0x9e3779b1) >>> shift;
       // Entry j may move into the hole unless its home bucket lies cyclically in (hole, j].
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!stays) {
-        this.table[hole] = this.table[j];
+        table[hole] = e;
         hole = j;
       }
     }
-    this.table[hole] = 0;
+    table[hole] = 0;
     this.keys[slot] = "";
   }
 }

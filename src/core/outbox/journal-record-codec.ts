@@ -64,6 +64,7 @@ export const TOMBSTONE_FRAME_BYTES = FRAME_HEADER_BYTES + TOMBSTONE_BODY_BYTES +
 const CHECKPOINT_FIXED_BYTES = 16;
 const MAX_STRING_BYTES = 0xffff;
 const TWO_32 = 4294967296;
+const MAX_SAFE_ID = Number.MAX_SAFE_INTEGER;
 
 // f64 <-> bytes through a DataView made per call, not a module-level scratch
 // typed array: XS freezes typed arrays created while it preloads a module
@@ -102,58 +103,43 @@ export function recordFrameSize(r: JournalRecord): number {
   return FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES;
 }
 
-function writeU32(b: Uint8Array, o: number, v: number): void {
-  b[o] = v & 0xff;
-  b[o + 1] = (v >>> 8) & 0xff;
-  b[o + 2] = (v >>> 16) & 0xff;
-  b[o + 3] = (v >>> 24) & 0xff;
-}
+// Writing goes through a DataView: XS stores a 32-bit word natively in one call, where writing
+// its four bytes in JavaScript costs ~13 steps each (an 8-byte id was ~140 steps, now ~30).
 
 function readU32(b: Uint8Array, o: number): number {
   return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-}
-
-function writeU16(b: Uint8Array, o: number, v: number): void {
-  b[o] = v & 0xff;
-  b[o + 1] = (v >>> 8) & 0xff;
 }
 
 function readU16(b: Uint8Array, o: number): number {
   return b[o]! | (b[o + 1]! << 8);
 }
 
-/** High word first, each word little-endian (as writeU32); inline: a call costs XS as much as the stores. */
-function writeId(b: Uint8Array, o: number, id: number): void {
-  const hi = id < TWO_32 ? 0 : Math.floor(id / TWO_32);
-  const lo = id >>> 0;
-  b[o] = hi & 0xff;
-  b[o + 1] = (hi >>> 8) & 0xff;
-  b[o + 2] = (hi >>> 16) & 0xff;
-  b[o + 3] = (hi >>> 24) & 0xff;
-  b[o + 4] = lo & 0xff;
-  b[o + 5] = (lo >>> 8) & 0xff;
-  b[o + 6] = (lo >>> 16) & 0xff;
-  b[o + 7] = (lo >>> 24) & 0xff;
+/** A DataView of exactly `b`'s bytes. */
+function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** An id as two 32-bit words, high word first, each little-endian. */
+function writeId(v: DataView, o: number, id: number): void {
+  v.setUint32(o, id < TWO_32 ? 0 : Math.floor(id / TWO_32), true);
+  v.setUint32(o + 4, id >>> 0, true);
 }
 
 function readId(b: Uint8Array, o: number): number {
   return readU32(b, o) * TWO_32 + readU32(b, o + 4);
 }
 
-function writeF64(b: Uint8Array, o: number, v: number): void {
-  new DataView(b.buffer, b.byteOffset + o, 8).setFloat64(0, v, true);
-}
-
 function readF64(b: Uint8Array, o: number): number {
   return new DataView(b.buffer, b.byteOffset + o, 8).getFloat64(0, true);
 }
 
-function writeHeaderAndCrc(target: Uint8Array, offset: number, kind: FrameKind, body: number, codec: FrameCodecPorts): number {
+/** Magic, kind and body length at `offset` of `target` (seen through `v`), and the CRC after the body. */
+function writeHeaderAndCrc(target: Uint8Array, v: DataView, offset: number, kind: FrameKind, body: number, codec: FrameCodecPorts): number {
   target[offset] = JOURNAL_MAGIC;
   target[offset + 1] = kind;
-  writeU32(target, offset + 2, body);
+  v.setUint32(offset + 2, body, true);
   const end = offset + FRAME_HEADER_BYTES + body;
-  writeU32(target, end, codec.crc32(target, offset, end));
+  v.setUint32(end, codec.crc32(target, offset, end), true);
   return FRAME_HEADER_BYTES + body + FRAME_TRAILER_BYTES;
 }
 
@@ -207,8 +193,9 @@ export function writeRecordFrame(r: JournalRecord, target: Uint8Array, offset: n
 export function writeTombstoneFrame(id: number, target: Uint8Array, offset: number, codec: FrameCodecPorts = JS_FRAME_CODEC): number {
   if (!isValidId(id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${id}`);
   if (offset + TOMBSTONE_FRAME_BYTES > target.length) throw new RangeError("journal frame target too short");
-  writeId(target, offset + FRAME_HEADER_BYTES, id);
-  return writeHeaderAndCrc(target, offset, FrameKind.TOMBSTONE, TOMBSTONE_BODY_BYTES, codec);
+  const v = viewOf(target);
+  writeId(v, offset + FRAME_HEADER_BYTES, id);
+  return writeHeaderAndCrc(target, v, offset, FrameKind.TOMBSTONE, TOMBSTONE_BODY_BYTES, codec);
 }
 
 /** Bytes of a CHECKPOINT frame listing `count` live ids. */
@@ -234,15 +221,18 @@ export function writeCheckpointFrame(
   if (offset + size > target.length) throw new RangeError("journal frame target too short");
   if (!isValidId(frontier) || !isValidId(highestId)) throw new RangeError(`journal checkpoint ids must be non-negative safe integers, got ${frontier}, ${highestId}`);
   let p = offset + FRAME_HEADER_BYTES;
-  writeId(target, p, frontier);
-  writeId(target, p + 8, highestId);
+  const v = viewOf(target);
+  writeId(v, p, frontier);
+  writeId(v, p + 8, highestId);
   p += CHECKPOINT_FIXED_BYTES;
+  // Inline (isValidId and writeId): a checkpoint lists every id RAM holds, once a second.
   for (let i = 0; i < count; i++, p += 8) {
     const id = ids[i]!;
-    if (!isValidId(id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${id}`);
-    writeId(target, p, id);
+    if (!(id >= 0 && id <= MAX_SAFE_ID && id % 1 === 0)) throw new RangeError(`journal id must be a non-negative safe integer, got ${id}`);
+    v.setUint32(p, id < TWO_32 ? 0 : Math.floor(id / TWO_32), true);
+    v.setUint32(p + 4, id >>> 0, true);
   }
-  return writeHeaderAndCrc(target, offset, FrameKind.CHECKPOINT, size - FRAME_HEADER_BYTES - FRAME_TRAILER_BYTES, codec);
+  return writeHeaderAndCrc(target, v, offset, FrameKind.CHECKPOINT, size - FRAME_HEADER_BYTES - FRAME_TRAILER_BYTES, codec);
 }
 
 /** The i-th live id of the CHECKPOINT frame that starts at `frameOffset` (decoded OK before). */
@@ -274,12 +264,15 @@ export interface RecordFrameParts {
   head: Uint8Array;
   payload: Uint8Array;
   trailer: Uint8Array;
+  /** The trailer's bytes, for writing the CRC. */
+  readonly trailerView: DataView;
   /** Bytes of the whole frame. */
   size: number;
 }
 
 export function createRecordFrameParts(): RecordFrameParts {
-  return { head: new Uint8Array(0), payload: new Uint8Array(0), trailer: new Uint8Array(FRAME_TRAILER_BYTES), size: 0 };
+  const trailer = new Uint8Array(FRAME_TRAILER_BYTES);
+  return { head: new Uint8Array(0), payload: new Uint8Array(0), trailer, trailerView: new DataView(trailer.buffer), size: 0 };
 }
 
 /** The RECORD frame of `r` in pieces (into `out`, whose trailer it overwrites). Throws as encodeRecordFrame. */
@@ -294,21 +287,22 @@ export function encodeRecordParts(r: JournalRecord, codec: FrameCodecPorts = JS_
   const body = headBytes - FRAME_HEADER_BYTES + payload.length;
   if (body > MAX_FRAME_BODY) throw new RangeError(UNENCODABLE);
   const head = new Uint8Array(headBytes);
+  const v = new DataView(head.buffer);
   head[0] = JOURNAL_MAGIC;
   head[1] = FrameKind.RECORD;
-  writeU32(head, 2, body);
+  v.setUint32(2, body, true);
   let p = FRAME_HEADER_BYTES;
-  writeId(head, p, r.id);
+  writeId(v, p, r.id);
   head[p + 8] = r.cls;
-  writeF64(head, p + 9, r.enqueuedAt);
+  v.setFloat64(p + 9, r.enqueuedAt, true);
   p += 17;
-  writeU16(head, p, topic.length);
+  v.setUint16(p, topic.length, true);
   head.set(topic, p + 2);
   p += 2 + topic.length;
-  writeU16(head, p, rid.length);
+  v.setUint16(p, rid.length, true);
   head.set(rid, p + 2);
   const crc = codec.crc32(payload, 0, payload.length, codec.crc32(head, 0, headBytes));
-  writeU32(out.trailer, 0, crc);
+  out.trailerView.setUint32(0, crc, true);
   out.head = head;
   out.payload = payload;
   out.size = headBytes + payload.length + FRAME_TRAILER_BYTES;

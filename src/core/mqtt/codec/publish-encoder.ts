@@ -15,7 +15,7 @@
  */
 import { EncodeErrorCode, MqttEncodeError } from "./encode-error";
 import { encodePacket } from "./packet-encoder";
-import { MAX_REMAINING_LENGTH, remainingLengthSize, writeRemainingLength } from "./remaining-length";
+import { MAX_REMAINING_LENGTH } from "./remaining-length";
 
 const EMPTY = new Uint8Array(0);
 const PUBLISH_TYPE = 3;
@@ -23,7 +23,12 @@ const PUBLISH_TYPE = 3;
 export class PublishEncoder {
   private readonly topics: string[];
   private readonly heads: Uint8Array[];
+  /** Per slot: where its head's topic field starts (after the Remaining Length), and that field's bytes. */
+  private readonly starts: Int32Array;
+  private readonly fieldLengths: Int32Array;
   private next = 0;
+  /** The slot of the last topic asked for: a terminal publishes mostly to one. */
+  private last = 0;
   /** Topic fields encoded (cache misses). */
   topicsEncoded = 0;
   /** Heads remade: a topic's message with another QoS or Remaining Length size than its head has room for. */
@@ -33,6 +38,8 @@ export class PublishEncoder {
   constructor(readonly capacity = 8) {
     this.topics = new Array<string>(capacity).fill("");
     this.heads = new Array<Uint8Array>(capacity).fill(EMPTY);
+    this.starts = new Int32Array(capacity);
+    this.fieldLengths = new Int32Array(capacity);
   }
 
   /**
@@ -46,7 +53,7 @@ export class PublishEncoder {
       typeof retain !== "boolean" ||
       typeof dup !== "boolean" ||
       !(Number.isInteger(payloadLength) && payloadLength >= 0) ||
-      (qos === 0 ? dup || packetId !== 0 : !(Number.isInteger(packetId) && packetId >= 1 && packetId <= 0xffff));
+      (qos === 0 ? dup || packetId !== 0 : (packetId & 0xffff) !== packetId || packetId === 0);
     if (bad) {
       // Let the general encoder name what is wrong (it throws); a valid oddity would still come out right.
       const payload = new Uint8Array(Math.max(0, Math.floor(payloadLength)) || 0);
@@ -57,17 +64,25 @@ export class PublishEncoder {
       );
       return whole.subarray(0, whole.length - payload.length);
     }
-    const slot = this.slotOf(topic);
+    // Inline on purpose (on XS a call costs about what the writes do).
+    let slot = this.last;
+    if (this.topics[slot] !== topic || this.heads[slot] === EMPTY) slot = this.last = this.slotOf(topic);
     let head = this.heads[slot]!;
-    const start = fieldStart(head);
-    const fieldLength = 2 + ((head[start]! << 8) | head[start + 1]!);
+    const fieldLength = this.fieldLengths[slot]!;
     const body = fieldLength + (qos === 1 ? 2 : 0) + payloadLength;
     if (body > MAX_REMAINING_LENGTH) throw new MqttEncodeError(EncodeErrorCode.PACKET_TOO_LARGE, `remaining length ${body} exceeds ${MAX_REMAINING_LENGTH}`);
-    const rlSize = remainingLengthSize(body);
+    const rlSize = body < 0x80 ? 1 : body < 0x4000 ? 2 : body < 0x200000 ? 3 : 4;
     const size = 1 + rlSize + fieldLength + (qos === 1 ? 2 : 0);
-    if (head.length !== size || start !== 1 + rlSize) head = this.remake(head, slot, start, fieldLength, rlSize, size);
+    if (head.length !== size || this.starts[slot] !== 1 + rlSize) head = this.remake(head, slot, fieldLength, rlSize, size);
     head[0] = (PUBLISH_TYPE << 4) | (qos << 1) | (dup ? 8 : 0) | (retain ? 1 : 0);
-    writeRemainingLength(body, head, 1);
+    // The Remaining Length: 7 bits a byte, least significant first, the high bit when more follow.
+    let v = body;
+    let at = 1;
+    while (v >= 0x80) {
+      head[at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    head[at] = v;
     if (qos === 1) {
       head[size - 2] = packetId >> 8;
       head[size - 1] = packetId & 0xff;
@@ -82,17 +97,22 @@ export class PublishEncoder {
     const pkt = encodePacket({ type: "publish", topic, payload: EMPTY, qos: 0, retain: false, dup: false });
     const slot = this.next;
     this.next = (slot + 1) % this.capacity;
+    const start = fieldStart(pkt);
     this.topics[slot] = topic;
     this.heads[slot] = pkt;
+    this.starts[slot] = start;
+    this.fieldLengths[slot] = 2 + ((pkt[start]! << 8) | pkt[start + 1]!);
     this.topicsEncoded++;
     return slot;
   }
 
   /** A head of `size` bytes for the slot's topic: its field moved behind a Remaining Length of `rlSize` bytes. */
-  private remake(old: Uint8Array, slot: number, start: number, fieldLength: number, rlSize: number, size: number): Uint8Array {
+  private remake(old: Uint8Array, slot: number, fieldLength: number, rlSize: number, size: number): Uint8Array {
+    const start = this.starts[slot]!;
     const head = new Uint8Array(size);
     head.set(old.subarray(start, start + fieldLength), 1 + rlSize);
     this.heads[slot] = head;
+    this.starts[slot] = 1 + rlSize;
     this.headsMade++;
     return head;
   }

@@ -2,6 +2,7 @@ import type { RandomPort } from "../../lib/ports";
 import { Backoff } from "./backoff";
 import { encodedLength, encodePacket } from "../codec/packet-encoder";
 import { PublishEncoder } from "../codec/publish-encoder";
+import { MqttEncodeError } from "../codec/encode-error";
 import { PacketIdAllocator, MAX_PACKET_ID } from "./packet-id-allocator";
 import { MAX_MQTT_PACKET_SIZE, PacketParser } from "../codec/packet-parser";
 import type { ConnackPacket, MqttPacket, PublishPacket, SubackPacket } from "../codec/packet-types";
@@ -456,13 +457,14 @@ export class MqttSession {
    * SENT (with the packet id at QoS 1), LATER (offer it again) or INVALID (never sendable).
    */
   publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, handle = 0, out: SendResult = this.result): SendResult {
+    let id = 0;
     try {
       if (qos === 1 ? !this.canSend() : !this.connected || this.pending.length > 0) return answer(out, SendOutcome.LATER);
       if (qos !== 0 && qos !== 1) {
         this.report(SessionErrorCode.INVALID_MESSAGE, `QoS must be 0 or 1, got ${String(qos)}`);
         return answer(out, SendOutcome.INVALID);
       }
-      const id = qos === 1 ? this.ids.allocate() : 0;
+      id = qos === 1 ? this.ids.allocate() : 0;
       if (qos === 1 && id === 0) return answer(out, SendOutcome.LATER);
       // The encoder validates topic and sizes; head and payload go out as they are.
       const head = this.publishHead(topic, payload, qos, retain, id);
@@ -482,6 +484,12 @@ export class MqttSession {
       this.sendPublish(head, payload);
       return answer(out, SendOutcome.SENT, id);
     } catch (e) {
+      if (e instanceof MqttEncodeError) {
+        // The encoder refused the message (its topic, its size): it can never be sent.
+        if (id !== 0) this.ids.release(id);
+        this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: ${describe(e)}`);
+        return answer(out, SendOutcome.INVALID);
+      }
       this.internalError(e);
       return answer(out, SendOutcome.LATER);
     }
@@ -543,7 +551,13 @@ export class MqttSession {
         if (gen === this.gen) this.guard(() => this.handleConnected());
       },
       onData: (chunk) => {
-        if (gen === this.gen) this.guard(() => this.handleData(gen, chunk));
+        if (gen !== this.gen) return;
+        // guard() inline: no closure per chunk (garbage, and steps on XS).
+        try {
+          this.handleData(gen, chunk);
+        } catch (e) {
+          this.internalError(e);
+        }
       },
       onWritable: () => {
         if (gen === this.gen) this.guard(() => this.flush());
@@ -602,13 +616,10 @@ export class MqttSession {
   }
 
   /** A PUBACK taken without the parser (see handleData): as handlePacket would handle it. */
+  /** Under handleData's guard. */
   private receivedPuback(id: number): void {
-    try {
-      this.packetArrived();
-      this.handlePuback(id);
-    } catch (e) {
-      this.internalError(e);
-    }
+    this.packetArrived();
+    this.handlePuback(id);
   }
 
   private handleParserError(code: ProtocolErrorCode, detail: string): void {
@@ -716,7 +727,12 @@ export class MqttSession {
     const handle = this.flight[2 * i + 1]!;
     this.forgetInFlight(i);
     this.counters.pubacks++;
-    this.call(() => this.pubackCb(handle, id));
+    // call() inline: no closure per PUBACK.
+    try {
+      this.pubackCb(handle, id);
+    } catch (e) {
+      this.callbackFailed(e);
+    }
   }
 
   private flightId(i: number): number {
@@ -797,19 +813,16 @@ export class MqttSession {
     return id;
   }
 
-  /** The PUBLISH head (see PublishEncoder: reused), or null (reported as INVALID_MESSAGE) when it cannot be sent. */
+  /**
+   * The PUBLISH head (see PublishEncoder: reused), or null (reported as INVALID_MESSAGE) when it
+   * cannot be sent. Throws the encoder's MqttEncodeError (publish reports it: one try, not two).
+   */
   private publishHead(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean, packetId: number): Uint8Array | null {
     if (!(payload instanceof Uint8Array)) {
       this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: the payload must be a Uint8Array`);
       return null;
     }
-    let head: Uint8Array;
-    try {
-      head = this.publishes.head(topic, payload.length, qos, retain, false, qos === 1 ? packetId : 0);
-    } catch (e) {
-      this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: ${describe(e)}`);
-      return null;
-    }
+    const head = this.publishes.head(topic, payload.length, qos, retain, false, qos === 1 ? packetId : 0);
     const size = head.length + payload.length;
     if (size > this.maxPacketSize) {
       this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${topic} is ${size} bytes, above maxPacketSize ${this.maxPacketSize}`);
@@ -820,8 +833,34 @@ export class MqttSession {
 
   /** A PUBLISH as two writes: the encoder's reused head (copied only if it must wait), then the payload as it is. */
   private sendPublish(head: Uint8Array, payload: Uint8Array): void {
-    this.send(head, true);
-    if (payload.length > 0) this.send(payload, false);
+    const t = this.transport;
+    if (t === null) return;
+    if (this.pending.length > 0 || payload.length === 0) {
+      this.send(head, true);
+      if (payload.length > 0) this.send(payload, false);
+      return;
+    }
+    // The usual case, nothing waiting: send() twice, written out under one try (XS: ~36 steps a try).
+    this.lastSentAt = this.now;
+    this.counters.bytesSent += head.length + payload.length;
+    const gen = this.gen;
+    let nh = 0;
+    let np = 0;
+    try {
+      nh = writtenBytes(t.write(head));
+      if (nh >= head.length && gen === this.gen) np = writtenBytes(t.write(payload));
+    } catch (e) {
+      this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport write threw: ${describe(e)}`);
+      return;
+    }
+    if (gen !== this.gen) return; // closed from inside a write
+    if (nh < head.length) {
+      this.pending.push(head.slice(nh), payload);
+      this.counters.writeStalls++;
+    } else if (np < payload.length) {
+      this.pending.push(payload.subarray(np));
+      this.counters.writeStalls++;
+    }
   }
 
   /**
@@ -853,7 +892,7 @@ export class MqttSession {
       this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport write threw: ${describe(e)}`);
       return 0;
     }
-    return typeof n === "number" && n > 0 ? Math.floor(n) : 0;
+    return writtenBytes(n);
   }
 
   private flush(): void {
@@ -925,9 +964,13 @@ export class MqttSession {
     try {
       fn();
     } catch (e) {
-      this.counters.callbackErrors++;
-      this.report(SessionErrorCode.CALLBACK_ERROR, `callback threw: ${describe(e)}`);
+      this.callbackFailed(e);
     }
+  }
+
+  private callbackFailed(e: unknown): void {
+    this.counters.callbackErrors++;
+    this.report(SessionErrorCode.CALLBACK_ERROR, `callback threw: ${describe(e)}`);
   }
 
   /** Runs session code; a bug caught here drops the link instead of escaping. */
@@ -948,4 +991,9 @@ export class MqttSession {
       // nothing more can be done safely
     }
   }
+}
+
+/** What a transport's write returned, as the bytes it took (0 for anything but a positive number). */
+function writtenBytes(n: unknown): number {
+  return typeof n === "number" && n > 0 ? Math.floor(n) : 0;
 }
