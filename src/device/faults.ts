@@ -25,7 +25,7 @@ export class Faults {
         msg = "(unprintable exception)";
       }
       this.last = where + ": " + msg;
-      // At most 10 lines per 1 000 faults, so a fault in a 25 ms loop cannot flood the serial log.
+      // At most 10 lines per 1 000 faults, so a fault in a 50 ms loop cannot flood the serial log.
       if (this.count - this.windowStart >= 1000) {
         this.windowStart = this.count;
         this.traced = 0;

@@ -10,7 +10,7 @@
  *   journal    SegmentedJournal: CRC frames in segment files, also the
  *              store-and-forward backlog (littlefs on the ESP32, /tmp on lin)
  *   boot id    Preference (NVS);  random: the hardware RNG
- * and drives it from a 25 ms Timer. Input: on the ESP32 three buttons and
+ * and drives it from a 50 ms Timer. Input: on the ESP32 three buttons and
  * JSON lines on the serial console (esp32-platform.ts, loaded dynamically:
  * that module does not exist in the lin build); on lin a timer script.
  *
@@ -67,7 +67,11 @@ import { SwipeMaker, type ReaderSwipe } from "./swipe-source";
 
 /** XS's native UTF-8 encoding: a JS loop would cost ~90 steps a character. */
 const NATIVE_UTF8 = { encode: (s: string) => new Uint8Array(ArrayBuffer.fromString(s)) };
-const TICK_MS = 25;
+/**
+ * The main loop's period. 50 ms: the LEDs, the console and the MQTT and SNTP timers need no finer,
+ * most ticks find nothing due (TerminalApp.tick), and it is what bench:core's device figure ticks at.
+ */
+const TICK_MS = 50;
 /** NVS domain of the provisioned settings, the passphrase hash and the derived terminal id (at most 15 characters). */
 const SETTINGS_DOMAIN = "paycard.cfg";
 const STATUS_EVERY_MS = 15_000;

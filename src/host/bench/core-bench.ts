@@ -140,6 +140,8 @@ interface DeviceAppRun {
   jsCrcPerSwipe: number;
   /** The far end and the traffic generator, per swipe (profiled). */
   simPerSwipe: number;
+  /** The app's tick with no swipe for 10 s, averaged: mostly ticks with nothing due. */
+  quietTick: number;
   /** Where the stand-in run's steps go, per swipe, largest first. */
   breakdown: { section: string; steps: number; calls: number }[];
   swipes: number;
@@ -160,8 +162,13 @@ async function deviceRun(code: string, crc: "js" | "native-stand-in", expr: stri
  * generator's steps (measured by a profiled run of the same traffic); and that profiled run's
  * breakdown.
  */
+/** Ticks of 50 ms (10 s) after the run, with no swipe. */
+const QUIET_TICKS = 200;
+
 async function measureDeviceSteps(code: string, swipes: number) {
   const plain = await deviceRun(code, "native-stand-in", `dev.runDeviceApp(${swipes})`);
+  // Then 10 s with no swipe: the quiet ticks (TerminalApp.tick does the app's own work only when some is due).
+  const quiet = await plain.w.evaluate(`dev.quietAppTicks(${QUIET_TICKS})`);
   await plain.w.close();
   const prof = await deviceRun(code, "native-stand-in", `globalThis.profile = dev.profileDeviceApp(${swipes})`);
   try {
@@ -173,7 +180,7 @@ async function measureDeviceSteps(code: string, swipes: number) {
     // The sections are each call's own steps with the profiler's cost taken out: the rest is the
     // unprofiled run's total less them.
     breakdown.push({ section: "rest: the feeding loop, calls between sections", steps: standInPerSwipe - wrapped / swipes, calls: 0 });
-    return { standInPerSwipe, simPerSwipe: sim, breakdown, profiledPerSwipe: p.total / swipes };
+    return { standInPerSwipe, simPerSwipe: sim, breakdown, profiledPerSwipe: p.total / swipes, quietTick: quiet.compute / QUIET_TICKS };
   } finally {
     await prof.w.close();
   }
@@ -247,6 +254,7 @@ async function measureDeviceApp(swipes: number): Promise<DeviceAppRun> {
           allInJsCrcPerSwipe: m.compute / swipes,
           jsCrcPerSwipe: m.compute / swipes - steps.standInPerSwipe,
           simPerSwipe: steps.simPerSwipe,
+          quietTick: steps.quietTick,
           breakdown: steps.breakdown,
         };
       })()),
@@ -278,6 +286,7 @@ function deviceFigures(device: DeviceAppRun) {
     device_app_js_crc_per_swipe: round(device.jsCrcPerSwipe),
     device_app_sim_per_swipe: round(device.simPerSwipe),
     device_app_all_in_js_crc_per_swipe: round(device.allInJsCrcPerSwipe),
+    device_quiet_tick_steps: round(device.quietTick),
   };
 }
 
@@ -307,6 +316,7 @@ function deviceLines(device: DeviceAppRun): string[] {
     `    = ${round(device.allInJsCrcPerSwipe)} measured with core/lib's JavaScript CRC-32 and this bench's far end and traffic generator,`,
     `      less ${round(device.jsCrcPerSwipe)} for the CRC (the firmware's is C: src/device/native-crc32.ts; a stand-in costing one call replaces it here)`,
     `      less ${round(device.simPerSwipe)} for the far end, the flash store's requests and the traffic generator (not on the device; measured by the profiled run below)`,
+    `  a quiet tick (the app's, every 50 ms, 10 s with no swipe): ${round(device.quietTick)} XS steps on average (most find nothing due: the clock's and the session's timers only)`,
     `  where a swipe's steps go (a profiled run of the same traffic with the CRC stand-in; each section's own steps, the profiler's cost taken out):`,
     `    ${"section".padEnd(52)} ${"steps/swipe".padStart(11)}  ${"share".padStart(6)}  calls/swipe`,
     ...device.breakdown.map((b) => {
