@@ -23,6 +23,19 @@ describe("key slot table", () => {
     expect(t.evictions).toBe(1);
   });
 
+  it("among keys last used at the same time, evicts the first held (the table's own order)", () => {
+    const t = new KeySlotTable(3, 1e9);
+    const removed: string[] = [];
+    t.onRemove = (slot) => removed.push(t.keys[slot]);
+    for (const k of ["a", "b", "c"]) use(t, k, 0);
+    t.release(t.find("a")); // the last held, c, takes a's place: c, b
+    use(t, "d", 0);
+    use(t, "e", 1);
+    expect(removed).toEqual(["c"]);
+    use(t, "f", 1);
+    expect(removed).toEqual(["c", "b"]);
+  });
+
   it("expires keys idle for the TTL, and only those", () => {
     const t = new KeySlotTable(4, 100);
     const removed: string[] = [];

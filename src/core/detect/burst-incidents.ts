@@ -13,6 +13,7 @@
  */
 import { hashString } from "../lib/string-hash";
 import { StringSlotIndex } from "../lib/string-slot-index";
+import { slotArray, type SlotArray } from "../lib/slot-array";
 
 export class BurstIncidents {
   /** Card → slot; per slot the end of its latest hit window, whether its incident is open, and when it was last seen. */
@@ -21,7 +22,7 @@ export class BurstIncidents {
   private readonly isOpen: Uint8Array;
   private readonly lastSeen: Float64Array;
   /** The slots of open incidents, first `openCount` entries: a miss (most windows) scans these few instead of hashing its key. */
-  private readonly openSlots: Int32Array;
+  private readonly openSlots: SlotArray;
   private openCount = 0;
   private used = 0;
   private stamp = 0;
@@ -40,7 +41,7 @@ export class BurstIncidents {
     this.end = new Float64Array(capacity);
     this.isOpen = new Uint8Array(capacity);
     this.lastSeen = new Float64Array(capacity);
-    this.openSlots = new Int32Array(capacity);
+    this.openSlots = slotArray(capacity, capacity);
   }
 
   /** Open incidents. */

@@ -1,4 +1,5 @@
 import { hashString } from "./string-hash";
+import { slotArray, type SlotArray } from "./slot-array";
 
 // A key's bucket is Fibonacci hashing, `Math.imul(hash, 0x9e3779b1) >>> shift`: the top bits of
 // hash × 2^32/φ, so that keys that differ only in their last characters do not land in
@@ -19,7 +20,7 @@ export class StringSlotIndex {
   /** hashString of the key held by each slot (read-only for owners). */
   readonly hashes: Uint32Array;
   /** slot + 1 per bucket, or 0 for an empty bucket */
-  private readonly table: Int32Array;
+  private readonly table: SlotArray;
   private readonly mask: number;
   private readonly shift: number;
 
@@ -29,7 +30,7 @@ export class StringSlotIndex {
     this.hashes = new Uint32Array(capacity);
     let bits = 2;
     while (1 << bits < capacity * 2) bits++;
-    this.table = new Int32Array(1 << bits);
+    this.table = slotArray(1 << bits, capacity);
     this.mask = (1 << bits) - 1;
     this.shift = 32 - bits;
   }

@@ -65,6 +65,7 @@ const CHECKPOINT_FIXED_BYTES = 16;
 const MAX_STRING_BYTES = 0xffff;
 const TWO_32 = 4294967296;
 const MAX_SAFE_ID = Number.MAX_SAFE_INTEGER;
+const NO_BYTES = new Uint8Array(0);
 
 // f64 <-> bytes through a DataView made per call, not a module-level scratch
 // typed array: XS freezes typed arrays created while it preloads a module
@@ -272,7 +273,13 @@ export interface RecordFrameParts {
 
 export function createRecordFrameParts(): RecordFrameParts {
   const trailer = new Uint8Array(FRAME_TRAILER_BYTES);
-  return { head: new Uint8Array(0), payload: new Uint8Array(0), trailer, trailerView: new DataView(trailer.buffer), size: 0 };
+  return { head: NO_BYTES, payload: NO_BYTES, trailer, trailerView: new DataView(trailer.buffer), size: 0 };
+}
+
+/** Lets `out` hold no record's bytes (after they are written: RAM is the outbox's to account for). */
+export function releaseRecordParts(out: RecordFrameParts): void {
+  out.head = NO_BYTES;
+  out.payload = NO_BYTES;
 }
 
 /** The RECORD frame of `r` in pieces (into `out`, whose trailer it overwrites). Throws as encodeRecordFrame. */

@@ -7,6 +7,7 @@ import {
   decodeFrame,
   createRecordFrameParts,
   encodeRecordParts,
+  releaseRecordParts,
   FRAME_HEADER_BYTES,
   type FrameCodecPorts,
   FrameKind,
@@ -374,7 +375,9 @@ export class SegmentedJournal implements BacklogJournalPort {
       this.counters.lastError = `append: frame of ${frame.size} B above maxFrameBytes ${this.maxFrameBytes}`;
       return BacklogAppend.FAILED;
     }
-    return this.commit(record, frame);
+    const r = this.commit(record, frame);
+    releaseRecordParts(frame);
+    return r;
   }
 
   /**

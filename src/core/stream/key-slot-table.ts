@@ -11,7 +11,7 @@
  * flush what the slot holds, so nothing is dropped unseen.
  *
  * Recency is a timestamp per slot and, once the table has been full, a
- * doubly linked list through typed arrays, least recently used first. Until
+ * doubly linked list through a typed array, least recently used first. Until
  * then a use is one store (`lastSeen[slot] = clock`) and the O(n) search
  * happens only when some key has really been idle for the TTL (expiry). The
  * first eviction sorts the keys into the list (once); from then on a use
@@ -31,10 +31,12 @@
  */
 import { hashString } from "../lib/string-hash";
 import { StringSlotIndex } from "../lib/string-slot-index";
+import { slotArray, type SlotArray } from "../lib/slot-array";
 
 export type SlotRemoval = "evicted" | "expired";
 
 const RECENT = 8; // entries of the lookup cache (a power of two)
+const NO_LINKS = new Int16Array(0);
 const RECENT_MASK = RECENT - 1;
 
 export class KeySlotTable {
@@ -52,9 +54,10 @@ export class KeySlotTable {
   readonly lastSeen: Float64Array;
   /** The recency list is kept (since the first eviction): uses must go through `touch`. */
   listed = false;
-  // The recency list: least recently used first, -1 ends it.
-  private readonly older: Int32Array;
-  private readonly newer: Int32Array;
+  // The recency list, least recently used first, -1 ends it: slot s's older neighbour at
+  // links[2s], its newer one at links[2s + 1]. Made when the list starts (a table that never
+  // fills never needs it).
+  private links: SlotArray = NO_LINKS;
   private oldest = -1;
   private newest = -1;
   private count = 0;
@@ -63,10 +66,10 @@ export class KeySlotTable {
    * owners; slotAt(i) is used[i]). Releasing used[i] only moves entries from
    * beyond i, so iterate from size - 1 down when releasing.
    */
-  readonly used: Int32Array;
+  readonly used: SlotArray;
   // Each used slot's place in `used`.
-  private readonly place: Int32Array;
-  private readonly freeSlots: Int32Array;
+  private readonly place: SlotArray;
+  private readonly freeSlots: SlotArray;
   private freeCount: number;
   /** Processing time: the latest value given to advanceClock or expireIdle (never goes backwards). Read-only for owners. */
   clock = -Infinity;
@@ -93,11 +96,9 @@ export class KeySlotTable {
     this.keys = this.index.keys;
     this.hashes = this.index.hashes;
     this.lastSeen = new Float64Array(capacity);
-    this.older = new Int32Array(capacity);
-    this.newer = new Int32Array(capacity);
-    this.used = new Int32Array(capacity);
-    this.place = new Int32Array(capacity).fill(-1);
-    this.freeSlots = new Int32Array(capacity);
+    this.used = slotArray(capacity, capacity);
+    this.place = slotArray(capacity, capacity).fill(-1);
+    this.freeSlots = slotArray(capacity, capacity);
     for (let i = 0; i < capacity; i++) this.freeSlots[i] = capacity - 1 - i;
     this.freeCount = capacity;
   }
@@ -156,14 +157,15 @@ export class KeySlotTable {
   touch(slot: number): void {
     this.lastSeen[slot] = this.clock;
     if (!this.listed || slot === this.newest) return;
-    const o = this.older[slot];
-    const n = this.newer[slot]; // >= 0: slot is not the newest
-    if (o >= 0) this.newer[o] = n;
+    const links = this.links;
+    const o = links[2 * slot];
+    const n = links[2 * slot + 1]; // >= 0: slot is not the newest
+    if (o >= 0) links[2 * o + 1] = n;
     else this.oldest = n;
-    this.older[n] = o;
-    this.older[slot] = this.newest;
-    this.newer[slot] = -1;
-    this.newer[this.newest] = slot;
+    links[2 * n] = o;
+    links[2 * slot] = this.newest;
+    links[2 * slot + 1] = -1;
+    links[2 * this.newest + 1] = slot;
     this.newest = slot;
   }
 
@@ -171,25 +173,57 @@ export class KeySlotTable {
   leastRecentlyUsed(keep = -1): number {
     if (!this.listed) this.list();
     const s = this.oldest;
-    return s >= 0 && s === keep ? this.newer[s] : s;
+    return s >= 0 && s === keep ? this.links[2 * s + 1] : s;
   }
 
-  /** Starts the recency list: the held slots by their last use (ties in `used` order). Once. */
+  /**
+   * Starts the recency list: the held slots by their last use (ties in `used` order). Once.
+   * Allocation-free (it runs when memory may be tightest): the held slots are sorted where the
+   * free list has room for exactly them, freeSlots[freeCount..capacity), by a heap sort.
+   */
   private list(): void {
-    const order = this.used.slice(0, this.count);
-    const seen = this.lastSeen;
-    const place = this.place;
-    order.sort((a, b) => seen[a] - seen[b] || place[a] - place[b]);
-    for (let i = 0; i < order.length; i++) this.link(order[i]);
+    this.links = slotArray(2 * this.capacity, this.capacity);
+    const a = this.freeSlots;
+    const base = this.freeCount;
+    const n = this.count;
+    for (let i = 0; i < n; i++) a[base + i] = this.used[i];
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(a, base, i, n);
+    for (let end = n - 1; end > 0; end--) {
+      const t = a[base];
+      a[base] = a[base + end];
+      a[base + end] = t;
+      this.siftDown(a, base, 0, end);
+    }
+    for (let i = 0; i < n; i++) this.link(a[base + i]);
     this.listed = true;
     this.onListed();
   }
 
+  /** Heap sort's step over a[base..base+n), largest (latest use, then latest in `used`) at the top. */
+  private siftDown(a: SlotArray, base: number, i: number, n: number): void {
+    const seen = this.lastSeen;
+    const place = this.place;
+    for (;;) {
+      let top = i;
+      for (let c = 2 * i + 1; c <= 2 * i + 2 && c < n; c++) {
+        const x = a[base + c];
+        const y = a[base + top];
+        if (seen[x] > seen[y] || (seen[x] === seen[y] && place[x] > place[y])) top = c;
+      }
+      if (top === i) return;
+      const t = a[base + i];
+      a[base + i] = a[base + top];
+      a[base + top] = t;
+      i = top;
+    }
+  }
+
   /** Puts `slot` (not in the list) at the list's end. */
   private link(slot: number): void {
-    this.older[slot] = this.newest;
-    this.newer[slot] = -1;
-    if (this.newest >= 0) this.newer[this.newest] = slot;
+    const links = this.links;
+    links[2 * slot] = this.newest;
+    links[2 * slot + 1] = -1;
+    if (this.newest >= 0) links[2 * this.newest + 1] = slot;
     else this.oldest = slot;
     this.newest = slot;
   }
@@ -242,11 +276,12 @@ export class KeySlotTable {
     }
     this.index.remove(slot);
     if (this.listed) {
-      const o = this.older[slot];
-      const n = this.newer[slot];
-      if (o >= 0) this.newer[o] = n;
+      const links = this.links;
+      const o = links[2 * slot];
+      const n = links[2 * slot + 1];
+      if (o >= 0) links[2 * o + 1] = n;
       else this.oldest = n;
-      if (n >= 0) this.older[n] = o;
+      if (n >= 0) links[2 * n] = o;
       else this.newest = o;
     }
     const i = this.place[slot];

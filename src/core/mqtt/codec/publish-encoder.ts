@@ -23,9 +23,8 @@ const PUBLISH_TYPE = 3;
 export class PublishEncoder {
   private readonly topics: string[];
   private readonly heads: Uint8Array[];
-  /** Per slot: where its head's topic field starts (after the Remaining Length), and that field's bytes. */
-  private readonly starts: Int32Array;
-  private readonly fieldLengths: Int32Array;
+  /** Per slot s: where its head's topic field starts (after the Remaining Length) at [2s], that field's bytes at [2s + 1]. */
+  private readonly fields: Int32Array;
   private next = 0;
   /** The slot of the last topic asked for: a terminal publishes mostly to one. */
   private last = 0;
@@ -38,8 +37,7 @@ export class PublishEncoder {
   constructor(readonly capacity = 8) {
     this.topics = new Array<string>(capacity).fill("");
     this.heads = new Array<Uint8Array>(capacity).fill(EMPTY);
-    this.starts = new Int32Array(capacity);
-    this.fieldLengths = new Int32Array(capacity);
+    this.fields = new Int32Array(2 * capacity);
   }
 
   /**
@@ -68,12 +66,12 @@ export class PublishEncoder {
     let slot = this.last;
     if (this.topics[slot] !== topic || this.heads[slot] === EMPTY) slot = this.last = this.slotOf(topic);
     let head = this.heads[slot]!;
-    const fieldLength = this.fieldLengths[slot]!;
+    const fieldLength = this.fields[2 * slot + 1]!;
     const body = fieldLength + (qos === 1 ? 2 : 0) + payloadLength;
     if (body > MAX_REMAINING_LENGTH) throw new MqttEncodeError(EncodeErrorCode.PACKET_TOO_LARGE, `remaining length ${body} exceeds ${MAX_REMAINING_LENGTH}`);
     const rlSize = body < 0x80 ? 1 : body < 0x4000 ? 2 : body < 0x200000 ? 3 : 4;
     const size = 1 + rlSize + fieldLength + (qos === 1 ? 2 : 0);
-    if (head.length !== size || this.starts[slot] !== 1 + rlSize) head = this.remake(head, slot, fieldLength, rlSize, size);
+    if (head.length !== size || this.fields[2 * slot] !== 1 + rlSize) head = this.remake(head, slot, fieldLength, rlSize, size);
     head[0] = (PUBLISH_TYPE << 4) | (qos << 1) | (dup ? 8 : 0) | (retain ? 1 : 0);
     // The Remaining Length: 7 bits a byte, least significant first, the high bit when more follow.
     let v = body;
@@ -100,19 +98,19 @@ export class PublishEncoder {
     const start = fieldStart(pkt);
     this.topics[slot] = topic;
     this.heads[slot] = pkt;
-    this.starts[slot] = start;
-    this.fieldLengths[slot] = 2 + ((pkt[start]! << 8) | pkt[start + 1]!);
+    this.fields[2 * slot] = start;
+    this.fields[2 * slot + 1] = 2 + ((pkt[start]! << 8) | pkt[start + 1]!);
     this.topicsEncoded++;
     return slot;
   }
 
   /** A head of `size` bytes for the slot's topic: its field moved behind a Remaining Length of `rlSize` bytes. */
   private remake(old: Uint8Array, slot: number, fieldLength: number, rlSize: number, size: number): Uint8Array {
-    const start = this.starts[slot]!;
+    const start = this.fields[2 * slot]!;
     const head = new Uint8Array(size);
     head.set(old.subarray(start, start + fieldLength), 1 + rlSize);
     this.heads[slot] = head;
-    this.starts[slot] = 1 + rlSize;
+    this.fields[2 * slot] = 1 + rlSize;
     this.headsMade++;
     return head;
   }
