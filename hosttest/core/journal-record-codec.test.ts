@@ -23,7 +23,7 @@ import {
   TOMBSTONE_FRAME_BYTES,
   writeRecordFrame,
 } from "../../src/core/outbox/journal-record-codec";
-import { OutboxClass } from "../../src/core/outbox/outbox-class";
+import { MessageClass } from "../../src/core/outbox/message-class";
 import { concat } from "../support/bytes";
 
 const RUNS = 150;
@@ -37,7 +37,7 @@ function ascii(s: string): Uint8Array {
 function record(over: Partial<JournalRecord> = {}): JournalRecord {
   return {
     id: 42,
-    cls: OutboxClass.TRANSACTION,
+    cls: MessageClass.TRANSACTION,
     topic: "paycard/term_1/tx",
     payload: ascii('{"amount_cents":4523}'),
     requestId: "term_1-1-a",
@@ -52,7 +52,7 @@ function plain(r: JournalRecord | null): unknown {
 
 const recordArb: fc.Arbitrary<JournalRecord> = fc.record({
   id: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.maxSafeInteger().filter((n) => n >= 0)),
-  cls: fc.constantFrom(OutboxClass.ALERT, OutboxClass.TRANSACTION, OutboxClass.TELEMETRY),
+  cls: fc.constantFrom(MessageClass.ALERT, MessageClass.TRANSACTION, MessageClass.TELEMETRY),
   topic: fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }),
   payload: fc.uint8Array({ maxLength: 200 }),
   requestId: fc.string({ unit: "grapheme", maxLength: 30 }),
@@ -113,7 +113,7 @@ describe("journal frame encoding", () => {
   });
 
   it("writes in place at an offset", () => {
-    const r = record({ cls: OutboxClass.ALERT, payload: new Uint8Array(0), requestId: "" });
+    const r = record({ cls: MessageClass.ALERT, payload: new Uint8Array(0), requestId: "" });
     const size = recordFrameSize(r);
     const buf = new Uint8Array(size + 10);
     expect(writeRecordFrame(r, buf, 5)).toBe(size);

@@ -6,12 +6,12 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createEnqueueReceipt, EnqueueResult, isAccepted } from "../../src/core/outbox/enqueue-result";
 import { Outbox } from "../../src/core/outbox/outbox";
-import { OutboxClass } from "../../src/core/outbox/outbox-class";
+import { MessageClass } from "../../src/core/outbox/message-class";
 import type { OutboxConfig } from "../../src/core/outbox/outbox-config";
 import { SegmentedJournal, type SegmentedJournalOptions } from "../../src/core/outbox/segmented-journal";
 import { MemorySegmentStore } from "../../src/sim/memory-segment-store";
 
-const { ALERT, TRANSACTION, TELEMETRY } = OutboxClass;
+const { ALERT, TRANSACTION, TELEMETRY } = MessageClass;
 const TOPIC = ["p/a", "p/t", "p/m"];
 const CONFIG: OutboxConfig = { maxMessages: 6, maxBytes: 1000, reservedForAlerts: { messages: 2, bytes: 200 }, telemetryPolicy: "drop-oldest" };
 const STORAGE: SegmentedJournalOptions = { maxBytes: 8000, segmentBytes: 1000, maxFrameBytes: 300, ramRecords: 6 };
@@ -24,7 +24,7 @@ function start(store: MemorySegmentStore, storage = STORAGE): { ob: Outbox; jour
   return { ob, journal };
 }
 
-function put(ob: Outbox, cls: OutboxClass, size = 50): EnqueueResult {
+function put(ob: Outbox, cls: MessageClass, size = 50): EnqueueResult {
   return ob.enqueue(cls, TOPIC[cls]!, new Uint8Array(size).fill(cls), `${cls}-${ob.highestId + 1}`, 1000, rc);
 }
 
@@ -129,7 +129,7 @@ describe("Outbox with a backlog in storage", () => {
         let inFlight: number[] = [];
         let lastSent = [0, 0]; // highest id sent first-time per durable class, to check order
         const firstSent = new Set<number>();
-        const check = (id: number, cls: OutboxClass) => {
+        const check = (id: number, cls: MessageClass) => {
           if (cls === TELEMETRY || firstSent.has(id)) return;
           firstSent.add(id);
           expect(id).toBeGreaterThan(lastSent[cls]!);

@@ -12,7 +12,7 @@ import { OutboxPublisher } from "../../src/core/app/outbox-publisher";
 import { isAccepted, isBackpressure } from "../../src/core/outbox/enqueue-result";
 import { MemoryJournal } from "../../src/sim/memory-journal";
 import { Outbox } from "../../src/core/outbox/outbox";
-import { OutboxClass } from "../../src/core/outbox/outbox-class";
+import { MessageClass } from "../../src/core/outbox/message-class";
 import type { OutboxConfig } from "../../src/core/outbox/outbox-config";
 import { SeededRandom } from "../../src/sim/seeded-random";
 import { Broker, bytes, Link } from "../../src/sim/scripted-broker";
@@ -150,7 +150,7 @@ function run(plan: Plan): RunResult {
     if (broker.cutAfterClientBytes < 0 && cuts.length > 0) broker.cutAfterClientBytes = cuts.shift()!;
     for (let k = 0; k < plan.perStep && seq < plan.events; k++) {
       const e = event(seq);
-      const r = t.outbox.enqueue(OutboxClass.TRANSACTION, TOPIC, e.payload, e.requestId, now);
+      const r = t.outbox.enqueue(MessageClass.TRANSACTION, TOPIC, e.payload, e.requestId, now);
       if (isAccepted(r)) {
         accepted.push(e.requestId);
         seq++;
@@ -277,9 +277,9 @@ describe("OutboxPublisher", () => {
     let now = 0;
     t.session.start(now);
     const big = bytes(`{"request_id":"big","pad":"${"x".repeat(300)}"}`);
-    expect(isAccepted(t.outbox.enqueue(OutboxClass.TRANSACTION, TOPIC, event(0).payload, "a", now))).toBe(true);
-    expect(isAccepted(t.outbox.enqueue(OutboxClass.TRANSACTION, TOPIC, big, "big", now))).toBe(true);
-    expect(isAccepted(t.outbox.enqueue(OutboxClass.TRANSACTION, TOPIC, event(2).payload, "c", now))).toBe(true);
+    expect(isAccepted(t.outbox.enqueue(MessageClass.TRANSACTION, TOPIC, event(0).payload, "a", now))).toBe(true);
+    expect(isAccepted(t.outbox.enqueue(MessageClass.TRANSACTION, TOPIC, big, "big", now))).toBe(true);
+    expect(isAccepted(t.outbox.enqueue(MessageClass.TRANSACTION, TOPIC, event(2).payload, "c", now))).toBe(true);
     for (let i = 0; i < 20; i++) t.step((now += 50));
     expect(t.publisher.counters.invalid).toBe(1);
     expect(t.publisher.parkedIds).toEqual([2]);
@@ -297,7 +297,7 @@ describe("OutboxPublisher", () => {
     const t = new Terminal(journal, broker, 8);
     let now = 0;
     t.session.start(now);
-    for (let i = 0; i < 6; i++) expect(isAccepted(t.outbox.enqueue(OutboxClass.TRANSACTION, TOPIC, event(i).payload, `r${i}`, now))).toBe(true);
+    for (let i = 0; i < 6; i++) expect(isAccepted(t.outbox.enqueue(MessageClass.TRANSACTION, TOPIC, event(i).payload, `r${i}`, now))).toBe(true);
     broker.cutBeforeAck = 1; // every PUBLISH arrives, no PUBACK
     t.step((now += 50));
     expect(t.outbox.inFlight).toBeGreaterThan(0);

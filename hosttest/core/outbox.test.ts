@@ -7,10 +7,10 @@ import fc from "fast-check";
 import { createEnqueueReceipt, EnqueueResult, isAccepted } from "../../src/core/outbox/enqueue-result";
 import { MemoryJournal } from "../../src/sim/memory-journal";
 import { Outbox } from "../../src/core/outbox/outbox";
-import { OutboxClass } from "../../src/core/outbox/outbox-class";
+import { MessageClass } from "../../src/core/outbox/message-class";
 import type { OutboxConfig } from "../../src/core/outbox/outbox-config";
 
-const { ALERT, TRANSACTION, TELEMETRY } = OutboxClass;
+const { ALERT, TRANSACTION, TELEMETRY } = MessageClass;
 const TOPIC = ["a", "x", "m"]; // one byte each: a message's size is payload + 1
 
 function bytes(n: number, fill = 7): Uint8Array {
@@ -30,7 +30,7 @@ function fresh(over: Partial<OutboxConfig> = {}, journal = new MemoryJournal()):
 /** The receipt the tests pass to enqueue (caller-owned, reused). */
 const rc = createEnqueueReceipt();
 
-function put(ob: Outbox, cls: OutboxClass, size = 9, rid = "r"): number {
+function put(ob: Outbox, cls: MessageClass, size = 9, rid = "r"): number {
   const r = ob.enqueue(cls, TOPIC[cls]!, bytes(size), rid, 1000, rc);
   return isAccepted(r) ? rc.id : -1;
 }
@@ -101,7 +101,7 @@ describe("Outbox basics", () => {
     for (const rid of ["r\ud800", "\udc00r", "r\ud800x", "x\udfff\ud800"]) expect(ob.enqueue(TRANSACTION, "t", bytes(1), rid, 0)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(ob.enqueue(TRANSACTION, "t", bytes(1), "r".repeat(70_000), 0)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(ob.enqueue(TRANSACTION, "a", bytes(1), "\udc00", 0)).toBe(EnqueueResult.INVALID_MESSAGE);
-    expect(ob.enqueue(7 as OutboxClass, "a", bytes(1), "r", 0, rc)).toBe(EnqueueResult.INVALID_MESSAGE);
+    expect(ob.enqueue(7 as MessageClass, "a", bytes(1), "r", 0, rc)).toBe(EnqueueResult.INVALID_MESSAGE);
     expect(rc.id).toBe(0);
     expect(ob.messages).toBe(0);
     expect(journal.size).toBe(0);
@@ -424,7 +424,7 @@ describe("Outbox journal", () => {
 // ------------------------------------------------------------ model-based property
 
 type Cmd =
-  | { k: "enq"; cls: OutboxClass; size: number }
+  | { k: "enq"; cls: MessageClass; size: number }
   | { k: "next" }
   | { k: "ack"; pick: number; unknown: boolean }
   | { k: "requeue" }
@@ -459,7 +459,7 @@ const configArb: fc.Arbitrary<OutboxConfig> = fc
 class Model {
   queued: number[][] = [[], [], []];
   inFlight: number[] = [];
-  cls = new Map<number, OutboxClass>();
+  cls = new Map<number, MessageClass>();
   size = new Map<number, number>();
   attempts = new Map<number, number>();
   /** Durable ids the journal holds (accepted, not removed). */
@@ -479,7 +479,7 @@ class Model {
   }
 
   /** The result enqueue must give, and how many queued telemetry it drops. */
-  expectEnqueue(cfg: OutboxConfig, cls: OutboxClass, size: number, journalFails: boolean): { result: EnqueueResult; evict: number } {
+  expectEnqueue(cfg: OutboxConfig, cls: MessageClass, size: number, journalFails: boolean): { result: EnqueueResult; evict: number } {
     const alert = cls === ALERT;
     const countLimit = alert ? cfg.maxMessages : cfg.maxMessages - cfg.reservedForAlerts.messages;
     const byteLimit = alert ? cfg.maxBytes : cfg.maxBytes - cfg.reservedForAlerts.bytes;

@@ -7,15 +7,15 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { BacklogAppend } from "../../src/core/outbox/backlog-journal-port";
 import type { JournalRecord } from "../../src/core/outbox/journal-record";
-import { OutboxClass } from "../../src/core/outbox/outbox-class";
+import { MessageClass } from "../../src/core/outbox/message-class";
 import { SegmentedJournal, type SegmentedJournalOptions } from "../../src/core/outbox/segmented-journal";
 import { CommandSegmentStore, serveSegmentRequest } from "../../src/sim/command-segment-store";
 import { MemorySegmentStore } from "../../src/sim/memory-segment-store";
 
-const { ALERT, TRANSACTION } = OutboxClass;
+const { ALERT, TRANSACTION } = MessageClass;
 const OPTIONS: SegmentedJournalOptions = { maxBytes: 4000, segmentBytes: 700, maxFrameBytes: 256, ramRecords: 4 };
 
-function rec(id: number, cls: OutboxClass = TRANSACTION, size = 40): JournalRecord {
+function rec(id: number, cls: MessageClass = TRANSACTION, size = 40): JournalRecord {
   return { id, cls, topic: cls === ALERT ? "p/t/alerts" : "p/t/tx", payload: new Uint8Array(size).fill(id & 0xff), requestId: "rid-" + id, enqueuedAt: 1_700_000_000_000 + id };
 }
 
@@ -251,7 +251,7 @@ describe("SegmentedJournal", () => {
       fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
         const store = new MemorySegmentStore();
         let j = open(store).j;
-        const accepted = new Map<number, OutboxClass>();
+        const accepted = new Map<number, MessageClass>();
         const acked = new Set<number>();
         let ram: number[] = [];
         let backlog: number[] = [];

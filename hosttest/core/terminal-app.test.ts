@@ -3,7 +3,8 @@
 // broker (real codec on the far end), with a controllable event clock.
 // Also bundled and run inside XS.
 import { describe, expect, it } from "vitest";
-import type { ClockState, ClockTelemetry, EventClockPort, TimeReading } from "../../src/core/app/event-clock";
+import type { EventClockPort, TimeReading } from "../../src/core/app/event-clock";
+import type { ClockState, ClockTelemetry } from "../../src/core/clock/clock-reading";
 import { terminalCommands } from "../../src/core/app/console-reports";
 import { SwipeDecision } from "../../src/core/app/swipe-decision";
 import { HeapMargin } from "../../src/core/app/heap-margin";

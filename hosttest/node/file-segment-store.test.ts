@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BacklogAppend } from "../../src/core/outbox/backlog-journal-port";
-import { OutboxClass } from "../../src/core/outbox/outbox-class";
+import { MessageClass } from "../../src/core/outbox/message-class";
 import { SegmentedJournal } from "../../src/core/outbox/segmented-journal";
 import { FileSegmentStore } from "../../src/host/file-segment-store";
 
@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 function tx(id: number) {
-  return { id, cls: OutboxClass.TRANSACTION, topic: "paycard/t/tx", payload: new TextEncoder().encode(`{"n":${id},"pad":"${"x".repeat(200)}"}`), requestId: `r-${id}`, enqueuedAt: 1_700_000_000_000 };
+  return { id, cls: MessageClass.TRANSACTION, topic: "paycard/t/tx", payload: new TextEncoder().encode(`{"n":${id},"pad":"${"x".repeat(200)}"}`), requestId: `r-${id}`, enqueuedAt: 1_700_000_000_000 };
 }
 
 describe("FileSegmentStore", () => {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSwipeRecord, type SwipeRecord } from "../../src/core/model/swipe-record";
+import { createRawSwipe, type RawSwipe } from "../../src/core/model/raw-swipe";
 import { DEFAULT_TRAFFIC, TrafficGenerator } from "../../src/sim/traffic-generator";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -34,9 +34,9 @@ function writeInput(): { file: string; total: number; truth: { bursts: string[] 
     { onBurst: (b) => bursts.push(b.card), onAnomaly: () => {} },
   );
   const out: string[] = [];
-  let last: SwipeRecord = createSwipeRecord();
+  let last: RawSwipe = createRawSwipe();
   for (let i = 0; i < 600; i++) {
-    const r = gen.next(createSwipeRecord());
+    const r = gen.next(createRawSwipe());
     out.push(JSON.stringify({ ...r, timestamp: new Date(r.timestamp as number).toISOString() }));
     last = r;
   }

@@ -1,11 +1,11 @@
 /** Builders of raw swipe records for the core suites (plain objects, as parsed from JSON). */
-import type { SwipeRecord } from "../../src/core/model/swipe-record";
+import type { RawSwipe } from "../../src/core/model/raw-swipe";
 
 export const T0 = Date.UTC(2026, 0, 10, 14, 0, 0);
 
 let counter = 0;
 
-export function rawSwipe(over: Partial<SwipeRecord> = {}): SwipeRecord {
+export function rawSwipe(over: Partial<RawSwipe> = {}): RawSwipe {
   counter++;
   const ts = typeof over.timestamp === "number" ? over.timestamp : T0;
   return {

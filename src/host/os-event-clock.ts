@@ -1,4 +1,5 @@
-import type { ClockTelemetry, EventClockPort, TimeReading } from "../core/app/event-clock";
+import type { EventClockPort, TimeReading } from "../core/app/event-clock";
+import type { ClockTelemetry } from "../core/clock/clock-reading";
 
 /**
  * The host's default event clock: the operating system's clock, which the

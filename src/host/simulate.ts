@@ -1,6 +1,6 @@
 import type { Alert } from "../core/model/alert";
 import { Pipeline, type LateRecord, type PipelineSink, type RejectRecord } from "../core/pipeline/pipeline";
-import { createSwipeRecord } from "../core/model/swipe-record";
+import { createRawSwipe } from "../core/model/raw-swipe";
 import { SeededRandom } from "../sim/seeded-random";
 import { DEFAULT_TRAFFIC, TrafficGenerator } from "../sim/traffic-generator";
 import type { Swipe } from "../core/model/swipe";
@@ -40,7 +40,7 @@ export async function runSimulation(argv: string[]): Promise<number> {
   const sink = new CountingSink(scorer);
   const pipeline = new Pipeline(config, sink, { bootCounter: { nextBoot: () => 1 }, random: new SeededRandom(seed) }, DEFAULT_TRAFFIC.terminalId);
   const gen = new TrafficGenerator({ ...DEFAULT_TRAFFIC, seed, ratePerSec: rate }, scorer);
-  const rec = createSwipeRecord();
+  const rec = createRawSwipe();
   const endMs = DEFAULT_TRAFFIC.startMs + duration * 1_000;
   const t0 = performance.now();
   for (;;) {

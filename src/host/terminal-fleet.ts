@@ -5,7 +5,7 @@ import { SwipeDecision } from "../core/app/swipe-decision";
 import { TerminalApp } from "../core/app/terminal-app";
 import { resolveTerminalConfig, type TerminalConfig } from "../core/app/terminal-config";
 import { SeededRandom } from "../sim/seeded-random";
-import { createSwipeRecord, type SwipeRecord } from "../core/model/swipe-record";
+import { createRawSwipe, type RawSwipe } from "../core/model/raw-swipe";
 import { DEFAULT_TRAFFIC, TrafficGenerator, type InjectedAnomaly, type InjectedBurst, type TrafficTruth } from "../sim/traffic-generator";
 import { FileBootCounter } from "./boot-counter-file";
 import { DetectionScorer, type DetectionScore } from "./detection-score";
@@ -135,7 +135,7 @@ class AcceptedTruth implements TrafficTruth {
   }
 
   /** `rec` was accepted under the transaction id `submittedTx` (the terminal's, which alerts name). */
-  accepted(rec: SwipeRecord, submittedTx: string): void {
+  accepted(rec: RawSwipe, submittedTx: string): void {
     const seenBefore = this.acceptedSwipes++;
     const b = this.bursts.get(rec.card_hash);
     if (b !== undefined && --b.left === 0) this.scorer.onBurst(b.burst);
@@ -151,7 +151,7 @@ interface FleetTerminal {
   app: TerminalApp;
   journal: FileJournal;
   gen: TrafficGenerator;
-  next: SwipeRecord;
+  next: RawSwipe;
   truth: AcceptedTruth;
   input: Record<string, unknown>;
 }
@@ -225,7 +225,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
       },
       truth,
     );
-    const next = gen.next(createSwipeRecord());
+    const next = gen.next(createRawSwipe());
     fleet.push({ app, journal, gen, next, truth, input: {} });
     app.start();
   }
@@ -253,7 +253,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   let drained = false;
   let outboxPeak = 0;
 
-  const submit = (t: FleetTerminal, r: SwipeRecord, utcNow: number) => {
+  const submit = (t: FleetTerminal, r: RawSwipe, utcNow: number) => {
     const inp = t.input;
     // Transaction ids are unique per boot: a restart on an old state dir
     // republishes unacknowledged swipes of the previous run, not clashes.

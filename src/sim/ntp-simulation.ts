@@ -25,7 +25,7 @@ import type { ClockDisciplineOptions } from "../core/clock/discipline/clock-disc
 import type { DatagramHandlers, DatagramSocket } from "../core/clock/clock-ports";
 import type { ClockReading } from "../core/clock/clock-reading";
 import { ClockState, createClockReading } from "../core/clock/clock-reading";
-import type { ClockTelemetry } from "../core/clock/discipline/disciplined-clock";
+import type { DisciplinedClockTelemetry } from "../core/clock/discipline/disciplined-clock";
 import { DisciplinedClock } from "../core/clock/discipline/disciplined-clock";
 import { writeNtpTimestamp, writeUint32 } from "../core/clock/sntp/ntp-timestamp";
 import type { SntpClientCounters } from "../core/clock/sntp/sntp-client";
@@ -125,7 +125,7 @@ export interface SimResult {
   /** Smallest spacing between two requests to one server outside bursts, s. */
   minSteadySpacingS: number;
   client: SntpClientCounters;
-  telemetry: ClockTelemetry;
+  telemetry: DisciplinedClockTelemetry;
   /** Last state seen while the outage lasted (if any). */
   stateInOutage: ClockState | "";
 }

@@ -1,5 +1,5 @@
 import { SeededRandom } from "./seeded-random";
-import type { SwipeRecord } from "../core/model/swipe-record";
+import type { RawSwipe } from "../core/model/raw-swipe";
 
 export interface TrafficOptions {
   seed: number;
@@ -93,7 +93,7 @@ export class TrafficGenerator {
   }
 
   /** Fills `r` with the next swipe. */
-  next(r: SwipeRecord): SwipeRecord {
+  next(r: RawSwipe): RawSwipe {
     const o = this.o;
     if (this.burstLeft === 0 && this.nextBurstStart <= this.nextOrdinary) {
       this.burstCard = "card_test_" + this.rnd.nextUint32().toString(16).padStart(8, "0");

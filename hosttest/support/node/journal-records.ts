@@ -4,14 +4,14 @@
  * replayed intact from one that was not.
  */
 import type { JournalRecord } from "../../../src/core/outbox/journal-record";
-import { OutboxClass } from "../../../src/core/outbox/outbox-class";
+import { MessageClass } from "../../../src/core/outbox/message-class";
 
 export function recordFor(id: number): JournalRecord {
   const payload = new Uint8Array(id % 53);
   for (let i = 0; i < payload.length; i++) payload[i] = (id * 31 + i * 7) & 0xff;
   return {
     id,
-    cls: id % 3 === 0 ? OutboxClass.ALERT : OutboxClass.TRANSACTION,
+    cls: id % 3 === 0 ? MessageClass.ALERT : MessageClass.TRANSACTION,
     topic: `paycard/term_${id % 7}/${id % 3 === 0 ? "alerts" : "tx"}`,
     payload,
     requestId: `term_${id % 7}-1-${id.toString(36)}`,

@@ -20,7 +20,7 @@ import { MqttSession } from "../../../src/core/mqtt/session/mqtt-session";
 import { OutboxPublisher } from "../../../src/core/app/outbox-publisher";
 import { createEnqueueReceipt, EnqueueResult, isAccepted, isBackpressure } from "../../../src/core/outbox/enqueue-result";
 import { Outbox } from "../../../src/core/outbox/outbox";
-import { OutboxClass } from "../../../src/core/outbox/outbox-class";
+import { MessageClass } from "../../../src/core/outbox/message-class";
 import type { OutboxConfig } from "../../../src/core/outbox/outbox-config";
 import { SeededRandom } from "../../../src/sim/seeded-random";
 import { FileJournal } from "../../../src/host/file-journal";
@@ -75,7 +75,7 @@ function main(): void {
   const outbox = new Outbox(bounds, journal);
   const restored = outbox.restore();
   let seq = journal.highestId(); // events 0..highestId-1 were accepted before
-  for (const id of outbox.queuedIds(OutboxClass.TRANSACTION)) if (id > seq) fail(`restored id ${id} above highest id ${seq}`);
+  for (const id of outbox.queuedIds(MessageClass.TRANSACTION)) if (id > seq) fail(`restored id ${id} above highest id ${seq}`);
   const discardedBytes = journal instanceof FileJournal ? (journal.lastReplay?.discardedBytes ?? 0) : journal.counters.discardedBytes;
   say(`READY ${JSON.stringify({ restored: restored.records, backlog: restored.backlog, resume: seq, discardedBytes })}`);
 
@@ -147,7 +147,7 @@ function main(): void {
     const now = Date.now();
     session.tick(now);
     for (let k = 0; k < BATCH && seq < total; k++) {
-      const r = outbox.enqueue(OutboxClass.TRANSACTION, topic, enc.encode(eventPayload(terminal, seq)), requestIdFor(terminal, seq), now, receipt);
+      const r = outbox.enqueue(MessageClass.TRANSACTION, topic, enc.encode(eventPayload(terminal, seq)), requestIdFor(terminal, seq), now, receipt);
       sample();
       if (isAccepted(r)) {
         if (receipt.id !== seq + 1) fail(`event ${seq} got outbox id ${receipt.id}`);

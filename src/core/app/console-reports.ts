@@ -2,7 +2,7 @@
  * What the console's `status` and `ring` commands print about a running terminal: plain lines,
  * no secrets, no card numbers (the ring holds card_hash only).
  */
-import { OutboxClass } from "../outbox/outbox-class";
+import { MessageClass } from "../outbox/message-class";
 import type { Swipe } from "../model/swipe";
 import type { TimeReading } from "./event-clock";
 import type { TerminalApp } from "./terminal-app";
@@ -46,7 +46,7 @@ export function statusLines(app: TerminalApp, clock: TimeReading): string[] {
   return [
     `link ${link}; in flight ${app.session.inFlightCount}`,
     `clock ${clock.state}${clock.state === "unsynced" ? "" : ` ±${clock.errorBoundMs.toFixed(1)} ms, ${iso(clock.utcMs)}`}`,
-    `outbox ${o.messages} messages / ${o.bytes} B: alerts ${o.depth(OutboxClass.ALERT)}, transactions ${o.depth(OutboxClass.TRANSACTION)}, telemetry ${o.depth(OutboxClass.TELEMETRY)} (at most ${o.config.maxMessages} / ${o.config.maxBytes} B)${o.keepsBacklog ? `; ${o.backlogCount} transactions wait in storage` : ""}`,
+    `outbox ${o.messages} messages / ${o.bytes} B: alerts ${o.depth(MessageClass.ALERT)}, transactions ${o.depth(MessageClass.TRANSACTION)}, telemetry ${o.depth(MessageClass.TELEMETRY)} (at most ${o.config.maxMessages} / ${o.config.maxBytes} B)${o.keepsBacklog ? `; ${o.backlogCount} transactions wait in storage` : ""}`,
     `swipes ${c.swipes}: accepted ${c.accepted}, acknowledged ${c.acknowledged}, rejected ${c.rejected}, declined backpressure ${c.declinedBackpressure} (storage full ${c.declinedStorageFull}), clock ${c.declinedClockUnsynced}, storage ${c.declinedStorage}`,
     `alerts queued ${c.alertsQueued}; card testing: ${b.opened} incidents, ${b.repeat_windows} more windows of them not alerted, ${b.open} open`,
     `ring ${st.ring.size}/${st.ring.capacity} swipes (${st.ring.overwritten} overwritten); keys evicted ${app.pipeline.keysEvicted()} (${flushed} windows fired early for it)`,

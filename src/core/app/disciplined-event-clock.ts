@@ -2,7 +2,8 @@ import type { MonotonicClockPort } from "../clock/clock-ports";
 import { createClockReading } from "../clock/clock-reading";
 import type { DisciplinedClock } from "../clock/discipline/disciplined-clock";
 import type { SntpClient } from "../clock/sntp/sntp-client";
-import type { ClockTelemetry, EventClockPort, TimeReading } from "./event-clock";
+import type { EventClockPort, TimeReading } from "./event-clock";
+import type { ClockTelemetry } from "../clock/clock-reading";
 
 /**
  * The terminal's event clock from paycard's own time keeping: the

@@ -3,7 +3,7 @@
  * NTP-disciplined clock on the device (src/core/clock), the OS clock on the
  * host by default. Engine-neutral; readings fill caller-owned objects.
  */
-export type ClockState = "unsynced" | "synced" | "holdover";
+import type { ClockState, ClockTelemetry } from "../clock/clock-reading";
 
 export interface TimeReading {
   /** UTC, epoch ms (fractional allowed); meaningless while unsynced. */
@@ -11,15 +11,6 @@ export interface TimeReading {
   /** The true UTC lies within utcMs ± errorBoundMs (0 when the source does not say). */
   errorBoundMs: number;
   state: ClockState;
-}
-
-export interface ClockTelemetry {
-  state: ClockState;
-  /** Last measured offset of the local clock from the reference, ms. */
-  offsetMs: number;
-  /** Frequency correction applied, parts per million. */
-  frequencyPpm: number;
-  errorBoundMs: number;
 }
 
 export interface EventClockPort {

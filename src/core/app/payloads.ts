@@ -2,7 +2,7 @@ import type { Alert } from "../model/alert";
 import { alertRecord, lateRecord, rejectRecord } from "../pipeline/output-records";
 import type { LateRecord, RejectRecord } from "../pipeline/pipeline";
 import type { Swipe } from "../model/swipe";
-import type { ClockState } from "./event-clock";
+import type { ClockState } from "../clock/clock-reading";
 
 /**
  * JSON payloads the terminal publishes. Every payload carries `v`, the

@@ -7,11 +7,11 @@ import { EnqueueResult, isAccepted } from "../outbox/enqueue-result";
 import type { JournalPort } from "../outbox/journal-port";
 import type { JournalRecord } from "../outbox/journal-record";
 import { Outbox, type RestoreReport } from "../outbox/outbox";
-import { OutboxClass } from "../outbox/outbox-class";
+import { MessageClass } from "../outbox/message-class";
 import { Pipeline, type LateRecord, type PipelineSink, type RejectRecord } from "../pipeline/pipeline";
 import type { BootCounterPort, RandomPort, Utf8EncoderPort } from "../lib/ports";
 import type { Swipe } from "../model/swipe";
-import { createSwipeRecord, type SwipeRecord } from "../model/swipe-record";
+import { createRawSwipe, type RawSwipe } from "../model/raw-swipe";
 import { createTimeReading, type EventClockPort, type TimeReading } from "./event-clock";
 import { alertPayload, latePayload, rejectPayload, statusPayload, transactionPayload, type TimeQuality } from "./payloads";
 import { SenmlPack } from "./senml";
@@ -145,7 +145,7 @@ export class TerminalApp {
   private readonly utf8: Utf8EncoderPort | undefined;
   private readonly events: TerminalEvents;
   private readonly reading = createTimeReading();
-  private readonly record: SwipeRecord = createSwipeRecord();
+  private readonly record: RawSwipe = createRawSwipe();
   private readonly answer: SwipeAnswer = { decision: SwipeDecision.ACCEPTED, reason: "", requestId: "" };
   private readonly quality: TimeQuality = { state: "unsynced", errorBoundMs: 0, backdated: false };
   private readonly held: HeldSwipe[] = [];
@@ -449,7 +449,7 @@ export class TerminalApp {
     if (r.state === "unsynced") return;
     let n = 0;
     while (n < this.held.length) {
-      if (!this.outbox.hasRoom(OutboxClass.TRANSACTION, this.config.maxTransactionBytes)) break;
+      if (!this.outbox.hasRoom(MessageClass.TRANSACTION, this.config.maxTransactionBytes)) break;
       const h = this.held[n++];
       const at = this.clock.utcAt(h.monotonicMs);
       // Dated from the monotonic clock; a swipe that was already dated by its reader keeps that.
@@ -460,7 +460,7 @@ export class TerminalApp {
   }
 
   private processNow(input: unknown, eventUtc: number, processingUtc: number, sendUtc: number, backdated: boolean): SwipeAnswer {
-    if (!this.outbox.hasRoom(OutboxClass.TRANSACTION, this.config.maxTransactionBytes)) {
+    if (!this.outbox.hasRoom(MessageClass.TRANSACTION, this.config.maxTransactionBytes)) {
       this.counters.declinedBackpressure++;
       if (this.outbox.keepsBacklog) {
         // With store and forward, RAM being full is not a reason: only storage is.
@@ -493,7 +493,7 @@ export class TerminalApp {
     r.merchant_id = this.config.merchantId;
     r.amount_cents = o.amount_cents as number;
     r.currency = o.currency === undefined ? this.config.currency : (o.currency as string);
-    r.location = o.location === undefined ? this.config.location : (o.location as SwipeRecord["location"]);
+    r.location = o.location === undefined ? this.config.location : (o.location as RawSwipe["location"]);
     r.timestamp = o.timestamp === undefined ? eventUtc : (o.timestamp as number | string);
     r.terminal_time = processingUtc;
     return r;
@@ -510,7 +510,7 @@ export class TerminalApp {
   private onAccepted(s: Swipe, seq: number): void {
     const rid = this.pipeline.requestIds.format(seq);
     const payload = this.encode(transactionPayload(s, rid, this.quality, this.sendTimeMs));
-    const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.TRANSACTION, this.topics.tx, payload, rid, this.sendTimeMs);
+    const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(MessageClass.TRANSACTION, this.topics.tx, payload, rid, this.sendTimeMs);
     const a = this.answer;
     if (isAccepted(r)) {
       this.counters.accepted++;
@@ -542,7 +542,7 @@ export class TerminalApp {
 
   private onAlert(alert: Alert): void {
     const payload = this.encode(alertPayload(alert, this.config.terminalId));
-    const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.ALERT, this.topics.alerts, payload, alert.id, this.sendTimeMs);
+    const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(MessageClass.ALERT, this.topics.alerts, payload, alert.id, this.sendTimeMs);
     const queued = isAccepted(r);
     if (queued) this.counters.alertsQueued++;
     else this.counters.alertsRefused++;
@@ -552,7 +552,7 @@ export class TerminalApp {
   private queueTelemetry(topic: string, json: string, requestId: string, kind: TelemetryKind): void {
     const payload = this.encode(json);
     const now = this.reading.state === "unsynced" ? this.clock.monotonicMs() : this.reading.utcMs;
-    const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(OutboxClass.TELEMETRY, topic, payload, requestId, now);
+    const r = payload === null ? EnqueueResult.INVALID_MESSAGE : this.outbox.enqueue(MessageClass.TELEMETRY, topic, payload, requestId, now);
     if (!isAccepted(r)) {
       this.counters.telemetryRefused++;
       return;
@@ -586,9 +586,9 @@ export class TerminalApp {
     pack.number("held_for_time", this.held.length, "count");
     const wm = this.pipeline.watermark.current;
     pack.number("window_lag", Number.isFinite(wm) && Number.isFinite(utc) ? Math.round(utc - wm) / 1000 : NaN, "s");
-    pack.number("outbox_alert", this.outbox.depth(OutboxClass.ALERT), "count");
-    pack.number("outbox_transaction", this.outbox.depth(OutboxClass.TRANSACTION), "count");
-    pack.number("outbox_telemetry", this.outbox.depth(OutboxClass.TELEMETRY), "count");
+    pack.number("outbox_alert", this.outbox.depth(MessageClass.ALERT), "count");
+    pack.number("outbox_transaction", this.outbox.depth(MessageClass.TRANSACTION), "count");
+    pack.number("outbox_telemetry", this.outbox.depth(MessageClass.TELEMETRY), "count");
     pack.number("outbox_bytes", this.outbox.bytes, "B");
     pack.number("outbox_backlog", this.outbox.backlogCount, "count");
     const st = this.outbox.stats();

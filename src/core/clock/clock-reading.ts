@@ -10,6 +10,16 @@ export const ClockState = Object.freeze({
 
 export type ClockState = (typeof ClockState)[keyof typeof ClockState];
 
+/** What every event clock reports of itself (the metrics' `clock_*`); the disciplined clock's own is DisciplinedClockTelemetry. */
+export interface ClockTelemetry {
+  state: ClockState;
+  /** Last measured offset of the local clock from the reference, ms. */
+  offsetMs: number;
+  /** Frequency correction applied, parts per million. */
+  frequencyPpm: number;
+  errorBoundMs: number;
+}
+
 /**
  * The time of an event. Readings are filled into objects the caller
  * preallocates (or the clock's own, valid until its next call), so reading

@@ -1,4 +1,4 @@
-import { MAX_PLAUSIBLE_TIME_MS, MIN_PLAUSIBLE_TIME_MS, parseTimeMs } from "./event-time";
+import { MAX_PLAUSIBLE_TIME_MS, MIN_PLAUSIBLE_TIME_MS, epochMsOf } from "./event-time";
 import { looksLikeCardNumber } from "./card-number-check";
 import { RejectReason } from "./reject-reason";
 import { charCodeAtFn, codeUnitAt } from "../lib/string-scan";
@@ -120,7 +120,7 @@ export class SwipeValidator {
     if (typeof v !== "number" && typeof v !== "string") {
       return fail(out, RejectReason.WRONG_TYPE, field, `${field} must be epoch milliseconds or an ISO-8601 string`);
     }
-    const ms = parseTimeMs(v);
+    const ms = epochMsOf(v);
     if (ms !== ms) return fail(out, RejectReason.BAD_TIME, field, `${field} is not a finite time (epoch ms or ISO-8601 with Z or offset)`);
     if (ms < MIN_PLAUSIBLE_TIME_MS || ms > MAX_PLAUSIBLE_TIME_MS) {
       return fail(out, RejectReason.BAD_TIME, field, `${field} is outside 2000..2100`);

@@ -2,7 +2,7 @@ import { decodeUtf8, encodeUtf8, utf8ByteLength } from "../lib/utf8";
 import { crc32Update } from "../lib/crc32";
 import type { Utf8EncoderPort } from "../lib/ports";
 import type { JournalRecord } from "./journal-record";
-import { isOutboxClass } from "./outbox-class";
+import { isMessageClass } from "./message-class";
 
 /**
  * Binary encoding of journal entries, shared by the host (file) and device
@@ -285,7 +285,7 @@ export function releaseRecordParts(out: RecordFrameParts): void {
 /** The RECORD frame of `r` in pieces (into `out`, whose trailer it overwrites). Throws as encodeRecordFrame. */
 export function encodeRecordParts(r: JournalRecord, codec: FrameCodecPorts = JS_FRAME_CODEC, out: RecordFrameParts = createRecordFrameParts()): RecordFrameParts {
   if (!isValidId(r.id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${r.id}`);
-  if (!isOutboxClass(r.cls)) throw new RangeError(`bad outbox class ${String(r.cls)}`);
+  if (!isMessageClass(r.cls)) throw new RangeError(`bad outbox class ${String(r.cls)}`);
   const topic = codec.utf8.encode(r.topic);
   const rid = codec.utf8.encode(r.requestId);
   if (topic.length > MAX_STRING_BYTES || rid.length > MAX_STRING_BYTES) throw new RangeError(UNENCODABLE);
@@ -399,7 +399,7 @@ export function decodeFrame(bytes: Uint8Array, offset: number, end: number, out:
   if (kind === FrameKind.CHECKPOINT) return decodeCheckpoint(bytes, p, body, out);
 
   const cls = bytes[p + 8];
-  if (!isOutboxClass(cls)) return FrameStatus.BAD_BODY;
+  if (!isMessageClass(cls)) return FrameStatus.BAD_BODY;
   const enqueuedAt = readF64(bytes, p + 9);
   p += 17;
   const t = readU16(bytes, p);

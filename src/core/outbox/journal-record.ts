@@ -1,4 +1,4 @@
-import type { OutboxClass } from "./outbox-class";
+import type { MessageClass } from "./message-class";
 
 /**
  * One outgoing message as the outbox holds it and as the journal stores it.
@@ -8,7 +8,7 @@ import type { OutboxClass } from "./outbox-class";
 export interface JournalRecord {
   /** Outbox id: assigned at enqueue, strictly increasing, a safe integer >= 1. */
   readonly id: number;
-  readonly cls: OutboxClass;
+  readonly cls: MessageClass;
   /** MQTT topic name (at most 65535 bytes of UTF-8). */
   readonly topic: string;
   readonly payload: Uint8Array;

@@ -5,7 +5,7 @@ import { type EnqueueReceipt, EnqueueResult } from "./enqueue-result";
 import type { JournalPort } from "./journal-port";
 import type { JournalRecord } from "./journal-record";
 import { checkOutboxConfig, type OutboxConfig } from "./outbox-config";
-import { isDurableClass, isOutboxClass, OUTBOX_CLASS_COUNT, OutboxClass } from "./outbox-class";
+import { isDurableClass, isMessageClass, MESSAGE_CLASS_COUNT, MessageClass } from "./message-class";
 
 const MAX_STRING_BYTES = 0xffff;
 /** List ids: 0..2 the queue of each class, 3 the in-flight list. */
@@ -16,16 +16,16 @@ const TAIL = LISTS;
 const LENGTH = 2 * LISTS;
 const FREE = -1;
 /** Offsets of the per-class counters in `perClass` (add the class). */
-const MESSAGES = 0 * OUTBOX_CLASS_COUNT;
-const BYTES = 1 * OUTBOX_CLASS_COUNT;
-const HIGH_MESSAGES = 2 * OUTBOX_CLASS_COUNT;
-const HIGH_BYTES = 3 * OUTBOX_CLASS_COUNT;
-const ENQUEUED = 4 * OUTBOX_CLASS_COUNT;
-const ACCEPTED = 5 * OUTBOX_CLASS_COUNT;
-const ACKNOWLEDGED = 6 * OUTBOX_CLASS_COUNT;
-const REFUSED = 7 * OUTBOX_CLASS_COUNT;
-const TOO_LARGE = 8 * OUTBOX_CLASS_COUNT;
-const JOURNAL_FAILURES = 9 * OUTBOX_CLASS_COUNT;
+const MESSAGES = 0 * MESSAGE_CLASS_COUNT;
+const BYTES = 1 * MESSAGE_CLASS_COUNT;
+const HIGH_MESSAGES = 2 * MESSAGE_CLASS_COUNT;
+const HIGH_BYTES = 3 * MESSAGE_CLASS_COUNT;
+const ENQUEUED = 4 * MESSAGE_CLASS_COUNT;
+const ACCEPTED = 5 * MESSAGE_CLASS_COUNT;
+const ACKNOWLEDGED = 6 * MESSAGE_CLASS_COUNT;
+const REFUSED = 7 * MESSAGE_CLASS_COUNT;
+const TOO_LARGE = 8 * MESSAGE_CLASS_COUNT;
+const JOURNAL_FAILURES = 9 * MESSAGE_CLASS_COUNT;
 const CLASS_COUNTERS = 10;
 const NO_ROOM_COUNT = -1;
 const NO_ROOM_BYTES = -2;
@@ -46,7 +46,7 @@ export interface RestoreReport {
   overBound: boolean;
 }
 
-export interface OutboxClassStats {
+export interface MessageClassStats {
   /** enqueue calls for the class. */
   enqueued: number;
   accepted: number;
@@ -68,9 +68,9 @@ export interface OutboxStats {
   inFlight: number;
   highWaterMessages: number;
   highWaterBytes: number;
-  alert: OutboxClassStats;
-  transaction: OutboxClassStats;
-  telemetry: OutboxClassStats;
+  alert: MessageClassStats;
+  transaction: MessageClassStats;
+  telemetry: MessageClassStats;
   backpressureCount: number;
   backpressureBytes: number;
   /** Queued telemetry dropped to make room for a newer message. */
@@ -182,7 +182,7 @@ export class Outbox {
   private highWaterMessages = 0;
   private highWaterBytes = 0;
   /** Per-class counters, one typed array (each array costs XS slots): counter field + class. */
-  private readonly perClass = new Float64Array(CLASS_COUNTERS * OUTBOX_CLASS_COUNT);
+  private readonly perClass = new Float64Array(CLASS_COUNTERS * MESSAGE_CLASS_COUNT);
   private backpressureCount = 0;
   private backpressureBytes = 0;
   private telemetryEvicted = 0;
@@ -255,11 +255,11 @@ export class Outbox {
   }
 
   /** Messages of one class held (queued and in flight). */
-  depth(cls: OutboxClass): number {
+  depth(cls: MessageClass): number {
     return this.perClass[MESSAGES + cls]!;
   }
 
-  depthBytes(cls: OutboxClass): number {
+  depthBytes(cls: MessageClass): number {
     return this.perClass[BYTES + cls]!;
   }
 
@@ -308,13 +308,13 @@ export class Outbox {
    * A `receipt`, when given, gets the message's id and the number of queued
    * telemetry messages dropped to make room (id 0 when refused).
    */
-  enqueue(cls: OutboxClass, topic: string, payload: Uint8Array, requestId: string, now: number, receipt?: EnqueueReceipt): EnqueueResult {
+  enqueue(cls: MessageClass, topic: string, payload: Uint8Array, requestId: string, now: number, receipt?: EnqueueReceipt): EnqueueResult {
     if (!this.restored) throw new Error("Outbox.restore() must be called once before enqueue");
     if (receipt !== undefined) {
       receipt.id = 0;
       receipt.evicted = 0;
     }
-    if (!isOutboxClass(cls)) {
+    if (!isMessageClass(cls)) {
       this.invalid++;
       return EnqueueResult.INVALID_MESSAGE;
     }
@@ -365,12 +365,12 @@ export class Outbox {
   }
 
   /** A transaction goes to the backlog when one is kept and RAM has no room or older ones wait there. */
-  private toBacklog(cls: OutboxClass, evict: number): boolean {
-    return this.backlog !== null && cls === OutboxClass.TRANSACTION && (evict < 0 || this.backlog.backlogCount > 0);
+  private toBacklog(cls: MessageClass, evict: number): boolean {
+    return this.backlog !== null && cls === MessageClass.TRANSACTION && (evict < 0 || this.backlog.backlogCount > 0);
   }
 
   private enqueueToBacklog(topic: string, payload: Uint8Array, requestId: string, now: number, receipt: EnqueueReceipt | undefined): EnqueueResult {
-    const cls = OutboxClass.TRANSACTION;
+    const cls = MessageClass.TRANSACTION;
     const record: JournalRecord = { id: this.nextId, cls, topic, payload, requestId, enqueuedAt: now };
     const r = this.backlog!.appendToBacklog(record);
     if (r === BacklogAppend.FULL) {
@@ -395,8 +395,8 @@ export class Outbox {
    * and, for a transaction, the backlog's storage. Changes nothing: lets a
    * caller decline work before doing it.
    */
-  hasRoom(cls: OutboxClass, size: number): boolean {
-    if (!isOutboxClass(cls) || size > this.byteLimit(cls)) return false;
+  hasRoom(cls: MessageClass, size: number): boolean {
+    if (!isMessageClass(cls) || size > this.byteLimit(cls)) return false;
     const evict = this.telemetryToDrop(cls, size);
     if (this.toBacklog(cls, evict)) return this.backlog!.backlogHasRoom(size);
     return evict >= 0;
@@ -409,7 +409,7 @@ export class Outbox {
   private refill(): void {
     const b = this.backlog;
     if (b === null) return;
-    const tx = OutboxClass.TRANSACTION;
+    const tx = MessageClass.TRANSACTION;
     while (b.backlogCount > 0) {
       const r = b.peekBacklog();
       if (r === null) return;
@@ -432,8 +432,8 @@ export class Outbox {
     }
   }
 
-  private byteLimit(cls: OutboxClass): number {
-    return cls === OutboxClass.ALERT ? this.cfg.maxBytes : this.cfg.maxBytes - this.cfg.reservedForAlerts.bytes;
+  private byteLimit(cls: MessageClass): number {
+    return cls === MessageClass.ALERT ? this.cfg.maxBytes : this.cfg.maxBytes - this.cfg.reservedForAlerts.bytes;
   }
 
   /**
@@ -441,16 +441,16 @@ export class Outbox {
    * `size` bytes of class `cls` to fit: 0 or more, or NO_ROOM_COUNT /
    * NO_ROOM_BYTES when it cannot fit.
    */
-  private telemetryToDrop(cls: OutboxClass, size: number): number {
-    const alert = cls === OutboxClass.ALERT;
+  private telemetryToDrop(cls: MessageClass, size: number): number {
+    const alert = cls === MessageClass.ALERT;
     const countLimit = alert ? this.cfg.maxMessages : this.cfg.maxMessages - this.cfg.reservedForAlerts.messages;
     const needCount = this.total + 1 - countLimit;
     const needBytes = this.totalBytes + size - this.byteLimit(cls);
     if (needCount <= 0 && needBytes <= 0) return 0;
-    if (cls === OutboxClass.TELEMETRY && this.cfg.telemetryPolicy === "drop-newest") return needCount > 0 ? NO_ROOM_COUNT : NO_ROOM_BYTES;
+    if (cls === MessageClass.TELEMETRY && this.cfg.telemetryPolicy === "drop-newest") return needCount > 0 ? NO_ROOM_COUNT : NO_ROOM_BYTES;
     let freedCount = 0;
     let freedBytes = 0;
-    let s = this.lists[OutboxClass.TELEMETRY]!;
+    let s = this.lists[MessageClass.TELEMETRY]!;
     while (s !== FREE && (freedCount < needCount || freedBytes < needBytes)) {
       freedCount++;
       freedBytes += this.size[s]!;
@@ -464,7 +464,7 @@ export class Outbox {
   /** The message `next` would return, without taking it; null when nothing is queued. */
   peek(): JournalRecord | null {
     this.refill();
-    for (let c = 0; c < OUTBOX_CLASS_COUNT; c++) {
+    for (let c = 0; c < MESSAGE_CLASS_COUNT; c++) {
       const s = this.lists[c]!;
       if (s !== FREE) return this.msg[s]!;
     }
@@ -479,7 +479,7 @@ export class Outbox {
    */
   next(): JournalRecord | null {
     this.refill();
-    for (let c = 0; c < OUTBOX_CLASS_COUNT; c++) {
+    for (let c = 0; c < MESSAGE_CLASS_COUNT; c++) {
       const s = this.lists[c]!;
       if (s === FREE) continue;
       this.unlink(c, s);
@@ -563,7 +563,7 @@ export class Outbox {
   }
 
   /** Ids queued in one class, in send order (diagnostics and tests; allocates). */
-  queuedIds(cls: OutboxClass): number[] {
+  queuedIds(cls: MessageClass): number[] {
     return this.listIds(cls);
   }
 
@@ -583,7 +583,7 @@ export class Outbox {
 
   /** A snapshot of every counter (allocates: for reports). */
   stats(): OutboxStats {
-    const cls = (c: number): OutboxClassStats => ({
+    const cls = (c: number): MessageClassStats => ({
       enqueued: this.perClass[ENQUEUED + c]!,
       accepted: this.perClass[ACCEPTED + c]!,
       acknowledged: this.perClass[ACKNOWLEDGED + c]!,
@@ -595,15 +595,15 @@ export class Outbox {
       tooLarge: this.perClass[TOO_LARGE + c]!,
       journalFailures: this.perClass[JOURNAL_FAILURES + c]!,
     });
-    const tel = OutboxClass.TELEMETRY;
+    const tel = MessageClass.TELEMETRY;
     return {
       messages: this.total,
       bytes: this.totalBytes,
       inFlight: this.lists[LENGTH + IN_FLIGHT]!,
       highWaterMessages: this.highWaterMessages,
       highWaterBytes: this.highWaterBytes,
-      alert: cls(OutboxClass.ALERT),
-      transaction: cls(OutboxClass.TRANSACTION),
+      alert: cls(MessageClass.ALERT),
+      transaction: cls(MessageClass.TRANSACTION),
       telemetry: cls(tel),
       backpressureCount: this.backpressureCount,
       backpressureBytes: this.backpressureBytes,
@@ -624,9 +624,9 @@ export class Outbox {
 
   // ------------------------------------------------------------ internals
 
-  private refuse(cls: OutboxClass, byCount: boolean): EnqueueResult {
+  private refuse(cls: MessageClass, byCount: boolean): EnqueueResult {
     this.perClass[REFUSED + cls]++;
-    if (cls === OutboxClass.TELEMETRY) return EnqueueResult.TELEMETRY_DROPPED;
+    if (cls === MessageClass.TELEMETRY) return EnqueueResult.TELEMETRY_DROPPED;
     if (byCount) {
       this.backpressureCount++;
       return EnqueueResult.BACKPRESSURE_COUNT;
@@ -636,9 +636,9 @@ export class Outbox {
   }
 
   private evictOldestTelemetry(): void {
-    const s = this.lists[OutboxClass.TELEMETRY]!;
-    this.unlink(OutboxClass.TELEMETRY, s);
-    this.account(OutboxClass.TELEMETRY, -1, -this.size[s]!);
+    const s = this.lists[MessageClass.TELEMETRY]!;
+    this.unlink(MessageClass.TELEMETRY, s);
+    this.account(MessageClass.TELEMETRY, -1, -this.size[s]!);
     this.freeSlot(s);
     this.telemetryEvicted++;
   }

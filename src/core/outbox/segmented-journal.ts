@@ -20,7 +20,7 @@ import {
   writeCheckpointFrame,
   type RecordFrameParts,
 } from "./journal-record-codec";
-import { OutboxClass } from "./outbox-class";
+import { MessageClass } from "./message-class";
 import type { SegmentStorePort } from "./segment-store-port";
 
 export interface SegmentedJournalOptions {
@@ -204,7 +204,7 @@ export class SegmentedJournal implements BacklogJournalPort {
 
   append(record: JournalRecord): boolean {
     if (!this.replayed) this.replay();
-    if (record.cls === OutboxClass.TRANSACTION && this.waiting > 0) {
+    if (record.cls === MessageClass.TRANSACTION && this.waiting > 0) {
       // Would overtake the backlog (and move the frontier past it): the outbox never asks this.
       this.counters.appendFailures++;
       this.counters.lastError = "append: a transaction must go to the backlog while it holds any";
@@ -213,14 +213,14 @@ export class SegmentedJournal implements BacklogJournalPort {
     const r = this.commitRecord(record);
     if (r !== BacklogAppend.STORED) return false;
     this.ramAdd(record.id);
-    if (record.cls === OutboxClass.TRANSACTION) this.frontier = record.id;
+    if (record.cls === MessageClass.TRANSACTION) this.frontier = record.id;
     this.counters.appends++;
     return true;
   }
 
   appendToBacklog(record: JournalRecord): BacklogAppend {
     if (!this.replayed) this.replay();
-    if (record.cls !== OutboxClass.TRANSACTION) {
+    if (record.cls !== MessageClass.TRANSACTION) {
       this.counters.appendFailures++;
       this.counters.lastError = "appendToBacklog: only transactions wait in the backlog";
       return BacklogAppend.FAILED;
@@ -310,7 +310,7 @@ export class SegmentedJournal implements BacklogJournalPort {
         this.curOff = end;
         continue;
       }
-      const isBacklog = prefix[1] === FrameKind.RECORD && prefix.length >= RECORD_PREFIX_BYTES && recordClassAt(prefix, 0) === OutboxClass.TRANSACTION && recordIdAt(prefix, 0) > this.frontier;
+      const isBacklog = prefix[1] === FrameKind.RECORD && prefix.length >= RECORD_PREFIX_BYTES && recordClassAt(prefix, 0) === MessageClass.TRANSACTION && recordIdAt(prefix, 0) > this.frontier;
       if (!isBacklog) {
         this.curOff += size;
         continue;
@@ -637,7 +637,7 @@ export class SegmentedJournal implements BacklogJournalPort {
           last = id;
           if (id > this.maxId) this.maxId = id;
           const afterCheckpoint = pos > this.checkpointAt || (pos === this.checkpointAt && off > this.checkpointOffset);
-          const waitingTx = cls === OutboxClass.TRANSACTION && id > this.frontier;
+          const waitingTx = cls === MessageClass.TRANSACTION && id > this.frontier;
           if (waitingTx) {
             if (this.waiting === 0) {
               this.curPos = pos;

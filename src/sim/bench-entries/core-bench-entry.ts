@@ -6,7 +6,7 @@
 import { Pipeline, type PipelineSink } from "../../core/pipeline/pipeline";
 import { defaultPipelineConfig } from "../../core/pipeline/pipeline-config";
 import { SlicedWindowOperator } from "../../core/stream/sliced-window-operator";
-import { createSwipeRecord } from "../../core/model/swipe-record";
+import { createRawSwipe } from "../../core/model/raw-swipe";
 import { SeededRandom } from "../seeded-random";
 import { hashString } from "../../core/lib/string-hash";
 import { DEFAULT_TRAFFIC, TrafficGenerator, type TrafficOptions } from "../traffic-generator";
@@ -61,7 +61,7 @@ function onWindow(r: WindowResult): void {
 /** Pregenerates `n` events and builds the two window operators of one strategy. */
 export function setupWindows(strategy: Strategy, scenario: Scenario, n: number, seed: number): void {
   const gen = new TrafficGenerator(benchTraffic(scenario, seed));
-  const rec = createSwipeRecord();
+  const rec = createRawSwipe();
   const keyIndex = new Map<string, number>();
   keyOf = [];
   hashOf = [];
@@ -130,7 +130,7 @@ export function windowResults(): { firings: number; checksum: number } {
 const nullSink: PipelineSink = { onWindow() {}, onAlert() {}, onLate() {}, onReject() {}, onAccepted() {} };
 let pipeline: Pipeline | null = null;
 let gen: TrafficGenerator | null = null;
-const record = createSwipeRecord();
+const record = createRawSwipe();
 
 /** A pipeline with the default burst detection plus the two bench windows keyed by merchant. */
 export function setupPipeline(seed: number): void {

@@ -8,14 +8,15 @@
  * CommandSegmentStore (its bytes kept by the Node host through issueCommand:
  * flash, not heap), the clock a counter: no platform code. Plain ECMAScript.
  */
-import type { ClockTelemetry, EventClockPort, TimeReading } from "../../core/app/event-clock";
+import type { EventClockPort, TimeReading } from "../../core/app/event-clock";
+import type { ClockTelemetry } from "../../core/clock/clock-reading";
 import { TerminalApp } from "../../core/app/terminal-app";
 import { SegmentedJournal } from "../../core/outbox/segmented-journal";
 import { type FrameCodecPorts, JS_FRAME_CODEC } from "../../core/outbox/journal-record-codec";
 import { StepProfiler } from "../step-profiler";
 import { CommandSegmentStore } from "../command-segment-store";
 import { SeededRandom } from "../seeded-random";
-import { createSwipeRecord } from "../../core/model/swipe-record";
+import { createRawSwipe } from "../../core/model/raw-swipe";
 import { DEFAULT_TRAFFIC, TrafficGenerator } from "../traffic-generator";
 import { deviceConfig, deviceStorageOptions } from "../../core/settings/device-config";
 import { AckOnlyBroker } from "../ack-only-broker";
@@ -51,7 +52,7 @@ let journal: SegmentedJournal | null = null;
 let broker: AckOnlyBroker | null = null;
 let clock = new CountingClock();
 let gen: TrafficGenerator | null = null;
-const rec = createSwipeRecord();
+const rec = createRawSwipe();
 const input: Record<string, unknown> = {};
 
 /**

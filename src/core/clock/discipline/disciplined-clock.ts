@@ -3,23 +3,21 @@ import type { ClockDisciplineOptions, ResolvedClockDisciplineOptions } from "./c
 import { resolveClockDisciplineOptions } from "./clock-discipline-options";
 import type { MonotonicClockPort } from "../clock-ports";
 import type { ClockReading } from "../clock-reading";
-import { ClockState, createClockReading } from "../clock-reading";
+import { ClockState, type ClockTelemetry, createClockReading } from "../clock-reading";
 import type { ClockSample, ClockSampleSink, SampleVerdict } from "../clock-sample";
 
 /** Smallest step between two readings: successive `now()` values strictly increase. */
 export const MIN_READING_STEP_MS = 0.001;
 
-/** Plain numbers for telemetry (see `DisciplinedClock.telemetry`), the discipline's counters included. */
-export interface ClockTelemetry extends ClockDisciplineCounters {
-  state: ClockState;
-  /** The last sample's offset from the output clock (server − us), ms. */
-  offsetMs: number;
-  /** Estimated rate error of the monotonic clock (positive: it runs slow and is sped up). */
-  frequencyPpm: number;
+/**
+ * Plain numbers for telemetry (see `DisciplinedClock.telemetry`): what every clock reports
+ * (`offsetMs`: the last sample's offset from the output clock, server − us; `frequencyPpm`: the
+ * monotonic clock's estimated rate error, positive when it runs slow and is sped up;
+ * `errorBoundMs`: of a reading taken now, Infinity while unsynced), the discipline's counters and:
+ */
+export interface DisciplinedClockTelemetry extends ClockTelemetry, ClockDisciplineCounters {
   /** Frequency uncertainty used for the bound (hard bound + wander), ppm. */
   frequencyBoundPpm: number;
-  /** Error bound of a reading taken now, ms (Infinity while unsynced). */
-  errorBoundMs: number;
   /** Correction still being slewed in, ms. */
   slewRemainingMs: number;
   /** Milliseconds since the last sample used (Infinity if none). */
@@ -57,7 +55,7 @@ export class DisciplinedClock implements ClockSampleSink {
   private readonly clock: MonotonicClockPort;
   private readonly discipline: ClockDiscipline;
   private readonly own: ClockReading = createClockReading();
-  private readonly ownTelemetry: ClockTelemetry;
+  private readonly ownTelemetry: DisciplinedClockTelemetry;
   private lastUtcMs = -Infinity;
   private reachable = true;
   private clamped = 0;
@@ -134,7 +132,7 @@ export class DisciplinedClock implements ClockSampleSink {
   }
 
   /** Plain numbers for telemetry, filled into `out` or the clock's own object. */
-  telemetry(out: ClockTelemetry = this.ownTelemetry): ClockTelemetry {
+  telemetry(out: DisciplinedClockTelemetry = this.ownTelemetry): DisciplinedClockTelemetry {
     const mono = this.clock.nowMs();
     const d = this.discipline;
     const c = d.counters;

@@ -1,5 +1,5 @@
 /** A raw swipe as it arrives from a reader, a console line or a JSONL file (payment schema names). */
-export interface SwipeRecord {
+export interface RawSwipe {
   transaction_id: string;
   card_hash: string;
   terminal_id: string;
@@ -11,7 +11,7 @@ export interface SwipeRecord {
   terminal_time: number | string;
 }
 
-export function createSwipeRecord(): SwipeRecord {
+export function createRawSwipe(): RawSwipe {
   return {
     transaction_id: "", card_hash: "", terminal_id: "", merchant_id: "", amount_cents: 0, currency: "USD",
     location: { lat: 0, lon: 0 }, timestamp: 0, terminal_time: 0,

@@ -8,25 +8,25 @@
  * - TELEMETRY: best effort; dropped (oldest first, or the newest, by policy)
  *   when there is no room, every drop counted; not journaled.
  */
-export const OutboxClass = Object.freeze({
+export const MessageClass = Object.freeze({
   ALERT: 0,
   TRANSACTION: 1,
   TELEMETRY: 2,
 } as const);
 
-export type OutboxClass = (typeof OutboxClass)[keyof typeof OutboxClass];
+export type MessageClass = (typeof MessageClass)[keyof typeof MessageClass];
 
 /** Number of classes: the length of every per-class counter array. */
-export const OUTBOX_CLASS_COUNT = 3;
+export const MESSAGE_CLASS_COUNT = 3;
 
 /** Names by class value, for reports. */
-export const OUTBOX_CLASS_NAMES: readonly string[] = Object.freeze(["alert", "transaction", "telemetry"]);
+export const MESSAGE_CLASS_NAMES: readonly string[] = Object.freeze(["alert", "transaction", "telemetry"]);
 
-export function isOutboxClass(v: unknown): v is OutboxClass {
+export function isMessageClass(v: unknown): v is MessageClass {
   return v === 0 || v === 1 || v === 2;
 }
 
 /** Alerts and transactions are journaled and never dropped. */
-export function isDurableClass(cls: OutboxClass): boolean {
-  return cls !== OutboxClass.TELEMETRY;
+export function isDurableClass(cls: MessageClass): boolean {
+  return cls !== MessageClass.TELEMETRY;
 }
