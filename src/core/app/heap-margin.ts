@@ -1,3 +1,11 @@
+export interface HeapBudget {
+  slotBytes: number;
+  chunkBytes: number;
+  stackBytes: number;
+}
+
+export type HeapPart = "slots" | "chunks" | "stack";
+
 /**
  * How close the firmware has come to the end of its XS heap: the most it has
  * kept live (read right after a full collection, so garbage waiting for the
@@ -10,14 +18,6 @@
  * Readings are bytes, as XS's instrumentation gives them. A NaN reading (a
  * build without instrumentation) is ignored: `measured` stays false.
  */
-export interface HeapBudget {
-  slotBytes: number;
-  chunkBytes: number;
-  stackBytes: number;
-}
-
-export type HeapPart = "slots" | "chunks" | "stack";
-
 export class HeapMargin {
   readonly budget: Readonly<HeapBudget>;
   /** The highest readings so far, bytes. */

@@ -1,9 +1,4 @@
-/**
- * SenML JSON (RFC 8428) for the terminal's metrics: one pack per report,
- * base name `urn:dev:paycard:<terminal>:` and base time in seconds; each
- * record has a name, a unit from the RFC 8428 registry where one fits, and a
- * numeric (`v`) or string (`vs`) value. Times and durations are in seconds.
- */
+/** One SenML record in its JSON form (RFC 8428, section 4.1); the first of a pack carries the base name and time. */
 export interface SenmlRecord {
   bn?: string;
   bt?: number;
@@ -13,6 +8,12 @@ export interface SenmlRecord {
   vs?: string;
 }
 
+/**
+ * SenML JSON (RFC 8428) for the terminal's metrics: one pack per report,
+ * base name `urn:dev:paycard:<terminal>:` and base time in seconds; each
+ * record has a name, a unit from the RFC 8428 registry where one fits, and a
+ * numeric (`v`) or string (`vs`) value. Times and durations are in seconds.
+ */
 export class SenmlPack {
   readonly records: SenmlRecord[] = [];
 

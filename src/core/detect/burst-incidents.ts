@@ -1,3 +1,7 @@
+import { hashString } from "../lib/string-hash";
+import { StringSlotIndex } from "../lib/string-slot-index";
+import { slotArray, type SlotArray } from "../lib/slot-array";
+
 /**
  * One card-testing attack is one incident, however many sliding windows hold it. A card's
  * incident opens with its first window that meets the rule (that window's alert goes out) and
@@ -11,10 +15,6 @@
  * arrays, nothing allocated per window); a new one beyond that forgets the card seen least
  * recently (counted in `evicted`; if its attack goes on, its next hit alerts again).
  */
-import { hashString } from "../lib/string-hash";
-import { StringSlotIndex } from "../lib/string-slot-index";
-import { slotArray, type SlotArray } from "../lib/slot-array";
-
 export class BurstIncidents {
   /** Card → slot; per slot the end of its latest hit window, whether its incident is open, and when it was last seen. */
   private readonly index: StringSlotIndex;

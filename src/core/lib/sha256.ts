@@ -1,9 +1,3 @@
-/**
- * SHA-256 (FIPS 180-4) over bytes, engine-neutral. Used for the installer
- * passphrase (salted and iterated, see core/settings/passphrase-hash.ts): a
- * few hash calls at a console command, never on the swipe path. The state
- * and message schedule are typed arrays allocated once per Sha256.
- */
 const K = Uint32Array.of(
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -17,6 +11,12 @@ const K = Uint32Array.of(
 
 const INITIAL = Uint32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19);
 
+/**
+ * SHA-256 (FIPS 180-4) over bytes, engine-neutral. Used for the installer
+ * passphrase (salted and iterated, see core/settings/passphrase-hash.ts): a
+ * few hash calls at a console command, never on the swipe path. The state
+ * and message schedule are typed arrays allocated once per Sha256.
+ */
 export class Sha256 {
   private readonly h = new Uint32Array(8);
   private readonly w = new Uint32Array(64);

@@ -72,6 +72,7 @@ export function defaultPipelineConfig(): PipelineConfig {
   };
 }
 
+/** A setting that can never work, named in the message (thrown by resolvePipelineConfig and the terminal's config). */
 export class ConfigError extends Error {
   // A class field, not `this.name = ...`: in a preloaded module (Moddable)
   // Error.prototype is frozen and assigning its inherited `name` throws.

@@ -1,9 +1,3 @@
-/**
- * The installer lock: once a passphrase is set (at first provisioning), `set` and `reset`
- * need `unlock <passphrase>` first; `lock` (or a restart) closes it again. Only the salted hash
- * is stored. Every refused attempt is counted; after MAX_FAILURES wrong passphrases in a row,
- * further attempts are refused unchecked for LOCKOUT_MS.
- */
 import type { RandomPort } from "../lib/ports";
 import { hashPassphrase, isPassphraseHash, passphraseProblem, verifyPassphrase } from "./passphrase-hash";
 import type { SettingsStorePort } from "./settings-store";
@@ -15,6 +9,12 @@ export const LOCKOUT_MS = 60_000;
 export type UnlockResult = "unlocked" | "no-passphrase" | "wrong" | "locked-out";
 export type SetPassphraseResult = "set" | "changed" | "locked" | "storage-failed" | { readonly problem: string };
 
+/**
+ * The installer lock: once a passphrase is set (at first provisioning), `set` and `reset`
+ * need `unlock <passphrase>` first; `lock` (or a restart) closes it again. Only the salted hash
+ * is stored. Every refused attempt is counted; after MAX_FAILURES wrong passphrases in a row,
+ * further attempts are refused unchecked for LOCKOUT_MS.
+ */
 export class InstallerLock {
   private open = false;
   private failuresInRow = 0;

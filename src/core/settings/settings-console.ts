@@ -1,17 +1,3 @@
-/**
- * The settings console: the commands an installer types on the serial console (or, on the `lin`
- * simulator, in its console file), answered with lines of text.
- *
- *   help                      commands and keys
- *   show                      every setting (secrets masked), which are set here, the lock
- *   set key=value             validate with device-config.ts's rules, store in NVS (next start)
- *   reset                     remove every stored setting: the build's values at the next start
- *   passphrase <p>            set the installer passphrase (first time), or change it (unlocked)
- *   unlock <p> / lock         open and close `set` and `reset` once a passphrase is set
- *
- * Values are checked against the whole configuration they would make (the build's config, the
- * stored settings and this value), so cross-key rules hold too. Secrets are never echoed.
- */
 import type { TerminalCommands } from "../app/console-reports";
 import { DeviceConfigError, deviceConfig, type DeviceConfig } from "./device-config";
 import { parseConsoleLine } from "./console-command";
@@ -97,6 +83,20 @@ function mask(text: string, secret: string): string {
   return text.split(JSON.stringify(secret)).join(JSON.stringify(MASK)).split(secret).join(MASK);
 }
 
+/**
+ * The settings console: the commands an installer types on the serial console (or, on the `lin`
+ * simulator, in its console file), answered with lines of text.
+ *
+ *   help                      commands and keys
+ *   show                      every setting (secrets masked), which are set here, the lock
+ *   set key=value             validate with device-config.ts's rules, store in NVS (next start)
+ *   reset                     remove every stored setting: the build's values at the next start
+ *   passphrase <p>            set the installer passphrase (first time), or change it (unlocked)
+ *   unlock <p> / lock         open and close `set` and `reset` once a passphrase is set
+ *
+ * Values are checked against the whole configuration they would make (the build's config, the
+ * stored settings and this value), so cross-key rules hold too. Secrets are never echoed.
+ */
 export class SettingsConsole {
   readonly counters: SettingsConsoleCounters = { lines: 0, done: 0, rejected: 0, refused: 0, storageFailures: 0 };
   /** Keys saved (or removed) since this start: they apply at the next one. */

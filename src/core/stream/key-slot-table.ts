@@ -1,3 +1,13 @@
+import { hashString } from "../lib/string-hash";
+import { StringSlotIndex } from "../lib/string-slot-index";
+import { slotArray, type SlotArray } from "../lib/slot-array";
+
+export type SlotRemoval = "evicted" | "expired";
+
+const RECENT = 8; // entries of the lookup cache (a power of two)
+const NO_LINKS = new Int16Array(0);
+const RECENT_MASK = RECENT - 1;
+
 /**
  * Fixed-capacity keyed state index: maps a key (card hash, merchant id) to a
  * small integer slot that owners use to index their own preallocated arrays.
@@ -29,16 +39,6 @@
  * time through every call. Since the clock never goes backwards, the list is
  * in `lastSeen` order too.
  */
-import { hashString } from "../lib/string-hash";
-import { StringSlotIndex } from "../lib/string-slot-index";
-import { slotArray, type SlotArray } from "../lib/slot-array";
-
-export type SlotRemoval = "evicted" | "expired";
-
-const RECENT = 8; // entries of the lookup cache (a power of two)
-const NO_LINKS = new Int16Array(0);
-const RECENT_MASK = RECENT - 1;
-
 export class KeySlotTable {
   readonly capacity: number;
   readonly ttlMs: number;

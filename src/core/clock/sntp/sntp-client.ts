@@ -10,46 +10,6 @@ import type { SntpRejectCounts } from "./sntp-reject-reason";
 import { createSntpRejectCounts, SntpRejectReason } from "./sntp-reject-reason";
 import { checkSntpReply } from "./sntp-reply-check";
 
-/**
- * SNTP v4 client (RFC 4330 with RFC 5905's checks), engine-neutral and
- * timer-free: the host calls `tick()` often (every 50-250 ms, or at
- * `nextActionAt()`); datagrams and name lookups arrive through the ports.
- * The client reads the monotonic clock itself at send (T1) and at receipt
- * (T4), so neither depends on when `tick()` runs.
- *
- * Requests carry a random 64-bit transmit timestamp; a reply counts only if
- * it comes from the server's address and port, echoes it as originate, has
- * mode 4, version 3/4, stratum 1-15, leap indicator ≠ 3, non-zero receive and
- * transmit times, a non-negative delay and a root distance within limits.
- * Every refused datagram is counted under its `SntpRejectReason`; a spoofed
- * reply (wrong originate) leaves the request waiting for the genuine one.
- * Kiss-o'-Death (stratum 0, origin checked first): DENY and RSTR drop the
- * server (its name is looked up again after `reresolveMs`; the same address
- * stays dropped), RATE doubles its minimum poll interval.
- *
- * Schedule:
- * - Burst, while the clock wants one (before the first sync, when it
- *   re-acquires): every usable server gets `burstSamples` requests
- *   `burstSpacingMs` apart (default 4 × 2 s, as ntpd's iburst and chrony's
- *   burst do: a fast first fix without keeping up that rate). When all are
- *   answered or lost the clock is told (`burstComplete`); if it is still
- *   unsynced, the next burst follows after a backoff from minPoll doubling
- *   to maxPoll.
- * - Steady: each server is polled on its own interval, staggered so the
- *   servers take turns. The interval starts at `minPollMs` (>= 15 s, default
- *   32 s) and adapts like ntpd's: a used sample within
- *   `pollBackoffResidualMs` of the clock's prediction counts +1, any other
- *   sample −1; at ±`stablePollsToBackOff` the interval doubles (up to
- *   `maxPollMs`, default 1024 s) or halves (not below minPollMs). Quiet paths
- *   back off; noisy ones keep the sample rate the filter needs. Lost polls
- *   never speed polling up. RATE raises that server's floor.
- *
- * Reachability: a server answers if one of its last two polls gave a usable
- * sample; when none does, the clock is told (holdover).
- *
- * Nothing throws out of the client after the constructor (RangeError for
- * impossible options): failures are counted.
- */
 export interface SntpClientPorts {
   clock: MonotonicClockPort;
   udp: DatagramSocketFactory;
@@ -145,6 +105,46 @@ interface ServerEntry extends SntpServerStatus {
 const NEGATIVE_DELAY_TOLERANCE_MS = 1;
 const SOCKET_RETRY_MS = 5000;
 
+/**
+ * SNTP v4 client (RFC 4330 with RFC 5905's checks), engine-neutral and
+ * timer-free: the host calls `tick()` often (every 50-250 ms, or at
+ * `nextActionAt()`); datagrams and name lookups arrive through the ports.
+ * The client reads the monotonic clock itself at send (T1) and at receipt
+ * (T4), so neither depends on when `tick()` runs.
+ *
+ * Requests carry a random 64-bit transmit timestamp; a reply counts only if
+ * it comes from the server's address and port, echoes it as originate, has
+ * mode 4, version 3/4, stratum 1-15, leap indicator ≠ 3, non-zero receive and
+ * transmit times, a non-negative delay and a root distance within limits.
+ * Every refused datagram is counted under its `SntpRejectReason`; a spoofed
+ * reply (wrong originate) leaves the request waiting for the genuine one.
+ * Kiss-o'-Death (stratum 0, origin checked first): DENY and RSTR drop the
+ * server (its name is looked up again after `reresolveMs`; the same address
+ * stays dropped), RATE doubles its minimum poll interval.
+ *
+ * Schedule:
+ * - Burst, while the clock wants one (before the first sync, when it
+ *   re-acquires): every usable server gets `burstSamples` requests
+ *   `burstSpacingMs` apart (default 4 × 2 s, as ntpd's iburst and chrony's
+ *   burst do: a fast first fix without keeping up that rate). When all are
+ *   answered or lost the clock is told (`burstComplete`); if it is still
+ *   unsynced, the next burst follows after a backoff from minPoll doubling
+ *   to maxPoll.
+ * - Steady: each server is polled on its own interval, staggered so the
+ *   servers take turns. The interval starts at `minPollMs` (>= 15 s, default
+ *   32 s) and adapts like ntpd's: a used sample within
+ *   `pollBackoffResidualMs` of the clock's prediction counts +1, any other
+ *   sample −1; at ±`stablePollsToBackOff` the interval doubles (up to
+ *   `maxPollMs`, default 1024 s) or halves (not below minPollMs). Quiet paths
+ *   back off; noisy ones keep the sample rate the filter needs. Lost polls
+ *   never speed polling up. RATE raises that server's floor.
+ *
+ * Reachability: a server answers if one of its last two polls gave a usable
+ * sample; when none does, the clock is told (holdover).
+ *
+ * Nothing throws out of the client after the constructor (RangeError for
+ * impossible options): failures are counted.
+ */
 export class SntpClient {
   readonly counters: SntpClientCounters = {
     requests: 0,

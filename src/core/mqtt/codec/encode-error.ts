@@ -34,6 +34,7 @@ export const EncodeErrorCode = Object.freeze({
 
 export type EncodeErrorCode = (typeof EncodeErrorCode)[keyof typeof EncodeErrorCode];
 
+/** The encoder's refusal of a packet: `code` says why, the message names the field. */
 export class MqttEncodeError extends Error {
   // A class field, not `this.name = ...`: in a preloaded module (Moddable)
   // Error.prototype is frozen and assigning its inherited `name` throws.

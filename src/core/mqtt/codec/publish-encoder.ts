@@ -1,3 +1,10 @@
+import { EncodeErrorCode, MqttEncodeError } from "./encode-error";
+import { encodePacket } from "./packet-encoder";
+import { MAX_REMAINING_LENGTH } from "./remaining-length";
+
+const EMPTY = new Uint8Array(0);
+const PUBLISH_TYPE = 3;
+
 /**
  * PUBLISH packets as two fragments, head and payload, with no array made per message.
  *
@@ -13,13 +20,6 @@
  * A head is reused: it is valid until the next `head` call for its topic. Whoever keeps it
  * longer (a short write) copies it.
  */
-import { EncodeErrorCode, MqttEncodeError } from "./encode-error";
-import { encodePacket } from "./packet-encoder";
-import { MAX_REMAINING_LENGTH } from "./remaining-length";
-
-const EMPTY = new Uint8Array(0);
-const PUBLISH_TYPE = 3;
-
 export class PublishEncoder {
   private readonly topics: string[];
   private readonly heads: Uint8Array[];

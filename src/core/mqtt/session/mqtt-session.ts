@@ -13,37 +13,7 @@ import type { SessionError } from "./session-error";
 import { connackRefusalError, SessionErrorCode } from "./session-error";
 import type { MqttTransport, TransportFactory, TransportHandlers } from "./transport-port";
 
-/**
- * MQTT 3.1.1 client session (QoS 0 and 1), engine-neutral and timer-free.
- *
- * Time: the session has no timers. The host calls `tick(nowMs)` often (e.g.
- * every 100 ms) with a monotonic clock; keep-alive, dead-link detection,
- * connect timeouts and reconnect backoff are evaluated there. Transport
- * events between ticks are stamped with the time of the last tick.
- *
- * Flow control: no send queue. The caller (the outbox) offers a message only
- * while `canSend()` is true: connected, fewer than `inFlightWindow` QoS 1
- * messages unacknowledged, and no bytes waiting for the transport.
- *
- * One owner of a message: the caller's PublishStore holds every QoS 1 message
- * from `publish(…, handle)` to `onPuback(handle)`. The session keeps, per
- * message in flight, its packet id, retain flag and handle in one typed array
- * sized by `inFlightWindow` (coreMQTT's outgoing publish records), across
- * reconnects and `stop()`, and asks the store for topic and payload when it
- * sends a message again.
- *
- * Reconnect: with cleanSession=false (default), after CONNACK with
- * sessionPresent=1 every unacknowledged PUBLISH is sent again in its original
- * order with DUP=1 and the same packet id (counted in `retransmits`); with
- * sessionPresent=0 they are published again as new packets, new ids, DUP=0
- * (counted in `republished`). Consumers must deduplicate on the message's own
- * id. Subscriptions are sent again after any CONNACK without a session.
- *
- * Failures never throw out of the session: each one is counted and reported
- * once through `onError`, and a broken link is retried after a full-jitter
- * exponential backoff. Only the constructor throws (RangeError) for options
- * that can never work.
- */
+/** The message the broker publishes for this client if its link ends without a DISCONNECT [MQTT-3.1.2-8]. */
 export interface MqttWill {
   topic: string;
   payload: Uint8Array;
@@ -199,6 +169,38 @@ function checkInteger(v: unknown, min: number, max: number, what: string): void 
   }
 }
 
+/**
+ * MQTT 3.1.1 client session (QoS 0 and 1), engine-neutral and timer-free.
+ *
+ * Time: the session has no timers. The host calls `tick(nowMs)` often (e.g.
+ * every 50 ms) with a monotonic clock; keep-alive, dead-link detection,
+ * connect timeouts and reconnect backoff are evaluated there (a connected
+ * tick with no keep-alive due is one comparison). Transport events between
+ * ticks are stamped with the time of the last tick.
+ *
+ * Flow control: no send queue. The caller (the outbox) offers a message only
+ * while `canSend()` is true: connected, fewer than `inFlightWindow` QoS 1
+ * messages unacknowledged, and no bytes waiting for the transport.
+ *
+ * One owner of a message: the caller's PublishStore holds every QoS 1 message
+ * from `publish(…, handle)` to `onPuback(handle)`. The session keeps, per
+ * message in flight, its packet id, retain flag and handle in one typed array
+ * sized by `inFlightWindow` (coreMQTT's outgoing publish records), across
+ * reconnects and `stop()`, and asks the store for topic and payload when it
+ * sends a message again.
+ *
+ * Reconnect: with cleanSession=false (default), after CONNACK with
+ * sessionPresent=1 every unacknowledged PUBLISH is sent again in its original
+ * order with DUP=1 and the same packet id (counted in `retransmits`); with
+ * sessionPresent=0 they are published again as new packets, new ids, DUP=0
+ * (counted in `republished`). Consumers must deduplicate on the message's own
+ * id. Subscriptions are sent again after any CONNACK without a session.
+ *
+ * Failures never throw out of the session: each one is counted and reported
+ * once through `onError`, and a broken link is retried after a full-jitter
+ * exponential backoff. Only the constructor throws (RangeError) for options
+ * that can never work.
+ */
 export class MqttSession {
   readonly counters: MqttSessionCounters = {
     connectAttempts: 0,

@@ -1,3 +1,6 @@
+/** The largest packet identifier: two bytes [MQTT-2.3.1-1]. */
+export const MAX_PACKET_ID = 0xffff;
+
 /**
  * MQTT packet identifiers for one client session: 1..65535 (0 is not a
  * valid identifier, [MQTT-2.3.1-1]), handed out in increasing order, wrapping
@@ -15,8 +18,6 @@
  * `allocate()` returns 0 when `capacity` ids are in flight. Ids are in flight
  * from `allocate()` (or `reserve(id)`) until `release(id)`.
  */
-export const MAX_PACKET_ID = 0xffff;
-
 export class PacketIdAllocator {
   /** Slots of the set: an id in flight, or 0 (empty). */
   private readonly table: Uint16Array;
