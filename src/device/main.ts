@@ -14,16 +14,8 @@
  * JSON lines on the serial console (esp32-platform.ts, loaded dynamically:
  * that module does not exist in the lin build); on lin a timer script.
  *
- * Serial log lines (for people and for the Wokwi scenario):
- *   paycard: ready ...                 once, when input is armed
- *   SWIPE <decision> tx=... rid=...    each swipe's answer
- *   ACK rid=...                        the broker acknowledged a message
- *   ALERT BURST_ATTACK card=... id=... / ALERT AMOUNT_ANOMALY merchant=... id=...
- *   LINK up|down                       the MQTT session
- *   TLS refused: <cause> (...)         a TLS handshake refused, and why
- *   WIFI up ip=... | WIFI down         (esp32)
- *   CLOCK synced offset=... bound=...  clock state changes
- *   STATUS ...                         every 15 s
+ * Composition only: the serial log's lines are serial-log.ts's, the lin lab's
+ * script is lab-script.ts, the board's wiring board-io.ts.
  *
  * Nothing may escape a callback (an uncaught exception reboots the ESP32):
  * every Timer, socket, pin and Wi-Fi callback runs under guard() (faults.ts),
@@ -40,7 +32,7 @@ import { createTimeReading } from "../core/app/event-clock";
 import { HeapMargin } from "../core/app/heap-margin";
 import { nativeCrc32 } from "./native-crc32";
 import { SwipeDecision } from "../core/app/swipe-decision";
-import { TerminalApp } from "../core/app/terminal-app";
+import { TerminalApp, type TerminalCounters } from "../core/app/terminal-app";
 import { DisciplinedClock } from "../core/clock/discipline/disciplined-clock";
 import { SntpClient } from "../core/clock/sntp/sntp-client";
 import type { JournalRecord } from "../core/outbox/journal-record";
@@ -63,6 +55,9 @@ import { ModdableMonotonicClock } from "./moddable-clock";
 import { moddableUdpSocketFactory } from "./moddable-udp";
 import { NetResolver } from "./net-resolver";
 import { StatusLeds, type Led } from "./status-leds";
+import { ackLine, alertLine, clockLine, linkUpLine, statusLine, swipeLine, unparsableLine } from "./serial-log";
+import { runLabScript, SCRIPT_CARD_POOL } from "./lab-script";
+import { startBoardIo } from "./board-io";
 import { SwipeMaker, type ReaderSwipe } from "./swipe-source";
 
 /** XS's native UTF-8 encoding: a JS loop would cost ~90 steps a character. */
@@ -78,32 +73,7 @@ const STATUS_EVERY_MS = 15_000;
 const SYNC_REMOVALS_EVERY_MS = 1_000;
 export const CARD_TEST_SWIPES = 12;
 export const CARD_TEST_SPACING_MS = 150;
-/** The lab script (lin): a normal swipe every 400 ms, the card-test burst at 5 s, a big ticket at 20 s. */
-/**
- * The lab script's pace and card pool, sized to the device's keyed state (core/settings/device-config.ts:
- * 32 card keys, 128 slices of 15 s kept 7 minutes): 16 regular customers at one swipe every 4 s keep at
- * most 16 keys and 420 s / 4 s = 105 slices live, so no card's open window is evicted and fired early.
- */
-const SCRIPT_SWIPE_MS = 4_000;
-const SCRIPT_CARD_POOL = 16;
-const SCRIPT_BURST_AT_MS = 5_000;
-const SCRIPT_BIG_TICKET_AT_MS = 20_000;
 
-const KEY_LABELS: Record<string, string> = { card_hash: "card", merchant_id: "merchant", terminal_id: "terminal" };
-
-function fmt(n: number, digits = 1): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : String(n);
-}
-
-/**
- * The clock's last measured offset. At the first sync that is the step from
- * the monotonic clock's boot-relative time scale to UTC (decades, shown in
- * seconds); afterwards, the small residual of each poll (ms).
- */
-function offsetText(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  return (ms >= 0 ? "+" : "") + (Math.abs(ms) >= 10_000 ? (ms / 1000).toFixed(3) + "s" : ms.toFixed(3) + "ms");
-}
 
 class Terminal {
   readonly app: TerminalApp;
@@ -207,7 +177,7 @@ class Terminal {
     const a = this.app.swipe(input);
     const tx = typeof input === "object" && input !== null ? String((input as Record<string, unknown>).transaction_id) : "?";
     if (a.decision === SwipeDecision.DECLINED_BACKPRESSURE) this.leds.declinedForBackpressure(this.mono.nowMs());
-    trace(`SWIPE ${a.decision} tx=${tx} rid=${a.requestId === "" ? "-" : a.requestId} src=${source}${a.reason === "" ? "" : " reason=" + a.reason}\n`);
+    trace(swipeLine(a, tx, source));
   }
 
   normalSwipe(source: string): void {
@@ -255,44 +225,21 @@ class Terminal {
     try {
       input = JSON.parse(line);
     } catch (e) {
-      // Counted and published as a MALFORMED_JSON reject; the line itself is never echoed (it might hold a card number).
-      const a = this.app.swipeUnparsable("console line is not JSON: " + String(e));
-      trace(`SWIPE ${a.decision} reason=${a.reason} src=console (a swipe is a JSON object {"transaction_id","card_hash","amount_cents"})\n`);
+      trace(unparsableLine(this.app.swipeUnparsable("console line is not JSON: " + String(e))));
       return;
     }
     // Anything else that is not a swipe is rejected by the pipeline (NOT_AN_OBJECT, a field's reason), counted.
     this.swipe(input, "console");
   }
 
-  /** The lin lab: a swipe from the regular customers' cards every 4 s, a card-test burst at 5 s and a big ticket at 20 s, for `seconds`. */
-  runScript(seconds: number): void {
-    const start = this.mono.nowMs();
-    let burstDone = false;
-    let bigDone = false;
-    trace(`paycard: swipe script for ${seconds} s: a swipe every ${SCRIPT_SWIPE_MS} ms from ${SCRIPT_CARD_POOL} customers' cards, card test at ${SCRIPT_BURST_AT_MS / 1000} s, big ticket at ${SCRIPT_BIG_TICKET_AT_MS / 1000} s\n`);
-    const timer = Timer.repeat(() => {
-      this.faults.guard("script", () => {
-        const at = this.mono.nowMs() - start;
-        if (at >= seconds * 1000) {
-          Timer.clear(timer);
-          const c = this.app.counters;
-          trace(`paycard: script done: swipes=${c.swipes} accepted=${c.accepted} declined=${c.declinedBackpressure + c.declinedClockUnsynced + c.declinedStorage} rejected=${c.rejected}\n`);
-          return;
-        }
-        if (!burstDone && at >= SCRIPT_BURST_AT_MS) {
-          burstDone = true;
-          this.cardTest("script");
-        }
-        if (!bigDone && at >= SCRIPT_BIG_TICKET_AT_MS) {
-          bigDone = true;
-          this.bigTicket("script");
-          return;
-        }
-        // Each scripted purchase on a new card: at 2.5 swipes/s a small pool would
-        // put more than 10 swipes on one card within 2 minutes, which IS a burst.
-        this.swipe(this.maker.normal(), "script");
-      });
-    }, SCRIPT_SWIPE_MS);
+
+  /** The monotonic clock, ms (for the lab script). */
+  nowMs(): number {
+    return this.mono.nowMs();
+  }
+
+  get counters(): TerminalCounters {
+    return this.app.counters;
   }
 
   attachBoard(board: Board): void {
@@ -304,12 +251,12 @@ class Terminal {
 
   private onAlert(a: Alert, queued: boolean): void {
     this.leds.alert(); // the red pin goes high before the line is printed
-    trace(`ALERT ${a.type} ${KEY_LABELS[a.keyField] ?? a.keyField}=${a.key} id=${a.id}${queued ? "" : " (outbox full: not queued)"}\n`);
+    trace(alertLine(a, queued));
   }
 
   private onAcknowledged(r: JournalRecord): void {
     this.leds.acknowledged(this.mono.nowMs());
-    trace(`ACK rid=${r.requestId}\n`);
+    trace(ackLine(r));
   }
 
   private onLink(up: boolean): void {
@@ -318,10 +265,7 @@ class Terminal {
       trace("LINK down\n");
       return;
     }
-    // Instrumented builds: the heap right after the connect (with TLS, its handshake's garbage not yet collected).
-    const u = this.xs.read(this.use);
-    const heap = Number.isFinite(u.slotBytes) ? ` xs_slots=${u.slotBytes}B xs_chunks=${u.chunkBytes}B stack_peak=${u.stackPeakBytes}B gc=${u.gcs}` : "";
-    trace(`LINK up broker=${this.transportCounters.lastAddress}:${this.cfg.terminal.broker.port}${this.cfg.terminal.broker.tls ? " tls" : ""}${heap}\n`);
+    trace(linkUpLine(this.transportCounters.lastAddress, this.cfg.terminal.broker.port, this.cfg.terminal.broker.tls, this.xs.read(this.use)));
   }
 
   onWifi(up: boolean, address: string): void {
@@ -363,61 +307,20 @@ class Terminal {
       } catch (e) {
         this.faults.report("Time.set", e);
       }
-      trace(`CLOCK synced offset=${offsetText(tele.offsetMs)} bound=${fmt(t.errorBoundMs, 3)}ms freq=${fmt(tele.frequencyPpm, 1)}ppm utc=${new Date(Math.round(t.utcMs)).toISOString()}\n`);
-    } else {
-      trace(`CLOCK ${t.state} bound=${fmt(t.errorBoundMs, 3)}ms\n`);
     }
+    trace(clockLine(t, tele));
   }
 
   private status(): void {
-    const c = this.app.counters;
-    const s = this.app.session.counters;
-    const j = this.journal.counters;
     this.xs.noteLive(this.margin);
-    const u = this.xs.read(this.use);
     trace(
-      `STATUS link=${this.linkUp ? "up" : "down"} clock=${this.clockState}±${fmt(this.reading.errorBoundMs, 1)}ms offset=${offsetText(this.eventClock.telemetry().offsetMs)} ` +
-        `swipes=${c.swipes} accepted=${c.accepted} acked=${c.acknowledged} alerts=${c.alertsQueued} ` +
-        `declined=${c.declinedBackpressure}/${c.declinedClockUnsynced}/${c.declinedStorage} ` +
-        `outbox=${this.app.outbox.messages}/${this.app.outbox.bytes}B backlog=${this.app.outbox.backlogCount} flash=${this.journal.bytes}B/${this.journal.segments}seg ` +
-        `segments_deleted=${j.segmentsDeleted} journal_errors=${j.appendFailures + j.repairs + j.unreadable} storage_full=${j.refusedFull + c.declinedStorageFull} reconnects=${s.reconnects} retransmits=${s.retransmits} republished=${s.republished} ` +
-        `dns=${this.resolver.failed}/${this.resolver.lookups} tls_failures=${this.transportCounters.tlsFailures} ` +
-        (this.settings === null ? "" : `console=${this.settings.counters.done}/${this.settings.counters.rejected}/${this.settings.counters.refused} `) +
-        `faults=${this.faults.count + c.internalErrors + c.observerErrors}` +
-        (Number.isFinite(u.slotBytes) ? ` xs_slots=${u.slotBytes}B xs_chunks=${u.chunkBytes}B stack_peak=${u.stackPeakBytes}B gc=${u.gcs}` : "") +
-        (this.margin.measured ? ` xs_peak ${this.margin.describe()}` : "") +
-        "\n",
+      statusLine({
+        app: this.app, journal: this.journal, linkUp: this.linkUp, clockState: this.clockState, reading: this.reading,
+        clock: this.eventClock.telemetry(), dns: this.resolver, tlsFailures: this.transportCounters.tlsFailures,
+        settings: this.settings, faults: this.faults.count, heap: this.xs.read(this.use), margin: this.margin,
+      }),
     );
   }
-}
-
-function startBoardIo(term: Terminal, d: DeviceConfig["device"]): void {
-  import("./esp32-platform").then(
-    (m) => {
-      term.faults.guard("board", () => {
-        const board = m.startBoard({
-          pins: d.pins,
-          wifiSsid: d.wifiSsid,
-          wifiPassword: d.wifiPassword,
-          serialConsole: d.serialConsole,
-          faults: term.faults,
-          random: () => term.random.nextUint32() / 4294967296,
-          onSwipeButton: () => term.faults.guard("swipe button", () => term.normalSwipe("button")),
-          onCardTestButton: () => term.faults.guard("card test button", () => term.cardTest("button")),
-          onBigTicketButton: () => term.faults.guard("big ticket button", () => term.bigTicket("button")),
-          onWifi: (up, address) => term.faults.guard("wifi", () => term.onWifi(up, address)),
-          onConsoleLine: (line) => term.faults.guard("console line", () => term.consoleLine(line)),
-        });
-        term.attachBoard(board);
-        if (d.wifiSsid === "") trace("paycard: no wifiSsid configured: offline terminal (swipes are journaled)\n");
-        trace(`paycard: ready (buttons on GPIO ${d.pins.swipe}/${d.pins.cardTest}/${d.pins.bigTicket}${d.serialConsole ? ", JSON swipes on the serial console" : ""})\n`);
-      });
-    },
-    (e: unknown) => {
-      term.faults.report("board module", e);
-      trace("paycard: ready (no board IO: buttons, LEDs, Wi-Fi and console unavailable)\n");
-    },
-  );
 }
 
 const ID_SOURCES: Record<TerminalIdentity["source"], string> = { set: "set", kept: "kept in NVS", mac: "from the chip's MAC", generated: "generated, kept in NVS" };
@@ -464,7 +367,7 @@ export default function main(): void {
       trace(`paycard: console lines from ${d.consoleFile} (type help)\n`);
     }
     if (d.boardIo) startBoardIo(term, d);
-    if (d.scriptedSwipes) term.runScript(d.scriptSeconds);
+    if (d.scriptedSwipes) runLabScript(term, d.scriptSeconds);
     if (!d.boardIo) trace(`paycard: ready (${d.scriptedSwipes ? "scripted swipes, " : ""}no board IO)\n`);
   } catch (e) {
     // An exception escaping main would reboot the device.
