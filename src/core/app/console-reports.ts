@@ -26,14 +26,14 @@ export function terminalCommands(app: TerminalApp, clock: () => TimeReading): Te
 }
 
 /** Swipes `ring` prints at most. */
-export const MAX_RING_LINES = 32;
+const MAX_RING_LINES = 32;
 
 function iso(ms: number): string {
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : "-";
 }
 
 /** Link, clock, outbox depth by class, the main counters, keyed-state evictions, burst incidents and (where measured) the heap's peaks. */
-export function statusLines(app: TerminalApp, clock: TimeReading): string[] {
+function statusLines(app: TerminalApp, clock: TimeReading): string[] {
   const c = app.counters;
   const o = app.outbox;
   const st = app.pipeline.stats();
@@ -55,7 +55,7 @@ export function statusLines(app: TerminalApp, clock: TimeReading): string[] {
 }
 
 /** The ring's swipes, newest first, at most `max`. */
-export function ringLines(app: TerminalApp, max = MAX_RING_LINES): string[] {
+function ringLines(app: TerminalApp, max = MAX_RING_LINES): string[] {
   const ring = app.pipeline.ring;
   const lines = [`ring: ${ring.size} of ${ring.capacity} swipes, newest first${ring.size > max ? ` (the ${max} newest)` : ""}`];
   const s = {} as Swipe;

@@ -125,7 +125,7 @@ export function resolveTerminalConfig(overrides: unknown = {}): TerminalConfig {
   return cfg;
 }
 
-export function checkTerminalConfig(c: TerminalConfig): void {
+function checkTerminalConfig(c: TerminalConfig): void {
   if (!ID_PATTERN.test(c.terminalId)) throw new ConfigError(`terminalId must be 1-64 of [A-Za-z0-9_.:-], got ${JSON.stringify(c.terminalId)}`);
   if (!ID_PATTERN.test(c.merchantId)) throw new ConfigError(`merchantId must be 1-64 of [A-Za-z0-9_.:-], got ${JSON.stringify(c.merchantId)}`);
   if (!TOPIC_SEGMENT.test(c.topicPrefix)) throw new ConfigError(`topicPrefix must be one topic level without + # /, got ${JSON.stringify(c.topicPrefix)}`);

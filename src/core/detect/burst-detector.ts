@@ -13,7 +13,7 @@ export interface BurstThresholds {
 export const DEFAULT_BURST_THRESHOLDS: BurstThresholds = Object.freeze({ maxCount: 10, smallBurstCount: 5, smallAverageCents: 500 });
 
 /** Most open incidents kept when no capacity is given (the host's card key count). */
-export const DEFAULT_INCIDENT_CAPACITY = 128;
+const DEFAULT_INCIDENT_CAPACITY = 128;
 
 /**
  * Card testing ("burst") detection on a per-card sliding window result:

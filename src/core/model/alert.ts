@@ -43,5 +43,3 @@ export function alertId(type: AlertType, key: string, instance: number | string)
 export function createAlert(type: AlertType, keyField: string): Alert {
   return { id: "", type, keyField, key: "", windowEnd: 0, eventTime: 0, value: 0, detail: "", confidence: 0, transactionIds: [] };
 }
-
-export type AlertListener = (a: Alert) => void;

@@ -53,7 +53,7 @@ export const FrameStatus = Object.freeze({
 export type FrameStatus = (typeof FrameStatus)[keyof typeof FrameStatus];
 
 export const FRAME_HEADER_BYTES = 6;
-export const FRAME_TRAILER_BYTES = 4;
+const FRAME_TRAILER_BYTES = 4;
 /** Largest body a frame may declare; anything above is corruption. */
 export const MAX_FRAME_BODY = 1 << 24;
 /** Fixed part of a RECORD body: id 8, class 1, time 8, two u16 lengths. */
@@ -191,7 +191,7 @@ export function writeRecordFrame(r: JournalRecord, target: Uint8Array, offset: n
 }
 
 /** Writes the TOMBSTONE frame of `id` at `offset`; returns TOMBSTONE_FRAME_BYTES. */
-export function writeTombstoneFrame(id: number, target: Uint8Array, offset: number, codec: FrameCodecPorts = JS_FRAME_CODEC): number {
+function writeTombstoneFrame(id: number, target: Uint8Array, offset: number, codec: FrameCodecPorts = JS_FRAME_CODEC): number {
   if (!isValidId(id)) throw new RangeError(`journal id must be a non-negative safe integer, got ${id}`);
   if (offset + TOMBSTONE_FRAME_BYTES > target.length) throw new RangeError("journal frame target too short");
   const v = viewOf(target);

@@ -19,9 +19,6 @@ export type MessageClass = (typeof MessageClass)[keyof typeof MessageClass];
 /** Number of classes: the length of every per-class counter array. */
 export const MESSAGE_CLASS_COUNT = 3;
 
-/** Names by class value, for reports. */
-export const MESSAGE_CLASS_NAMES: readonly string[] = Object.freeze(["alert", "transaction", "telemetry"]);
-
 export function isMessageClass(v: unknown): v is MessageClass {
   return v === 0 || v === 1 || v === 2;
 }

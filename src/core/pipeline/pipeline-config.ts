@@ -139,7 +139,7 @@ export function resolvePipelineConfig(overrides: unknown = {}): PipelineConfig {
   return cfg;
 }
 
-export function checkPipelineConfig(cfg: PipelineConfig): void {
+function checkPipelineConfig(cfg: PipelineConfig): void {
   positiveInt(cfg.ringCapacity, "ringCapacity");
   if (!Number.isInteger(cfg.watermarkDelayMs) || cfg.watermarkDelayMs < 0) {
     throw new ConfigError(`watermarkDelayMs must be a non-negative integer, got ${cfg.watermarkDelayMs}`);

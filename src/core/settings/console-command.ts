@@ -28,7 +28,7 @@ export const MAX_CONSOLE_LINE = 512;
 
 const SETTING_NAMES: readonly string[] = SETTING_KEYS.map((k) => k.name);
 
-export const COMMAND_NAMES = Object.freeze(["help", "show", "set", "reset", "passphrase", "unlock", "lock", "status", "ring", "offline", "online"]);
+const COMMAND_NAMES = Object.freeze(["help", "show", "set", "reset", "passphrase", "unlock", "lock", "status", "ring", "offline", "online"]);
 
 const fail = (reason: string): ParsedLine => ({ ok: false, reason });
 const done = (command: ConsoleCommand): ParsedLine => ({ ok: true, command });
@@ -42,7 +42,7 @@ function quoted(s: string): string {
 }
 
 /** Does the line hold a card number (13-19 digits, spaces or dashes between, passing Luhn)? */
-export function holdsCardNumber(line: string): boolean {
+function holdsCardNumber(line: string): boolean {
   const runs = line.match(/\d[\d -]{11,}\d/g);
   if (runs === null) return false;
   for (const run of runs) if (looksLikeCardNumber(run.replace(/[ -]/g, ""))) return true;

@@ -90,7 +90,7 @@ const MINUTE = 60_000;
  * sliding by 15 s; card_5m: 5 min by 30 s); the merchant window is dropped
  * (amount anomalies have their own per-merchant state).
  */
-export function devicePipelineOverrides(raw: Raw = {}): Record<string, unknown> {
+function devicePipelineOverrides(raw: Raw = {}): Record<string, unknown> {
   return {
     // Recent swipes kept on the terminal (5 string arrays + 6 float arrays of this length).
     ringCapacity: 32,
@@ -210,7 +210,7 @@ function show(v: unknown): string {
 }
 
 /** A string setting: strings as they are, numbers and booleans spelled out. */
-export function configString(raw: Raw, key: string, dflt: string): string {
+function configString(raw: Raw, key: string, dflt: string): string {
   const v = raw[key];
   if (v === undefined || v === null) return dflt;
   if (typeof v === "string") return v;
@@ -232,7 +232,7 @@ export function configInt(raw: Raw, key: string, dflt: number, min: number, max:
 }
 
 /** A number setting (e.g. a latitude): a finite number or its decimal spelling. */
-export function configNumber(raw: Raw, key: string, dflt: number, min: number, max: number): number {
+function configNumber(raw: Raw, key: string, dflt: number, min: number, max: number): number {
   const v = raw[key];
   if (v === undefined || v === null || v === "") return dflt;
   let n = NaN;

@@ -10,9 +10,9 @@ import { Sha256, toHex } from "../lib/sha256";
 import { codeUnitAt } from "../lib/string-scan";
 import { encodeUtf8 } from "../lib/utf8";
 
-export const PASSPHRASE_ITERATIONS = 64;
-export const MIN_PASSPHRASE = 8;
-export const MAX_PASSPHRASE = 64;
+const PASSPHRASE_ITERATIONS = 64;
+const MIN_PASSPHRASE = 8;
+const MAX_PASSPHRASE = 64;
 const SALT_BYTES = 16;
 const PREFIX = "sha256i";
 

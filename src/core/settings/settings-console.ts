@@ -32,7 +32,7 @@ export function storedSettings(store: SettingsStorePort): Record<string, string>
 }
 
 /** Why a flat configuration is refused by device-config.ts's rules, or null. */
-export function configProblem(flat: Record<string, unknown>): string | null {
+function configProblem(flat: Record<string, unknown>): string | null {
   try {
     deviceConfig(flat);
     return null;

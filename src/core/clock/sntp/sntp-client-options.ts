@@ -3,7 +3,7 @@ import { NTP_PORT } from "./sntp-packet";
 
 /** The fastest steady-state poll of one server that public servers tolerate. */
 export const MIN_STEADY_POLL_MS = 15_000;
-export const MAX_SNTP_SERVERS = 16;
+const MAX_SNTP_SERVERS = 16;
 
 export interface SntpClientOptions {
   /** Host names or dotted IPv4 addresses, 1..16; use at least 3 so a lying server is outvoted. */

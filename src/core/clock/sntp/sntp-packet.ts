@@ -7,9 +7,9 @@ import { readUint32, writeUint32 } from "./ntp-timestamp";
 export const NTP_PACKET_SIZE = 48;
 export const NTP_PORT = 123;
 
-export const NTP_MODE_CLIENT = 3;
+const NTP_MODE_CLIENT = 3;
 export const NTP_MODE_SERVER = 4;
-export const NTP_VERSION = 4;
+const NTP_VERSION = 4;
 export const NTP_LEAP_UNSYNCHRONIZED = 3;
 export const NTP_MAX_STRATUM = 15;
 

@@ -165,5 +165,3 @@ export type MqttPacket =
   | PingreqPacket
   | PingrespPacket
   | DisconnectPacket;
-
-export type MqttPacketType = MqttPacket["type"];

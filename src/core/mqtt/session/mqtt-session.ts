@@ -84,7 +84,7 @@ export interface SendResult {
   packetId: number;
 }
 
-export function createSendResult(): SendResult {
+function createSendResult(): SendResult {
   return { outcome: SendOutcome.LATER, packetId: 0 };
 }
 
