@@ -274,7 +274,7 @@ describe("pipeline", () => {
         expect(sink.accepted.length).toBe(st.accepted);
         expect(p.ring.size).toBe(Math.min(16, st.accepted));
         for (const w of Object.values(st.windows)) {
-          expect(w.live_panes).toBe(0);
+          expect(w.live_slices).toBe(0);
           expect(w.late).toBe(sink.late.filter((l) => l.window === Object.keys(st.windows).find((k) => st.windows[k] === w)).length);
         }
       }),

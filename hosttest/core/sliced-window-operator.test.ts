@@ -90,7 +90,7 @@ function expectSameAsReference(w: { size: number; slide: number; offset: number;
   const got = drive(op, delay, stream);
   expect(got.firings.map(firingKey).sort()).toEqual(ref.firings.map(firingKey).sort());
   expect(got.late).toEqual(ref.late);
-  expect(op.livePanes).toBe(0);
+  expect(op.liveSlices).toBe(0);
 }
 
 describe("sliced window operator", () => {
@@ -104,14 +104,14 @@ describe("sliced window operator", () => {
     expect(seen).toEqual([]);
     op.advanceWatermark(9_999);
     expect(seen).toEqual([2]);
-    expect(op.livePanes).toBe(0); // no lateness: purged at the same watermark
+    expect(op.liveSlices).toBe(0); // no lateness: purged at the same watermark
     expect(op.liveKeys).toBe(0);
   });
 
-  it("sliding windows: each event lands in size/slide windows, combined from shared panes", () => {
+  it("sliding windows: each event lands in size/slide windows, combined from shared slices", () => {
     const op = makeOp({ size: 120_000, slide: 15_000 });
-    expect(op.paneLength).toBe(15_000);
-    expect(makeOp({ size: 300_000, slide: 45_000 }).paneLength).toBe(15_000);
+    expect(op.sliceLength).toBe(15_000);
+    expect(makeOp({ size: 300_000, slide: 45_000 }).sliceLength).toBe(15_000);
     const { firings } = drive(op, 0, [{ key: "c", ts: 20_000, amount: 250 }]);
     expect(firings.map((f) => f.start)).toEqual([-90_000, -75_000, -60_000, -45_000, -30_000, -15_000, 0, 15_000]);
     for (const f of firings) {
@@ -177,15 +177,15 @@ describe("sliced window operator", () => {
     expect(seen).toEqual([[-10_000, 1], [0, 2]]);
   });
 
-  it("state stays bounded: panes and keys are freed after purge", () => {
+  it("state stays bounded: slices and keys are freed after purge", () => {
     const op = makeOp({ size: 120_000, slide: 15_000, allowedLateness: 60_000 });
     const events: Ev[] = [];
     for (let i = 0; i < 2_000; i++) events.push({ key: "k" + (i % 37), ts: i * 1_000, amount: 100 + (i % 50) });
     drive(op, 30_000, events, false);
-    // Live panes are bounded by the horizon (size + lateness + delay) / pane per key.
-    expect(op.livePanes).toBeLessThanOrEqual(37 * ((120_000 + 60_000 + 30_000) / 15_000 + 1));
+    // Live slices are bounded by the horizon (size + lateness + delay) / slice per key.
+    expect(op.liveSlices).toBeLessThanOrEqual(37 * ((120_000 + 60_000 + 30_000) / 15_000 + 1));
     op.advanceWatermark(Infinity);
-    expect(op.livePanes).toBe(0);
+    expect(op.liveSlices).toBe(0);
     expect(op.liveKeys).toBe(0);
   });
 
@@ -199,14 +199,14 @@ describe("sliced window operator", () => {
     expect(op.counters(0).flushed).toBe(1);
   });
 
-  it("an exhausted pane pool evicts other keys, never the one being added", () => {
+  it("an exhausted slice pool evicts other keys, never the one being added", () => {
     const op = makeOp({ maxPanes: 2, maxKeys: 8 });
     const { flags } = drive(op, 0, [
       { key: "a", ts: 1_000, amount: 1 }, { key: "b", ts: 1_000, amount: 1 }, { key: "c", ts: 1_000, amount: 1 },
     ], false);
     expect(flags.map((r) => r.key)).toEqual(["a"]);
-    expect(op.livePanes).toBe(2);
-    // One key cannot hold more panes than the pool: the element is refused, counted.
+    expect(op.liveSlices).toBe(2);
+    // One key cannot hold more slices than the pool: the element is refused, counted.
     const single = makeOp({ maxPanes: 1, maxKeys: 8 });
     expect(single.add("x", hashString("x"), 1_000, 1)).toBe(0);
     expect(single.add("x", hashString("x"), 20_000, 1)).toBe(STATE_FULL);
@@ -325,7 +325,7 @@ describe("sliced window operator", () => {
           expect(got[i].sort()).toEqual(ref.firings.map(firingKey).sort());
           expect(gotLate[i]).toEqual(ref.late.map((l) => l.key + "@" + l.ts));
         });
-        expect(op.livePanes).toBe(0);
+        expect(op.liveSlices).toBe(0);
       }),
       { numRuns: 200 },
     );

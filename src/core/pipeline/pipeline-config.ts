@@ -22,7 +22,7 @@ export interface KeyedStateLimits {
   maxKeys: number;
   /** Keys idle this long (processing time) are flushed and freed. */
   keyTtlMs: number;
-  /** Slices shared by all keys and windows on this key field. */
+  /** Slices shared by all keys and windows on this key field (the setting keeps its first name, "panes"). */
   maxPanes: number;
 }
 

@@ -329,7 +329,7 @@ export class Pipeline {
           late: this.lateByWindow[op.queries[i].name],
           state_full: op.stateFull,
           live_keys: op.liveKeys,
-          live_panes: op.livePanes,
+          live_slices: op.liveSlices,
           keys_evicted: op.keys.evictions,
           keys_expired: op.keys.expirations,
           keys_released: op.keys.releases,
@@ -370,7 +370,7 @@ export interface PipelineStats {
   burst_incidents: { opened: number; repeat_windows: number; closed: number; evicted: number; open: number };
   windows: Record<string, {
     fired: number; updated: number; flushed_on_eviction: number; late: number; state_full: number;
-    live_keys: number; live_panes: number; keys_evicted: number; keys_expired: number; keys_released: number;
+    live_keys: number; live_slices: number; keys_evicted: number; keys_expired: number; keys_released: number;
   }>;
   ring: { size: number; capacity: number; overwritten: number };
   watermark: number;

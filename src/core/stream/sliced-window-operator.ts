@@ -117,7 +117,7 @@ class QueryState {
  */
 export class SlicedWindowOperator {
   readonly keyField: string;
-  readonly paneLength: number;
+  readonly sliceLength: number;
   readonly keys: KeySlotTable;
   readonly queries: readonly WindowQuery[];
   private readonly qs: QueryState[];
@@ -131,28 +131,28 @@ export class SlicedWindowOperator {
   private keptFrom = -Infinity;
   private readonly smallAmount: number;
 
-  // Slice pool (struct of arrays); `paneNext` doubles as the free list.
-  private readonly paneStart: Float64Array;
-  private readonly paneCount: Int32Array;
-  private readonly paneSum: Float64Array;
-  private readonly paneMin: Int32Array;
-  private readonly paneMax: Int32Array;
-  private readonly paneSmall: Int32Array;
-  private readonly paneNext: Int32Array;
-  private readonly panePrev: Int32Array;
-  private freePane: number;
-  private panesInUse = 0;
+  // Slice pool (struct of arrays); `sliceNext` doubles as the free list.
+  private readonly sliceStart: Float64Array;
+  private readonly sliceCount: Int32Array;
+  private readonly sliceSum: Float64Array;
+  private readonly sliceMin: Int32Array;
+  private readonly sliceMax: Int32Array;
+  private readonly sliceSmall: Int32Array;
+  private readonly sliceNext: Int32Array;
+  private readonly slicePrev: Int32Array;
+  private freeSlice: number;
+  private slicesInUse = 0;
 
   // Per key slot: its slices, oldest first.
   private readonly keyHead: Int32Array;
   private readonly keyTail: Int32Array;
   // A direct-mapped cache of recent keys' newest slices, by the low bits of
   // the key's hash: when tailKey[c] === key and tailFrom[c] <= ts < tailTo[c],
-  // an element at ts goes to slice tailPane[c] of slot tailSlot[c]. Entries
+  // an element at ts goes to slice tailSlice[c] of slot tailSlot[c]. Entries
   // follow setTail, so a valid one (tailKey[c] !== null) is never stale.
   private readonly tailKey: (string | null)[] = new Array<string | null>(TAIL_CACHE).fill(null);
   private readonly tailSlot = new Int32Array(TAIL_CACHE);
-  private readonly tailPane = new Int32Array(TAIL_CACHE);
+  private readonly tailSlice = new Int32Array(TAIL_CACHE);
   private readonly tailFrom = new Float64Array(TAIL_CACHE);
   private readonly tailTo = new Float64Array(TAIL_CACHE);
 
@@ -180,10 +180,10 @@ export class SlicedWindowOperator {
 
   constructor(o: SlicedWindowOptions, watermark: WatermarkView) {
     if (o.windows.length === 0 || o.windows.length > 30) throw new RangeError(`key ${o.keyField}: between 1 and 30 window queries, got ${o.windows.length}`);
-    let pane = 0;
+    let slice = 0;
     for (const q of o.windows) {
       checkWindowSpec(q.name, q);
-      pane = gcd(gcd(gcd(pane, q.size), q.slide), q.offset);
+      slice = gcd(gcd(gcd(slice, q.size), q.slide), q.offset);
     }
     if (!Number.isInteger(o.maxPanes) || o.maxPanes < 1) throw new RangeError(`key ${o.keyField}: maxPanes must be a positive integer`);
     this.keyField = o.keyField;
@@ -193,7 +193,7 @@ export class SlicedWindowOperator {
     this.bySize = this.qs.slice().sort((a, b) => a.size - b.size);
     this.leaders = new Int32Array(this.qs.length);
     this.members = new Int32Array(this.qs.length);
-    this.paneLength = pane;
+    this.sliceLength = slice;
     this.smallAmount = o.smallAmountCents;
     this.keys = new KeySlotTable(o.maxKeys, o.keyTtlMs);
     this.keys.onRemove = (slot, why) => this.flushKey(slot, why);
@@ -203,16 +203,16 @@ export class SlicedWindowOperator {
     };
 
     const n = o.maxPanes;
-    this.paneStart = new Float64Array(n);
-    this.paneCount = new Int32Array(n);
-    this.paneSum = new Float64Array(n);
-    this.paneMin = new Int32Array(n);
-    this.paneMax = new Int32Array(n);
-    this.paneSmall = new Int32Array(n);
-    this.paneNext = new Int32Array(n);
-    this.panePrev = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.paneNext[i] = i + 1 < n ? i + 1 : -1;
-    this.freePane = 0;
+    this.sliceStart = new Float64Array(n);
+    this.sliceCount = new Int32Array(n);
+    this.sliceSum = new Float64Array(n);
+    this.sliceMin = new Int32Array(n);
+    this.sliceMax = new Int32Array(n);
+    this.sliceSmall = new Int32Array(n);
+    this.sliceNext = new Int32Array(n);
+    this.slicePrev = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.sliceNext[i] = i + 1 < n ? i + 1 : -1;
+    this.freeSlice = 0;
     this.keyHead = new Int32Array(o.maxKeys).fill(-1);
     this.keyTail = new Int32Array(o.maxKeys).fill(-1);
   }
@@ -231,8 +231,8 @@ export class SlicedWindowOperator {
     return !this.keepLow(this.keys.keys[slot]!);
   }
 
-  get livePanes(): number {
-    return this.panesInUse;
+  get liveSlices(): number {
+    return this.slicesInUse;
   }
 
   get liveKeys(): number {
@@ -265,14 +265,14 @@ export class SlicedWindowOperator {
     // holds ts.
     const c = keyHash & TAIL_MASK;
     if (this.tailKey[c] !== key || ts < this.tailFrom[c] || ts >= this.tailTo[c]) return this.addAhead(key, keyHash, ts, amount, c);
-    const pane = this.tailPane[c];
+    const slice = this.tailSlice[c];
     if (this.keysListed) this.keys.touch(this.tailSlot[c]);
     else this.lastSeen[this.tailSlot[c]] = this.now;
-    this.paneCount[pane]++;
-    this.paneSum[pane] += amount;
-    if (amount < this.paneMin[pane]) this.paneMin[pane] = amount;
-    if (amount > this.paneMax[pane]) this.paneMax[pane] = amount;
-    if (amount < this.smallAmount) this.paneSmall[pane]++;
+    this.sliceCount[slice]++;
+    this.sliceSum[slice] += amount;
+    if (amount < this.sliceMin[slice]) this.sliceMin[slice] = amount;
+    if (amount > this.sliceMax[slice]) this.sliceMax[slice] = amount;
+    if (amount < this.smallAmount) this.sliceSmall[slice]++;
     return 0;
   }
 
@@ -289,10 +289,10 @@ export class SlicedWindowOperator {
       // the first of a new slice, or out of order.
       const slot = this.tailSlot[c];
       this.keys.touch(slot);
-      if (ts >= this.tailTo[c]) return this.insertPane(slot, this.tailPane[c], ts - floorMod(ts, this.paneLength), amount) < 0 ? STATE_FULL : 0;
+      if (ts >= this.tailTo[c]) return this.insertSlice(slot, this.tailSlice[c], ts - floorMod(ts, this.sliceLength), amount) < 0 ? STATE_FULL : 0;
       // Most often into the slice just before the newest.
-      const before = this.panePrev[this.tailPane[c]];
-      if (before >= 0 && ts >= this.paneStart[before] && ts - this.paneStart[before] < this.paneLength) {
+      const before = this.slicePrev[this.tailSlice[c]];
+      if (before >= 0 && ts >= this.sliceStart[before] && ts - this.sliceStart[before] < this.sliceLength) {
         this.aggregate(before, amount);
         return 0;
       }
@@ -304,9 +304,9 @@ export class SlicedWindowOperator {
     const tail = this.keyTail[slot];
     this.tailKey[c] = key;
     this.tailSlot[c] = slot;
-    this.tailPane[c] = tail;
-    this.tailFrom[c] = this.paneStart[tail];
-    this.tailTo[c] = this.paneStart[tail] + this.paneLength;
+    this.tailSlice[c] = tail;
+    this.tailFrom[c] = this.sliceStart[tail];
+    this.tailTo[c] = this.sliceStart[tail] + this.sliceLength;
     return 0;
   }
 
@@ -339,25 +339,25 @@ export class SlicedWindowOperator {
    */
   private addTo(slot: number, ts: number, amount: number): number {
     let p = this.keyTail[slot];
-    if (p >= 0 && ts >= this.paneStart[p] && ts - this.paneStart[p] < this.paneLength) {
+    if (p >= 0 && ts >= this.sliceStart[p] && ts - this.sliceStart[p] < this.sliceLength) {
       this.aggregate(p, amount);
       return p;
     }
-    const ps = ts - floorMod(ts, this.paneLength);
-    while (p >= 0 && this.paneStart[p] > ps) p = this.panePrev[p];
-    if (p >= 0 && this.paneStart[p] === ps) {
+    const ps = ts - floorMod(ts, this.sliceLength);
+    while (p >= 0 && this.sliceStart[p] > ps) p = this.slicePrev[p];
+    if (p >= 0 && this.sliceStart[p] === ps) {
       this.aggregate(p, amount);
       return p;
     }
-    return this.insertPane(slot, p, ps, amount);
+    return this.insertSlice(slot, p, ps, amount);
   }
 
-  private aggregate(pane: number, amount: number): void {
-    this.paneCount[pane]++;
-    this.paneSum[pane] += amount;
-    if (amount < this.paneMin[pane]) this.paneMin[pane] = amount;
-    if (amount > this.paneMax[pane]) this.paneMax[pane] = amount;
-    if (amount < this.smallAmount) this.paneSmall[pane]++;
+  private aggregate(slice: number, amount: number): void {
+    this.sliceCount[slice]++;
+    this.sliceSum[slice] += amount;
+    if (amount < this.sliceMin[slice]) this.sliceMin[slice] = amount;
+    if (amount > this.sliceMax[slice]) this.sliceMax[slice] = amount;
+    if (amount < this.smallAmount) this.sliceSmall[slice]++;
   }
 
   private fireLate(slot: number, ts: number, wm: number, lateMask: number): void {
@@ -379,10 +379,10 @@ export class SlicedWindowOperator {
    * keep the key's slices in start order. -1 when none can be had (counted;
    * a key left without slices is freed).
    */
-  private insertPane(slot: number, p: number, ps: number, amount: number): number {
+  private insertSlice(slot: number, p: number, ps: number, amount: number): number {
     // Pool exhausted: evict least recently used keys other than this one.
     // Our own list does not change, so `p` stays valid.
-    while (this.freePane < 0) {
+    while (this.freeSlice < 0) {
       const victim = this.keys.leastRecentlyUsed(slot);
       if (victim < 0) {
         this.stateFull++;
@@ -391,36 +391,36 @@ export class SlicedWindowOperator {
       }
       this.keys.evict(victim);
     }
-    const q = this.freePane;
-    this.freePane = this.paneNext[q];
-    this.panesInUse++;
-    this.paneStart[q] = ps;
-    this.paneCount[q] = 1;
-    this.paneSum[q] = amount;
-    this.paneMin[q] = amount;
-    this.paneMax[q] = amount;
-    this.paneSmall[q] = amount < this.smallAmount ? 1 : 0;
-    const after = p >= 0 ? this.paneNext[p] : this.keyHead[slot];
-    this.panePrev[q] = p;
-    this.paneNext[q] = after;
-    if (p >= 0) this.paneNext[p] = q;
+    const q = this.freeSlice;
+    this.freeSlice = this.sliceNext[q];
+    this.slicesInUse++;
+    this.sliceStart[q] = ps;
+    this.sliceCount[q] = 1;
+    this.sliceSum[q] = amount;
+    this.sliceMin[q] = amount;
+    this.sliceMax[q] = amount;
+    this.sliceSmall[q] = amount < this.smallAmount ? 1 : 0;
+    const after = p >= 0 ? this.sliceNext[p] : this.keyHead[slot];
+    this.slicePrev[q] = p;
+    this.sliceNext[q] = after;
+    if (p >= 0) this.sliceNext[p] = q;
     else this.keyHead[slot] = q;
-    if (after >= 0) this.panePrev[after] = q;
+    if (after >= 0) this.slicePrev[after] = q;
     else this.setTail(slot, q);
     return q;
   }
 
-  /** Makes `pane` (or none, -1) the newest slice of `slot`, and keeps the newest-slice cache true. */
-  private setTail(slot: number, pane: number): void {
-    this.keyTail[slot] = pane;
+  /** Makes `slice` (or none, -1) the newest slice of `slot`, and keeps the newest-slice cache true. */
+  private setTail(slot: number, slice: number): void {
+    this.keyTail[slot] = slice;
     const c = this.keys.hashes[slot] & TAIL_MASK;
     if (this.tailSlot[c] !== slot || this.tailKey[c] === null) return;
-    if (pane < 0) {
+    if (slice < 0) {
       this.tailKey[c] = null;
     } else {
-      this.tailPane[c] = pane;
-      this.tailFrom[c] = this.paneStart[pane];
-      this.tailTo[c] = this.paneStart[pane] + this.paneLength;
+      this.tailSlice[c] = slice;
+      this.tailFrom[c] = this.sliceStart[slice];
+      this.tailTo[c] = this.sliceStart[slice] + this.sliceLength;
     }
   }
 
@@ -511,13 +511,13 @@ export class SlicedWindowOperator {
     const members = this.members;
     let nm = 0;
     for (let j = i; j < qs.length; j++) if (qs[j].oneDue && qs[j].firstDue === end) members[nm++] = j;
-    const starts = this.paneStart;
-    const prevOf = this.panePrev;
-    const counts = this.paneCount;
-    const sums = this.paneSum;
-    const mins = this.paneMin;
-    const maxs = this.paneMax;
-    const smalls = this.paneSmall;
+    const starts = this.sliceStart;
+    const prevOf = this.slicePrev;
+    const counts = this.sliceCount;
+    const sums = this.sliceSum;
+    const mins = this.sliceMin;
+    const maxs = this.sliceMax;
+    const smalls = this.sliceSmall;
     const keys = this.keys;
     const used = keys.used;
     for (let k = keys.size - 1; k >= 0; k--) {
@@ -564,13 +564,13 @@ export class SlicedWindowOperator {
     let head = this.keyHead[slot];
     if (head < 0 || q.silent) return;
     const size = q.size;
-    let end = q.firstDue === -Infinity ? q.endAfter(this.paneStart[head]) : q.firstDue;
+    let end = q.firstDue === -Infinity ? q.endAfter(this.sliceStart[head]) : q.firstDue;
     while (end - 1 <= wm) {
       // Skip to the first slice that can fall in [end - size, end).
-      while (head >= 0 && this.paneStart[head] < end - size) head = this.paneNext[head];
+      while (head >= 0 && this.sliceStart[head] < end - size) head = this.sliceNext[head];
       if (head < 0) return;
-      if (this.paneStart[head] >= end) {
-        end = q.endAfter(this.paneStart[head]);
+      if (this.sliceStart[head] >= end) {
+        end = q.endAfter(this.sliceStart[head]);
         continue;
       }
       this.emitFrom(slot, q, head, end, false, false);
@@ -581,22 +581,22 @@ export class SlicedWindowOperator {
   /** Frees the key's oldest slices, those starting before `keepFrom`. */
   private purgeBefore(slot: number, keepFrom: number): void {
     let p = this.keyHead[slot];
-    const starts = this.paneStart;
+    const starts = this.sliceStart;
     if (p < 0 || starts[p] >= keepFrom) return;
     do {
-      const n = this.paneNext[p];
-      this.freePaneRecord(p);
+      const n = this.sliceNext[p];
+      this.freeSliceRecord(p);
       p = n;
     } while (p >= 0 && starts[p] < keepFrom);
     this.keyHead[slot] = p;
-    if (p >= 0) this.panePrev[p] = -1;
+    if (p >= 0) this.slicePrev[p] = -1;
     else this.setTail(slot, -1);
   }
 
-  private freePaneRecord(p: number): void {
-    this.paneNext[p] = this.freePane;
-    this.freePane = p;
-    this.panesInUse--;
+  private freeSliceRecord(p: number): void {
+    this.sliceNext[p] = this.freeSlice;
+    this.freeSlice = p;
+    this.slicesInUse--;
   }
 
   /**
@@ -617,19 +617,19 @@ export class SlicedWindowOperator {
         if (q.minCount > 0) {
           if (total < 0) {
             total = 0;
-            for (let p = first; p >= 0; p = this.paneNext[p]) total += this.paneCount[p];
+            for (let p = first; p >= 0; p = this.sliceNext[p]) total += this.sliceCount[p];
           }
           if (total < q.minCount && this.skipsLow(slot)) continue;
         }
         let head = first;
         const size = q.size;
-        let end = q.endAfter(this.paneStart[head]);
+        let end = q.endAfter(this.sliceStart[head]);
         if (wm !== -Infinity) end = Math.max(end, q.endAfter(wm + 1));
         for (;;) {
-          while (head >= 0 && this.paneStart[head] < end - size) head = this.paneNext[head];
+          while (head >= 0 && this.sliceStart[head] < end - size) head = this.sliceNext[head];
           if (head < 0) break;
-          if (this.paneStart[head] >= end) {
-            end = q.endAfter(this.paneStart[head]);
+          if (this.sliceStart[head] >= end) {
+            end = q.endAfter(this.sliceStart[head]);
             continue;
           }
           if (this.emitFrom(slot, q, head, end, false, true)) q.flushed++;
@@ -639,8 +639,8 @@ export class SlicedWindowOperator {
     }
     let p = first;
     while (p >= 0) {
-      const n = this.paneNext[p];
-      this.freePaneRecord(p);
+      const n = this.sliceNext[p];
+      this.freeSliceRecord(p);
       p = n;
     }
     this.keyHead[slot] = -1;
@@ -662,7 +662,7 @@ export class SlicedWindowOperator {
   private emit(slot: number, q: QueryState, end: number, lateFire: boolean): void {
     let p = this.keyHead[slot];
     const start = end - q.size;
-    while (p >= 0 && this.paneStart[p] < start) p = this.paneNext[p];
+    while (p >= 0 && this.sliceStart[p] < start) p = this.sliceNext[p];
     if (p >= 0) this.emitFrom(slot, q, p, end, lateFire, false);
   }
 
@@ -673,12 +673,12 @@ export class SlicedWindowOperator {
     let min = INT32_MAX;
     let max = INT32_MIN;
     let small = 0;
-    for (let p = first; p >= 0 && this.paneStart[p] < end; p = this.paneNext[p]) {
-      count += this.paneCount[p];
-      sum += this.paneSum[p];
-      if (this.paneMin[p] < min) min = this.paneMin[p];
-      if (this.paneMax[p] > max) max = this.paneMax[p];
-      small += this.paneSmall[p];
+    for (let p = first; p >= 0 && this.sliceStart[p] < end; p = this.sliceNext[p]) {
+      count += this.sliceCount[p];
+      sum += this.sliceSum[p];
+      if (this.sliceMin[p] < min) min = this.sliceMin[p];
+      if (this.sliceMax[p] > max) max = this.sliceMax[p];
+      small += this.sliceSmall[p];
     }
     if (count === 0 || (count < q.minCount && this.skipsLow(slot))) return false;
     const r = q.result;
