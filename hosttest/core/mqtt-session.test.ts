@@ -80,6 +80,26 @@ function started(overrides: Partial<MqttSessionOptions> = {}, seed = 1): Rig {
 }
 
 /** The packet id when sent, else the outcome (LATER or INVALID). */
+/**
+ * A session with an in-flight window of `window` whose transport takes `budget` bytes a write
+ * (and a pump), connected, then publishing tagged messages 1..count as it can take them, the
+ * rig run `stepMs` between offers.
+ */
+function publishThroughShortWrites(window: number, budget: number, count: number, stepMs: number): Rig {
+  const r = rig({ inFlightWindow: window });
+  r.broker.writeBudget = budget;
+  r.broker.budgetPerPump = budget;
+  r.session.start(r.now);
+  r.run(1000);
+  expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+  let next = 1;
+  for (let i = 0; i < 400 && next <= count; i++) {
+    while (r.session.canSend() && next <= count) publishTagged(r, next++);
+    r.run(stepMs);
+  }
+  return r;
+}
+
 function publishTagged(r: Rig, tag: number): number | SendOutcome {
   const topic = "paycard/term-1/swipes";
   const payload = bytes(`seq:${tag}`);
@@ -300,17 +320,7 @@ describe("MqttSession: publishing", () => {
   });
 
   it("waits for onWritable after a short write and delivers every byte intact", () => {
-    const r = rig({ inFlightWindow: 8 });
-    r.broker.writeBudget = 5;
-    r.broker.budgetPerPump = 5;
-    r.session.start(r.now);
-    r.run(1000);
-    expect(r.session.state).toBe(MqttSessionState.CONNECTED);
-    let next = 1;
-    for (let i = 0; i < 400 && next <= 40; i++) {
-      while (r.session.canSend() && next <= 40) publishTagged(r, next++);
-      r.run(100);
-    }
+    const r = publishThroughShortWrites(8, 5, 40, 100);
     r.run(1000);
     expect(r.broker.parseErrors).toEqual([]);
     expect(r.broker.publishes.map((p) => p.payload)).toHaveLength(40);
@@ -318,18 +328,10 @@ describe("MqttSession: publishing", () => {
     expect(r.acked).toHaveLength(40);
     expect(r.session.counters.writeStalls).toBeGreaterThan(0);
   });
+
   it("a PUBLISH cut anywhere, in its head or its payload, by short writes still arrives whole", () => {
     for (let budget = 1; budget <= 40; budget += 3) {
-      const r = rig({ inFlightWindow: 4 });
-      r.broker.writeBudget = budget;
-      r.broker.budgetPerPump = budget;
-      r.session.start(r.now);
-      r.run(1000);
-      let next = 1;
-      for (let i = 0; i < 400 && next <= 6; i++) {
-        while (r.session.canSend() && next <= 6) publishTagged(r, next++);
-        r.run(50);
-      }
+      const r = publishThroughShortWrites(4, budget, 6, 50);
       r.run(2000);
       expect(r.broker.parseErrors).toEqual([]);
       expect(r.broker.publishes.map((p) => p.payload)).toEqual(["seq:1", "seq:2", "seq:3", "seq:4", "seq:5", "seq:6"]);

@@ -135,6 +135,9 @@ describe("swipe validation", () => {
     );
     for (const id of ["abc\n", "\nabc", "ab\ncd"]) expect(check(rawSwipe({ transaction_id: id })).reason).toBe(RejectReason.BAD_CHARACTERS);
     expect(check(rawSwipe({ transaction_id: "x".repeat(64) })).ok).toBe(true);
+    // Too long and a bad character: whichever a scan from the start meets first.
+    expect(check(rawSwipe({ transaction_id: "x".repeat(64) + "/" })).reason).toBe(RejectReason.STRING_TOO_LONG);
+    expect(check(rawSwipe({ transaction_id: "x/" + "x".repeat(70) })).reason).toBe(RejectReason.BAD_CHARACTERS);
     expect(() => new SwipeValidator({ ...DEFAULT_VALIDATION_LIMITS, maxIdLength: 0 })).toThrow("maxIdLength must be a positive integer");
   });
 

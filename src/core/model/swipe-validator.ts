@@ -1,7 +1,7 @@
 import { MAX_PLAUSIBLE_TIME_MS, MIN_PLAUSIBLE_TIME_MS, epochMsOf } from "./event-time";
 import { looksLikeCardNumber } from "./card-number-check";
 import { RejectReason } from "./reject-reason";
-import { charCodeAtFn, codeUnitAt } from "../lib/string-scan";
+import { codeUnitAt } from "../lib/string-scan";
 import { hashOfLength } from "../lib/string-hash";
 import type { Swipe } from "./swipe";
 
@@ -39,15 +39,14 @@ function fail(out: RejectInfo, reason: RejectReason, field: string, detail: stri
   return false;
 }
 
-/** 1 for the code units an identifier may hold: letters, digits, `_ - . :`. */
-const ID_CHARACTERS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  ID_CHARACTERS[c] = (c >= 97 && c <= 122) || (c >= 48 && c <= 58) || (c >= 65 && c <= 90) || c === 95 || c === 45 || c === 46 ? 1 : 0;
-}
-
-/** A code unit outside ID_CHARACTERS (not global, not sticky: it keeps no state). */
+/**
+ * A code unit an identifier may not hold (it may hold letters, digits and `_ - . :`). Not global,
+ * not sticky: it keeps no state.
+ */
 const NOT_ID_CHARACTER = /[^A-Za-z0-9_.:-]/;
+// Called on the string, not through it: XS wraps a string to read its properties.
 const lastIndexOfFn = String.prototype.lastIndexOf;
+const searchFn = String.prototype.search;
 
 const SCAN_BAD_CHARACTER = -1;
 const SCAN_TOO_LONG = -2;
@@ -90,15 +89,14 @@ export class SwipeValidator {
     return n;
   }
 
-  /** What is wrong with an id scanId refused: 0 (empty), SCAN_TOO_LONG or SCAN_BAD_CHARACTER, as a character-by-character scan finds first. */
+  /**
+   * What is wrong with an id scanId refused, as a scan from its start meets it first: 0 (empty),
+   * SCAN_BAD_CHARACTER (one within the length limit) or SCAN_TOO_LONG.
+   */
   private idFault(s: string): number {
-    const max = this.limits.maxIdLength;
-    for (let i = 0; ; i++) {
-      const c = charCodeAtFn.call(s, i);
-      if (c !== c) return i; // ended: i is 0 (an id scanId refused has a fault)
-      if (i >= max) return SCAN_TOO_LONG;
-      if (c > 127 || ID_CHARACTERS[c] === 0) return SCAN_BAD_CHARACTER;
-    }
+    if (lastIndexOfFn.call(s, "") === 0) return 0;
+    const bad = searchFn.call(s, NOT_ID_CHARACTER);
+    return bad >= 0 && bad < this.limits.maxIdLength ? SCAN_BAD_CHARACTER : SCAN_TOO_LONG;
   }
 
   private checkId(rec: Record<string, unknown>, field: string, out: RejectInfo): string | false {

@@ -157,16 +157,8 @@ export class KeySlotTable {
   touch(slot: number): void {
     this.lastSeen[slot] = this.clock;
     if (!this.listed || slot === this.newest) return;
-    const links = this.links;
-    const o = links[2 * slot];
-    const n = links[2 * slot + 1]; // >= 0: slot is not the newest
-    if (o >= 0) links[2 * o + 1] = n;
-    else this.oldest = n;
-    links[2 * n] = o;
-    links[2 * slot] = this.newest;
-    links[2 * slot + 1] = -1;
-    links[2 * this.newest + 1] = slot;
-    this.newest = slot;
+    this.unlink(slot);
+    this.link(slot);
   }
 
   /** The least recently used slot other than `keep`, or -1. O(1) (the first call sorts the keys into the list). */
@@ -216,6 +208,17 @@ export class KeySlotTable {
       a[base + top] = t;
       i = top;
     }
+  }
+
+  /** Takes `slot` out of the list. */
+  private unlink(slot: number): void {
+    const links = this.links;
+    const o = links[2 * slot];
+    const n = links[2 * slot + 1];
+    if (o >= 0) links[2 * o + 1] = n;
+    else this.oldest = n;
+    if (n >= 0) links[2 * n] = o;
+    else this.newest = o;
   }
 
   /** Puts `slot` (not in the list) at the list's end. */
@@ -275,15 +278,7 @@ export class KeySlotTable {
       this.recentSlot[c] = -1;
     }
     this.index.remove(slot);
-    if (this.listed) {
-      const links = this.links;
-      const o = links[2 * slot];
-      const n = links[2 * slot + 1];
-      if (o >= 0) links[2 * o + 1] = n;
-      else this.oldest = n;
-      if (n >= 0) links[2 * n] = o;
-      else this.newest = o;
-    }
+    if (this.listed) this.unlink(slot);
     const i = this.place[slot];
     const moved = this.used[--this.count];
     this.used[i] = moved;
