@@ -95,8 +95,10 @@ export function defaultTerminalConfig(): TerminalConfig {
   };
 }
 
-const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-const TOPIC_SEGMENT = /^[^+#/\u0000]{1,64}$/;
+/** A terminal or merchant id: 1-64 of [A-Za-z0-9_.:-] (they travel into topics, logs and request ids). */
+export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** One MQTT topic level: 1-64 characters, no wildcard, separator or NUL. */
+export const TOPIC_SEGMENT = /^[^+#/\u0000]{1,64}$/;
 
 /**
  * Defaults overlaid with `overrides` (a JSON object: any subset of

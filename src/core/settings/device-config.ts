@@ -13,7 +13,7 @@
  * other value is refused with a DeviceConfigError naming the key, the value and
  * what was expected.
  */
-import { resolveTerminalConfig, type TerminalConfig } from "../app/terminal-config";
+import { ID_PATTERN, resolveTerminalConfig, TOPIC_SEGMENT, type TerminalConfig } from "../app/terminal-config";
 import { DEFAULT_AMOUNT_ANOMALY } from "../detect/amount-anomaly-detector";
 import { DEFAULT_BURST_THRESHOLDS } from "../detect/burst-detector";
 import { decodeBase64 } from "../lib/base64";
@@ -283,9 +283,6 @@ function configPin(raw: Raw, key: string, dflt: number): number {
 }
 
 // ------------------------------------------------------------ the config
-
-const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-const TOPIC_SEGMENT = /^[^+#/\u0000]{1,64}$/;
 
 function matching(raw: Raw, key: string, dflt: string, pattern: RegExp, what: string): string {
   const v = configString(raw, key, dflt);
