@@ -1,7 +1,9 @@
 import { KeySlotTable, type SlotRemoval } from "./key-slot-table";
+import { SlicePool } from "./slice-pool";
 import { createWindowResult, type WindowListener, type WindowResult } from "./window-result";
 import type { WatermarkView } from "./watermark";
-import { checkWindowSpec, floorMod, gcd, windowStartFor, type WindowSpec } from "./window-math";
+import { sliceLengthOf, WindowGrid } from "./window-grid";
+import { floorMod, type WindowSpec } from "./window-math";
 
 /** One window definition evaluated by an operator. */
 export interface WindowQuery extends WindowSpec {
@@ -43,12 +45,8 @@ export const STATE_FULL = -1;
 const TAIL_CACHE = 8;
 const TAIL_MASK = TAIL_CACHE - 1;
 
-/** Per-query bookkeeping (a handful per operator). */
-class QueryState {
-  readonly size: number;
-  readonly slide: number;
-  readonly offset: number;
-  readonly lateness: number;
+/** One query's grid, its result record, counters and what the last catch-up found due. */
+class QueryState extends WindowGrid {
   readonly result: WindowResult;
   fired = 0;
   updated = 0;
@@ -60,35 +58,20 @@ class QueryState {
   firstDue = 0;
   /** Set with firstDue: exactly one window of this query is due. */
   oneDue = false;
+  /** Set with oneDue: the smallest query with this window end, whose walk fires the group (fireGroup). */
+  leads = false;
+  /** During fireGroup: the next larger query in the group, or null. */
+  groupNext: QueryState | null = null;
   /** Its windows are never fired (WindowQuery.silent). */
   readonly silent: boolean;
   /** WindowQuery.minCount. */
   readonly minCount: number;
 
-  constructor(readonly q: WindowQuery, keyField: string, index: number) {
-    this.size = q.size;
-    this.slide = q.slide;
-    this.offset = q.offset;
-    this.lateness = q.allowedLateness;
+  constructor(q: WindowQuery, keyField: string, index: number) {
+    super(q.name, q);
     this.silent = q.silent === true;
     this.minCount = q.minCount ?? 0;
     this.result = createWindowResult(q.name, keyField, index);
-  }
-
-  /** Smallest end on this query's window grid that is > t (ends are starts + size). */
-  endAfter(t: number): number {
-    return this.startAfter(t - this.size) + this.size;
-  }
-
-  /** Smallest start on this query's window grid that is > t. */
-  startAfter(t: number): number {
-    const r = (t - this.offset) % this.slide;
-    return t - (r < 0 ? r + this.slide : r) + this.slide;
-  }
-
-  /** End of the last window of this query that contains time `t`. */
-  lastEndContaining(t: number): number {
-    return windowStartFor(t, this.offset, this.slide) + this.size;
   }
 }
 
@@ -97,8 +80,10 @@ class QueryState {
  * computed on slices shared by every window of every query on the key (the
  * general stream slicing idea): slice length is the gcd of all sizes, slides
  * and offsets, each event updates exactly one slice, and a window's result is
- * combined from its slices when it fires. State is a preallocated pool of
- * slices linked per key in start order; nothing is allocated per event.
+ * combined from its slices when it fires. The slices are a SlicePool's
+ * (preallocated, linked per key in start order: nothing is allocated per
+ * event); where each query's windows lie and when they fire is its
+ * WindowGrid's; this class assigns elements, decides what fires and emits.
  *
  * An element ahead of the watermark whose key's newest slice holds it (the
  * usual case) is found through a small cache and costs a handful of typed
@@ -123,33 +108,23 @@ export class SlicedWindowOperator {
   private readonly qs: QueryState[];
   /** The same, smallest size first (windows with one end are nested). */
   private readonly bySize: QueryState[];
-  /** During a catch-up: indices in bySize of the queries that lead a shared walk (see fireGroup). */
-  private readonly leaders: Int32Array;
-  /** During fireGroup: indices in bySize of the group's queries. */
-  private readonly members: Int32Array;
   /** Slices starting before this have been freed (see catchUp). */
   private keptFrom = -Infinity;
   private readonly smallAmount: number;
 
-  // Slice pool (struct of arrays); `sliceNext` doubles as the free list.
-  private readonly sliceStart: Float64Array;
-  private readonly sliceCount: Int32Array;
-  private readonly sliceSum: Float64Array;
-  private readonly sliceMin: Int32Array;
-  private readonly sliceMax: Int32Array;
-  private readonly sliceSmall: Int32Array;
-  private readonly sliceNext: Int32Array;
-  private readonly slicePrev: Int32Array;
-  private freeSlice: number;
-  private slicesInUse = 0;
+  private readonly slices: SlicePool;
+  // The pool's aggregate arrays, for add's fast path.
+  private readonly counts: Int32Array;
+  private readonly sums: Float64Array;
+  private readonly mins: Int32Array;
+  private readonly maxs: Int32Array;
+  private readonly smalls: Int32Array;
 
-  // Per key slot: its slices, oldest first.
-  private readonly keyHead: Int32Array;
-  private readonly keyTail: Int32Array;
   // A direct-mapped cache of recent keys' newest slices, by the low bits of
   // the key's hash: when tailKey[c] === key and tailFrom[c] <= ts < tailTo[c],
-  // an element at ts goes to slice tailSlice[c] of slot tailSlot[c]. Entries
-  // follow setTail, so a valid one (tailKey[c] !== null) is never stale.
+  // an element at ts goes to slice tailSlice[c] of slot tailSlot[c]. Wherever
+  // a key's newest slice changes, its entry follows (addAhead, cacheTail), so
+  // a valid one (tailKey[c] !== null) is never stale.
   private readonly tailKey: (string | null)[] = new Array<string | null>(TAIL_CACHE).fill(null);
   private readonly tailSlot = new Int32Array(TAIL_CACHE);
   private readonly tailSlice = new Int32Array(TAIL_CACHE);
@@ -180,20 +155,13 @@ export class SlicedWindowOperator {
 
   constructor(o: SlicedWindowOptions, watermark: WatermarkView) {
     if (o.windows.length === 0 || o.windows.length > 30) throw new RangeError(`key ${o.keyField}: between 1 and 30 window queries, got ${o.windows.length}`);
-    let slice = 0;
-    for (const q of o.windows) {
-      checkWindowSpec(q.name, q);
-      slice = gcd(gcd(gcd(slice, q.size), q.slide), q.offset);
-    }
     if (!Number.isInteger(o.maxPanes) || o.maxPanes < 1) throw new RangeError(`key ${o.keyField}: maxPanes must be a positive integer`);
     this.keyField = o.keyField;
     this.watermark = watermark;
     this.queries = o.windows;
     this.qs = o.windows.map((q, i) => new QueryState(q, o.keyField, i));
     this.bySize = this.qs.slice().sort((a, b) => a.size - b.size);
-    this.leaders = new Int32Array(this.qs.length);
-    this.members = new Int32Array(this.qs.length);
-    this.sliceLength = slice;
+    this.sliceLength = sliceLengthOf(this.qs);
     this.smallAmount = o.smallAmountCents;
     this.keys = new KeySlotTable(o.maxKeys, o.keyTtlMs);
     this.keys.onRemove = (slot, why) => this.flushKey(slot, why);
@@ -201,20 +169,13 @@ export class SlicedWindowOperator {
     this.keys.onListed = () => {
       this.keysListed = true;
     };
-
-    const n = o.maxPanes;
-    this.sliceStart = new Float64Array(n);
-    this.sliceCount = new Int32Array(n);
-    this.sliceSum = new Float64Array(n);
-    this.sliceMin = new Int32Array(n);
-    this.sliceMax = new Int32Array(n);
-    this.sliceSmall = new Int32Array(n);
-    this.sliceNext = new Int32Array(n);
-    this.slicePrev = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.sliceNext[i] = i + 1 < n ? i + 1 : -1;
-    this.freeSlice = 0;
-    this.keyHead = new Int32Array(o.maxKeys).fill(-1);
-    this.keyTail = new Int32Array(o.maxKeys).fill(-1);
+    const pool = new SlicePool(o.maxPanes, o.maxKeys, o.smallAmountCents);
+    this.slices = pool;
+    this.counts = pool.count;
+    this.sums = pool.sum;
+    this.mins = pool.min;
+    this.maxs = pool.max;
+    this.smalls = pool.small;
   }
 
   onWindow(listener: WindowListener): void {
@@ -232,7 +193,7 @@ export class SlicedWindowOperator {
   }
 
   get liveSlices(): number {
-    return this.slicesInUse;
+    return this.slices.size;
   }
 
   get liveKeys(): number {
@@ -259,73 +220,83 @@ export class SlicedWindowOperator {
     // An element ahead of the watermark cannot be late (its last window ends
     // after it), nor be in a window due at it: the fast path needs no
     // pending catch-up done first (the slow paths do it).
-    if (ts <= wm) return this.addBehindWatermark(key, keyHash, ts, amount, wm);
-    // The path of almost every swipe, inlined on purpose (on XS a call costs
-    // about as much as the update itself): a recent key whose newest slice
-    // holds ts.
+    if (ts <= wm) return this.addLate(key, keyHash, ts, amount, wm);
+    // The path of almost every element: a recent key whose newest slice holds ts.
     const c = keyHash & TAIL_MASK;
     if (this.tailKey[c] !== key || ts < this.tailFrom[c] || ts >= this.tailTo[c]) return this.addAhead(key, keyHash, ts, amount, c);
-    const slice = this.tailSlice[c];
+    const s = this.tailSlice[c];
     if (this.keysListed) this.keys.touch(this.tailSlot[c]);
     else this.lastSeen[this.tailSlot[c]] = this.now;
-    this.sliceCount[slice]++;
-    this.sliceSum[slice] += amount;
-    if (amount < this.sliceMin[slice]) this.sliceMin[slice] = amount;
-    if (amount > this.sliceMax[slice]) this.sliceMax[slice] = amount;
-    if (amount < this.smallAmount) this.sliceSmall[slice]++;
+    // SlicePool.add, in line on purpose: the call would cost 22 of this path's ~130 XS steps.
+    this.counts[s]++;
+    this.sums[s] += amount;
+    if (amount < this.mins[s]) this.mins[s] = amount;
+    if (amount > this.maxs[s]) this.maxs[s] = amount;
+    if (amount < this.smallAmount) this.smalls[s]++;
     return 0;
   }
 
-  /**
-   * An element ahead of the watermark that missed the newest-slice cache;
-   * afterwards the cache entry is its key's.
-   */
+  /** An element ahead of the watermark that missed the newest-slice cache; afterwards the cache entry is its key's. */
   private addAhead(key: string, keyHash: number, ts: number, amount: number, c: number): number {
+    const pool = this.slices;
+    if (this.tailKey[c] === key && ts < this.tailFrom[c]) {
+      // Out of order, most often into the slice just before the key's newest: nothing to make.
+      const before = pool.prev[this.tailSlice[c]];
+      if (ts >= pool.start[before] && ts - pool.start[before] < this.sliceLength) {
+        this.keys.touch(this.tailSlot[c]);
+        pool.add(before, amount);
+        return 0;
+      }
+    }
     // Slices or keys may be needed: free what a pending catch-up would before
     // evicting anything (and evict with every due window fired).
     if (this.watermark.current >= this.dueAt) this.catchUp();
     if (this.tailKey[c] === key) {
       // The key's newest slice is cached but does not hold ts: the element is
-      // the first of a new slice, or out of order.
+      // the first of a new slice, or older than the slice before.
       const slot = this.tailSlot[c];
       this.keys.touch(slot);
-      if (ts >= this.tailTo[c]) return this.insertSlice(slot, this.tailSlice[c], ts - floorMod(ts, this.sliceLength), amount) < 0 ? STATE_FULL : 0;
-      // Most often into the slice just before the newest.
-      const before = this.slicePrev[this.tailSlice[c]];
-      if (before >= 0 && ts >= this.sliceStart[before] && ts - this.sliceStart[before] < this.sliceLength) {
-        this.aggregate(before, amount);
-        return 0;
-      }
-      return this.addTo(slot, ts, amount) < 0 ? STATE_FULL : 0;
+      if (ts < this.tailFrom[c]) return this.addTo(slot, ts, amount) < 0 ? STATE_FULL : 0;
+      const start = ts - floorMod(ts, this.sliceLength);
+      let s = pool.take(slot, this.tailSlice[c], start, amount);
+      if (s < 0) s = this.evictAndTake(slot, this.tailSlice[c], start, amount);
+      if (s < 0) return STATE_FULL;
+      // The key's new newest slice.
+      this.tailSlice[c] = s;
+      this.tailFrom[c] = start;
+      this.tailTo[c] = start + this.sliceLength;
+      return 0;
     }
     const slot = this.keys.acquire(key, keyHash);
     if (this.addTo(slot, ts, amount) < 0) return STATE_FULL;
-    // The entry goes to this key (setTail keeps it true from now on).
-    const tail = this.keyTail[slot];
+    // The entry goes to this key.
+    const tail = pool.tail[slot];
     this.tailKey[c] = key;
     this.tailSlot[c] = slot;
     this.tailSlice[c] = tail;
-    this.tailFrom[c] = this.sliceStart[tail];
-    this.tailTo[c] = this.sliceStart[tail] + this.sliceLength;
+    this.tailFrom[c] = pool.start[tail];
+    this.tailTo[c] = pool.start[tail] + this.sliceLength;
     return 0;
   }
 
   /** An element at or behind the watermark: late for some queries, maybe re-firing windows of others. */
-  private addBehindWatermark(key: string, keyHash: number, ts: number, amount: number, wm: number): number {
+  private addLate(key: string, keyHash: number, ts: number, amount: number, wm: number): number {
     // Windows due at a watermark this operator has not caught up with would
     // fire out of order with this element's late firings: catch up first.
     if (wm >= this.dueAt) this.catchUp();
     let lateMask = 0;
     for (let i = 0; i < this.qs.length; i++) {
       const q = this.qs[i];
-      if (q.lastEndContaining(ts) - 1 + q.lateness <= wm) {
+      if (q.isLate(ts, wm)) {
         lateMask |= 1 << i;
         q.late++;
       }
     }
     if (lateMask === (1 << this.qs.length) - 1) return lateMask;
     const slot = this.keys.acquire(key, keyHash);
-    if (this.addTo(slot, ts, amount) < 0) return STATE_FULL;
+    const s = this.addTo(slot, ts, amount);
+    if (s < 0) return STATE_FULL;
+    if (this.slices.next[s] < 0) this.cacheTail(slot, s);
     // Late but within allowed lateness: re-fire every window of this element
     // whose end has passed and that is not purged yet.
     this.fireLate(slot, ts, wm, lateMask);
@@ -333,33 +304,25 @@ export class SlicedWindowOperator {
   }
 
   /**
-   * Adds the element to the slice of `slot` that holds time `ts` (the key's
-   * newest one, usually), or to a new slice made for it; that slice, or -1
-   * when none can be had.
+   * Adds the element to the slice of `slot` that holds time `ts` (the key's newest, usually), or
+   * to a new slice made for it; that slice, or STATE_FULL.
    */
   private addTo(slot: number, ts: number, amount: number): number {
-    let p = this.keyTail[slot];
-    if (p >= 0 && ts >= this.sliceStart[p] && ts - this.sliceStart[p] < this.sliceLength) {
-      this.aggregate(p, amount);
+    const pool = this.slices;
+    const start = ts - floorMod(ts, this.sliceLength);
+    let p = pool.tail[slot];
+    // Slice starts are multiples of the slice length: the newest before start + length starts at
+    // or before start.
+    if (pool.start[p] > start) p = pool.newestBefore(slot, start + this.sliceLength);
+    if (pool.start[p] === start) {
+      pool.add(p, amount);
       return p;
     }
-    const ps = ts - floorMod(ts, this.sliceLength);
-    while (p >= 0 && this.sliceStart[p] > ps) p = this.slicePrev[p];
-    if (p >= 0 && this.sliceStart[p] === ps) {
-      this.aggregate(p, amount);
-      return p;
-    }
-    return this.insertSlice(slot, p, ps, amount);
+    const s = pool.take(slot, p, start, amount);
+    return s >= 0 ? s : this.evictAndTake(slot, p, start, amount);
   }
 
-  private aggregate(slice: number, amount: number): void {
-    this.sliceCount[slice]++;
-    this.sliceSum[slice] += amount;
-    if (amount < this.sliceMin[slice]) this.sliceMin[slice] = amount;
-    if (amount > this.sliceMax[slice]) this.sliceMax[slice] = amount;
-    if (amount < this.smallAmount) this.sliceSmall[slice]++;
-  }
-
+  /** Re-fires the windows holding ts that have fired and are within lateness, but for the late queries. */
   private fireLate(slot: number, ts: number, wm: number, lateMask: number): void {
     for (let i = 0; i < this.qs.length; i++) {
       if (lateMask & (1 << i)) continue;
@@ -368,59 +331,47 @@ export class SlicedWindowOperator {
       for (let end = q.lastEndContaining(ts); end > ts; end -= q.slide) {
         if (end - 1 > wm) continue;
         if (end - 1 + q.lateness <= wm) break;
-        this.emit(slot, q, end, true);
+        this.slices.combine(this.slices.newestBefore(slot, end), end - q.size, q.result);
+        // An update when the window already held elements before this one (it then fired when
+        // the watermark passed its end).
+        this.emit(slot, q, end, q.result.count > 1, false);
       }
     }
   }
 
   /**
-   * A new slice of `slot` starting at `ps`, holding the one element
-   * `amount`, linked after slice `p` (at the head when p < 0), which must
-   * keep the key's slices in start order. -1 when none can be had (counted;
-   * a key left without slices is freed).
+   * The pool is exhausted: evicts least recently used keys other than `slot` until a slice can be
+   * taken as `pool.take(slot, after, start, amount)` would (our own list does not change, so
+   * `after` stays valid); STATE_FULL when none can be had (counted; a key left without slices is
+   * freed). When the slice is the key's newest, the caller updates the newest-slice cache.
    */
-  private insertSlice(slot: number, p: number, ps: number, amount: number): number {
-    // Pool exhausted: evict least recently used keys other than this one.
-    // Our own list does not change, so `p` stays valid.
-    while (this.freeSlice < 0) {
+  private evictAndTake(slot: number, after: number, start: number, amount: number): number {
+    const pool = this.slices;
+    let s = -1;
+    while (s < 0) {
       const victim = this.keys.leastRecentlyUsed(slot);
       if (victim < 0) {
         this.stateFull++;
-        if (this.keyHead[slot] < 0) this.keys.release(slot);
-        return -1;
+        if (pool.head[slot] < 0) this.keys.release(slot);
+        return STATE_FULL;
       }
       this.keys.evict(victim);
+      s = pool.take(slot, after, start, amount);
     }
-    const q = this.freeSlice;
-    this.freeSlice = this.sliceNext[q];
-    this.slicesInUse++;
-    this.sliceStart[q] = ps;
-    this.sliceCount[q] = 1;
-    this.sliceSum[q] = amount;
-    this.sliceMin[q] = amount;
-    this.sliceMax[q] = amount;
-    this.sliceSmall[q] = amount < this.smallAmount ? 1 : 0;
-    const after = p >= 0 ? this.sliceNext[p] : this.keyHead[slot];
-    this.slicePrev[q] = p;
-    this.sliceNext[q] = after;
-    if (p >= 0) this.sliceNext[p] = q;
-    else this.keyHead[slot] = q;
-    if (after >= 0) this.slicePrev[after] = q;
-    else this.setTail(slot, q);
-    return q;
+    return s;
   }
 
-  /** Makes `slice` (or none, -1) the newest slice of `slot`, and keeps the newest-slice cache true. */
-  private setTail(slot: number, slice: number): void {
-    this.keyTail[slot] = slice;
+  /** `slot`'s newest slice is now `s` (or none, -1): keeps the newest-slice cache true. */
+  private cacheTail(slot: number, s: number): void {
     const c = this.keys.hashes[slot] & TAIL_MASK;
     if (this.tailSlot[c] !== slot || this.tailKey[c] === null) return;
-    if (slice < 0) {
+    if (s < 0) {
       this.tailKey[c] = null;
     } else {
-      this.tailSlice[c] = slice;
-      this.tailFrom[c] = this.sliceStart[slice];
-      this.tailTo[c] = this.sliceStart[slice] + this.sliceLength;
+      const start = this.slices.start[s];
+      this.tailSlice[c] = s;
+      this.tailFrom[c] = start;
+      this.tailTo[c] = start + this.sliceLength;
     }
   }
 
@@ -441,8 +392,6 @@ export class SlicedWindowOperator {
     // again (slices starting before it are freed).
     const qs = this.bySize;
     const nq = qs.length;
-    const leaders = this.leaders;
-    let nLead = 0;
     let general = false;
     let keepFrom = Infinity;
     let next = Infinity;
@@ -451,21 +400,19 @@ export class SlicedWindowOperator {
       const first = q.nextEnd;
       q.firstDue = first;
       q.oneDue = first !== -Infinity && first - 1 <= wm && first + q.slide - 1 > wm;
+      q.leads = q.oneDue;
       if (q.oneDue) {
-        let leads = true;
-        for (let g = 0; g < nLead; g++) if (qs[leaders[g]].firstDue === first) leads = false;
-        if (leads) leaders[nLead++] = i;
+        for (let j = 0; j < i; j++) if (qs[j].leads && qs[j].firstDue === first) q.leads = false;
       } else if (first - 1 <= wm) {
         general = true;
       }
       if (wm === Infinity) {
         q.nextEnd = Infinity;
       } else {
-        // The first window that may still fire starts at k (its end - 1 +
-        // lateness > wm); the next points after wm where this query fires or
-        // frees slices: the end of the next window - 1, and that of window k
-        // - 1 + lateness.
-        const k = q.startAfter(wm + 1 - q.lateness - q.size);
+        // The first window that may still fire starts at k; the next points after wm where this
+        // query fires or frees slices: the end of the next window - 1, and that of window k - 1
+        // + lateness.
+        const k = q.firstLiveStart(wm);
         if (k < keepFrom) keepFrom = k;
         q.nextEnd = q.endAfter(wm + 1);
         if (q.nextEnd - 1 < next) next = q.nextEnd - 1;
@@ -476,21 +423,29 @@ export class SlicedWindowOperator {
     // are all past their lateness is refused): purge only when it moved.
     const purge = keepFrom > this.keptFrom;
     if (purge) this.keptFrom = keepFrom;
-    for (let g = 0; g < nLead; g++) this.fireGroup(leaders[g]);
+    for (let i = 0; i < nq; i++) if (qs[i].leads) this.fireGroup(i);
     if (general || purge) {
       // At a terminal's rates the live keys are few; each visit is O(the
       // slices of the windows due), plus the general path's walk.
+      const pool = this.slices;
+      const heads = pool.head;
+      const starts = pool.start;
+      const used = this.keys.used;
       for (let k = this.keys.size - 1; k >= 0; k--) {
-        const slot = this.keys.slotAt(k);
+        const slot = used[k];
         if (general) {
           for (let i = 0; i < nq; i++) {
             const q = qs[i];
             if (!q.oneDue && q.firstDue - 1 <= wm) this.fireDue(slot, q, wm);
           }
         }
-        if (purge) {
-          this.purgeBefore(slot, keepFrom);
-          if (this.keyHead[slot] < 0) this.keys.release(slot);
+        if (!purge) continue;
+        // Most keys have nothing to free: look before calling.
+        const head = heads[slot];
+        if (starts[head] >= keepFrom) continue;
+        if (pool.releaseBefore(slot, keepFrom)) {
+          this.cacheTail(slot, -1);
+          this.keys.release(slot);
         }
       }
     }
@@ -506,33 +461,44 @@ export class SlicedWindowOperator {
    */
   private fireGroup(i: number): void {
     const qs = this.bySize;
-    const end = qs[i].firstDue;
-    // The group, smallest first, and its window starts: the same for every key.
-    const members = this.members;
-    let nm = 0;
-    for (let j = i; j < qs.length; j++) if (qs[j].oneDue && qs[j].firstDue === end) members[nm++] = j;
-    const starts = this.sliceStart;
-    const prevOf = this.slicePrev;
-    const counts = this.sliceCount;
-    const sums = this.sliceSum;
-    const mins = this.sliceMin;
-    const maxs = this.sliceMax;
-    const smalls = this.sliceSmall;
+    const lead = qs[i];
+    const end = lead.firstDue;
+    // The group, smallest first, chained through groupNext: the same for every key.
+    let last = lead;
+    for (let j = i + 1; j < qs.length; j++) {
+      if (!qs[j].oneDue || qs[j].firstDue !== end) continue;
+      last.groupNext = qs[j];
+      last = qs[j];
+    }
+    last.groupNext = null;
+    const first = end - last.size;
+    const pool = this.slices;
+    const starts = pool.start;
+    const prev = pool.prev;
+    const tails = pool.tail;
+    const counts = pool.count;
+    const sums = pool.sum;
+    const mins = pool.min;
+    const maxs = pool.max;
+    const smalls = pool.small;
     const keys = this.keys;
     const used = keys.used;
     for (let k = keys.size - 1; k >= 0; k--) {
       const slot = used[k];
-      let p = this.keyTail[slot];
-      while (p >= 0 && starts[p] >= end) p = prevOf[p];
+      let p = tails[slot];
+      while (starts[p] >= end) p = prev[p];
+      // Many keys of a busy table (cards) have no element in these windows.
+      if (!(starts[p] >= first)) continue;
+      // SlicePool.combine in line, on purpose: calling it costs ~160 XS steps a key here, and
+      // every key is visited at every boundary.
       let count = 0;
       let sum = 0;
       let min = INT32_MAX;
       let max = INT32_MIN;
       let small = 0;
-      for (let m = 0; m < nm; m++) {
-        const q = qs[members[m]];
+      for (let q: QueryState | null = lead; q !== null; q = q.groupNext) {
         const start = end - q.size;
-        for (; p >= 0 && starts[p] >= start; p = prevOf[p]) {
+        for (; starts[p] >= start; p = prev[p]) {
           count += counts[p];
           sum += sums[p];
           if (mins[p] < min) min = mins[p];
@@ -541,9 +507,9 @@ export class SlicedWindowOperator {
         }
         // A silent or skipped member's slices still count toward the larger members after it.
         if (count === 0 || q.silent || (count < q.minCount && this.skipsLow(slot))) continue;
-        // As emitFrom does, inlined: this runs for every key at every boundary.
+        // As emit does, in line too.
         const r = q.result;
-        r.key = keys.keys[slot];
+        r.key = keys.keys[slot]!;
         r.start = start;
         r.end = end;
         r.count = count;
@@ -561,42 +527,23 @@ export class SlicedWindowOperator {
 
   /** Fires windows of query `q` on `slot` with q.firstDue <= end <= wm + 1 that hold at least one element (walking from the oldest slice). */
   private fireDue(slot: number, q: QueryState, wm: number): void {
-    let head = this.keyHead[slot];
+    const pool = this.slices;
+    let head = pool.head[slot];
     if (head < 0 || q.silent) return;
     const size = q.size;
-    let end = q.firstDue === -Infinity ? q.endAfter(this.sliceStart[head]) : q.firstDue;
+    let end = q.firstDue === -Infinity ? q.endAfter(pool.start[head]) : q.firstDue;
     while (end - 1 <= wm) {
       // Skip to the first slice that can fall in [end - size, end).
-      while (head >= 0 && this.sliceStart[head] < end - size) head = this.sliceNext[head];
+      while (pool.start[head] < end - size) head = pool.next[head];
       if (head < 0) return;
-      if (this.sliceStart[head] >= end) {
-        end = q.endAfter(this.sliceStart[head]);
+      if (pool.start[head] >= end) {
+        end = q.endAfter(pool.start[head]);
         continue;
       }
-      this.emitFrom(slot, q, head, end, false, false);
+      pool.combine(pool.lastBefore(head, end), end - size, q.result);
+      this.emit(slot, q, end, false, false);
       end += q.slide;
     }
-  }
-
-  /** Frees the key's oldest slices, those starting before `keepFrom`. */
-  private purgeBefore(slot: number, keepFrom: number): void {
-    let p = this.keyHead[slot];
-    const starts = this.sliceStart;
-    if (p < 0 || starts[p] >= keepFrom) return;
-    do {
-      const n = this.sliceNext[p];
-      this.freeSliceRecord(p);
-      p = n;
-    } while (p >= 0 && starts[p] < keepFrom);
-    this.keyHead[slot] = p;
-    if (p >= 0) this.slicePrev[p] = -1;
-    else this.setTail(slot, -1);
-  }
-
-  private freeSliceRecord(p: number): void {
-    this.sliceNext[p] = this.freeSlice;
-    this.freeSlice = p;
-    this.slicesInUse--;
   }
 
   /**
@@ -605,7 +552,8 @@ export class SlicedWindowOperator {
    * slices are freed.
    */
   private flushKey(slot: number, _why: SlotRemoval): void {
-    const first = this.keyHead[slot];
+    const pool = this.slices;
+    const first = pool.head[slot];
     const wm = this.firedTo;
     if (first >= 0) {
       // No window can hold more than the key's elements: a query whose minCount they do not reach
@@ -617,34 +565,29 @@ export class SlicedWindowOperator {
         if (q.minCount > 0) {
           if (total < 0) {
             total = 0;
-            for (let p = first; p >= 0; p = this.sliceNext[p]) total += this.sliceCount[p];
+            for (let p = first; p >= 0; p = pool.next[p]) total += pool.count[p];
           }
           if (total < q.minCount && this.skipsLow(slot)) continue;
         }
         let head = first;
         const size = q.size;
-        let end = q.endAfter(this.sliceStart[head]);
+        let end = q.endAfter(pool.start[head]);
         if (wm !== -Infinity) end = Math.max(end, q.endAfter(wm + 1));
         for (;;) {
-          while (head >= 0 && this.sliceStart[head] < end - size) head = this.sliceNext[head];
+          while (pool.start[head] < end - size) head = pool.next[head];
           if (head < 0) break;
-          if (this.sliceStart[head] >= end) {
-            end = q.endAfter(this.sliceStart[head]);
+          if (pool.start[head] >= end) {
+            end = q.endAfter(pool.start[head]);
             continue;
           }
-          if (this.emitFrom(slot, q, head, end, false, true)) q.flushed++;
+          pool.combine(pool.lastBefore(head, end), end - size, q.result);
+          if (this.emit(slot, q, end, false, true)) q.flushed++;
           end += q.slide;
         }
       }
     }
-    let p = first;
-    while (p >= 0) {
-      const n = this.sliceNext[p];
-      this.freeSliceRecord(p);
-      p = n;
-    }
-    this.keyHead[slot] = -1;
-    this.setTail(slot, -1);
+    pool.releaseBefore(slot, Infinity);
+    this.cacheTail(slot, -1);
   }
 
   /**
@@ -659,42 +602,16 @@ export class SlicedWindowOperator {
     this.now = this.keys.clock;
   }
 
-  private emit(slot: number, q: QueryState, end: number, lateFire: boolean): void {
-    let p = this.keyHead[slot];
-    const start = end - q.size;
-    while (p >= 0 && this.sliceStart[p] < start) p = this.sliceNext[p];
-    if (p >= 0) this.emitFrom(slot, q, p, end, lateFire, false);
-  }
-
-  /** Combines the slices of window [end - size, end) starting at slice `first` and emits it; false when empty. */
-  private emitFrom(slot: number, q: QueryState, first: number, end: number, lateFire: boolean, evicted: boolean): boolean {
-    let count = 0;
-    let sum = 0;
-    let min = INT32_MAX;
-    let max = INT32_MIN;
-    let small = 0;
-    for (let p = first; p >= 0 && this.sliceStart[p] < end; p = this.sliceNext[p]) {
-      count += this.sliceCount[p];
-      sum += this.sliceSum[p];
-      if (this.sliceMin[p] < min) min = this.sliceMin[p];
-      if (this.sliceMax[p] > max) max = this.sliceMax[p];
-      small += this.sliceSmall[p];
-    }
-    if (count === 0 || (count < q.minCount && this.skipsLow(slot))) return false;
+  /** Emits query q's window [end - size, end) of `slot`, combined in its result; false when empty or below minCount for a skipped key. */
+  private emit(slot: number, q: QueryState, end: number, update: boolean, evicted: boolean): boolean {
     const r = q.result;
-    r.key = this.keys.keys[slot];
+    if (r.count === 0 || (r.count < q.minCount && this.skipsLow(slot))) return false;
+    r.key = this.keys.keys[slot]!;
     r.start = end - q.size;
     r.end = end;
-    r.count = count;
-    r.sum = sum;
-    r.min = min;
-    r.max = max;
-    r.small = small;
-    // A late firing is an update when the window already held elements before
-    // this one (it then fired when the watermark passed its end).
-    r.update = lateFire && count > 1;
+    r.update = update;
     r.evicted = evicted;
-    if (r.update) q.updated++;
+    if (update) q.updated++;
     else q.fired++;
     this.listener(r);
     return true;

@@ -1,5 +1,15 @@
-/** One firing of one keyed window, with its incremental aggregates. */
-export interface WindowResult {
+/** What a window (or a slice) holds of its elements' amounts. */
+export interface WindowAggregate {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** Elements below the definition's small-amount threshold. */
+  small: number;
+}
+
+/** One firing of one keyed window, with its aggregate. */
+export interface WindowResult extends WindowAggregate {
   /** Name of the window definition ("burst", "velocity", ...). */
   window: string;
   /** Its index among its operator's window queries (a listener's lookup without the name). */
@@ -9,12 +19,6 @@ export interface WindowResult {
   key: string;
   start: number;
   end: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  /** Swipes below the definition's small-amount threshold. */
-  small: number;
   /** A late element changed a window that had already fired. */
   update: boolean;
   /** Fired early because its key was evicted or expired (LRU or TTL). */
