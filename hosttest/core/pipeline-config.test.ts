@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultPipelineConfig, resolvePipelineConfig } from "../../src/core/pipeline/pipeline-config";
+import { resolveTerminalConfig } from "../../src/core/app/terminal-config";
 
 describe("pipeline config", () => {
   it("defaults follow the reference pipeline: 2 min / 15 s burst windows, 30 s watermark delay, 2 min lateness", () => {
@@ -35,5 +36,23 @@ describe("pipeline config", () => {
     expect(() => resolvePipelineConfig({ ringCapacity: 0 })).toThrow("ringCapacity must be a positive integer");
     expect(() => resolvePipelineConfig({ validation: { maxAmountCents: 1e12 } })).toThrow("32 bits");
     expect(() => resolvePipelineConfig([])).toThrow("config must be a JSON object");
+  });
+
+  it("reads keyedState.<key>.maxPanes, the first name of maxSlices, and says so", () => {
+    const notices: string[] = [];
+    const given = { keyedState: { card_hash: { maxPanes: 99 }, merchant_id: { maxSlices: 7 } } };
+    const c = resolvePipelineConfig(given, notices);
+    expect(c.keyedState.card_hash.maxSlices).toBe(99);
+    expect(c.keyedState.card_hash.maxKeys).toBe(defaultPipelineConfig().keyedState.card_hash.maxKeys);
+    expect(c.keyedState.merchant_id.maxSlices).toBe(7);
+    expect(notices).toEqual(["keyedState.card_hash.maxPanes is now called maxSlices (read as it)"]);
+    expect(given.keyedState.card_hash).toEqual({ maxPanes: 99 }); // the caller's object is left alone
+    expect(resolvePipelineConfig({ keyedState: { card_hash: { maxSlices: 5 } } }, notices).keyedState.card_hash.maxSlices).toBe(5);
+    expect(notices).toHaveLength(1);
+    expect(() => resolvePipelineConfig({ keyedState: { card_hash: { maxPanes: 5, maxSlices: 6 } } })).toThrow("maxPanes and maxSlices are one setting");
+    expect(() => resolvePipelineConfig({ keyedState: { card_hash: { maxPanes: 0 } } })).toThrow("keyedState.card_hash.maxSlices must be a positive integer");
+    const terminal: string[] = [];
+    expect(resolveTerminalConfig({ pipeline: { keyedState: { terminal_id: { maxPanes: 3 } } } }, terminal).pipeline.keyedState.terminal_id.maxSlices).toBe(3);
+    expect(terminal).toEqual(["pipeline.keyedState.terminal_id.maxPanes is now called maxSlices (read as it)"]);
   });
 });

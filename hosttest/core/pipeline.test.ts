@@ -100,7 +100,7 @@ describe("pipeline", () => {
   });
 
   it("under a flood of new cards evicts the card-testing card: its windows fire early, the alert comes before its window's end, all counted", () => {
-    const { p, sink } = pipeline({ keyedState: { card_hash: { maxKeys: 4, keyTtlMs: 600_000, maxPanes: 64 } } });
+    const { p, sink } = pipeline({ keyedState: { card_hash: { maxKeys: 4, keyTtlMs: 600_000, maxSlices: 64 } } });
     const swipes = cardTest("card_tester", T0);
     for (const s of swipes) p.process(s);
     // Five new customers a second later: the tester's card is the least recently used of 4 keys.
@@ -126,7 +126,7 @@ describe("pipeline", () => {
     // burst not emitted either: the detector still reads it, so it fires.
     const quietBurst = quiet.map((w) => (w.name === "burst" ? { ...w, emit: false } : w));
     const runs = [{ windows }, { windows: quiet }, { windows: quietBurst }].map((over) => {
-      const { p, sink } = pipeline({ ...over, keyedState: { card_hash: { maxKeys: 4, keyTtlMs: 600_000, maxPanes: 64 } } });
+      const { p, sink } = pipeline({ ...over, keyedState: { card_hash: { maxKeys: 4, keyTtlMs: 600_000, maxSlices: 64 } } });
       for (const s of cardTest("card_tester", T0)) p.process(s);
       for (let i = 0; i < 5; i++) p.process(rawSwipe({ card_hash: `new_${i}`, timestamp: T0 + 45_000 + i, terminal_time: T0 + 45_300 + i }));
       p.process(rawSwipe({ card_hash: "late_card", transaction_id: "old-1", timestamp: T0 - 3_600_000, terminal_time: T0 + 46_000 }));
@@ -172,7 +172,7 @@ describe("pipeline", () => {
         fc.integer({ min: 2, max: 12 }),
         (steps, maxKeys) => {
           const run = (w: typeof windows) => {
-            const { p, sink } = pipeline({ windows: w, keyedState: { card_hash: { maxKeys, keyTtlMs: 600_000, maxPanes: 256 } } });
+            const { p, sink } = pipeline({ windows: w, keyedState: { card_hash: { maxKeys, keyTtlMs: 600_000, maxSlices: 256 } } });
             let t = T0;
             steps.forEach((s, i) => {
               t += s.gapMs;

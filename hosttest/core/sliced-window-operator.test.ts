@@ -6,7 +6,7 @@ import { BoundedOutOfOrdernessWatermark } from "../../src/core/stream/watermark"
 import type { WindowResult } from "../../src/core/stream/window-result";
 import { firingKey, ReferenceWindows, type RefFiring } from "../support/reference-windows";
 
-interface OpOptions { size: number; slide: number; offset: number; allowedLateness: number; maxKeys: number; keyTtlMs: number; maxPanes: number }
+interface OpOptions { size: number; slide: number; offset: number; allowedLateness: number; maxKeys: number; keyTtlMs: number; maxSlices: number }
 
 /** A watermark the tests set by hand. */
 class ManualWatermark {
@@ -17,10 +17,10 @@ type TestOp = SlicedWindowOperator & { wm: ManualWatermark; advanceWatermark(w: 
 
 /** One query ("w") on one operator; tumbling 10 s by default; `advanceWatermark` sets the watermark and catches up. */
 function makeOp(o: Partial<OpOptions> = {}): TestOp {
-  const x = { size: 10_000, slide: 10_000, offset: 0, allowedLateness: 0, maxKeys: 64, keyTtlMs: 1e15, maxPanes: 20_000, ...o };
+  const x = { size: 10_000, slide: 10_000, offset: 0, allowedLateness: 0, maxKeys: 64, keyTtlMs: 1e15, maxSlices: 20_000, ...o };
   const wm = new ManualWatermark();
   const op = new SlicedWindowOperator({
-    keyField: "card_hash", smallAmountCents: 500, maxKeys: x.maxKeys, keyTtlMs: x.keyTtlMs, maxPanes: x.maxPanes,
+    keyField: "card_hash", smallAmountCents: 500, maxKeys: x.maxKeys, keyTtlMs: x.keyTtlMs, maxSlices: x.maxSlices,
     windows: [{ name: "w", size: x.size, slide: x.slide, offset: x.offset, allowedLateness: x.allowedLateness }],
   }, wm) as TestOp;
   op.wm = wm;
@@ -200,14 +200,14 @@ describe("sliced window operator", () => {
   });
 
   it("an exhausted slice pool evicts other keys, never the one being added", () => {
-    const op = makeOp({ maxPanes: 2, maxKeys: 8 });
+    const op = makeOp({ maxSlices: 2, maxKeys: 8 });
     const { flags } = drive(op, 0, [
       { key: "a", ts: 1_000, amount: 1 }, { key: "b", ts: 1_000, amount: 1 }, { key: "c", ts: 1_000, amount: 1 },
     ], false);
     expect(flags.map((r) => r.key)).toEqual(["a"]);
     expect(op.liveSlices).toBe(2);
     // One key cannot hold more slices than the pool: the element is refused, counted.
-    const single = makeOp({ maxPanes: 1, maxKeys: 8 });
+    const single = makeOp({ maxSlices: 1, maxKeys: 8 });
     expect(single.add("x", hashString("x"), 1_000, 1)).toBe(0);
     expect(single.add("x", hashString("x"), 20_000, 1)).toBe(STATE_FULL);
     expect(single.stateFull).toBe(1);
@@ -241,7 +241,7 @@ describe("sliced window operator", () => {
   });
 
   it("a full slice pool is relieved by a pending catch-up before any key is evicted", () => {
-    const op = makeOp({ maxPanes: 1 });
+    const op = makeOp({ maxSlices: 1 });
     const out: WindowResult[] = [];
     op.onWindow((r) => out.push({ ...r }));
     expect(op.add("a", hashString("a"), 1_000, 5)).toBe(0);
@@ -301,7 +301,7 @@ describe("sliced window operator", () => {
           return { name: "q" + i, size: slide + q.extraUnits * 1_000, slide, offset: (q.offsetUnits % q.slideUnits) * 1_000, allowedLateness: q.lateness };
         });
         const wm = new BoundedOutOfOrdernessWatermark(delay);
-        const op = new SlicedWindowOperator({ keyField: "card_hash", windows, smallAmountCents: 500, maxKeys: 64, keyTtlMs: 1e15, maxPanes: 20_000 }, wm);
+        const op = new SlicedWindowOperator({ keyField: "card_hash", windows, smallAmountCents: 500, maxKeys: 64, keyTtlMs: 1e15, maxSlices: 20_000 }, wm);
         const refs = windows.map((w) => new ReferenceWindows({ size: w.size, slide: w.slide, offset: w.offset, lateness: w.allowedLateness, delay, small: 500 }));
         const got = windows.map(() => [] as string[]);
         const gotLate = windows.map(() => [] as string[]);

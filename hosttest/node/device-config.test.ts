@@ -181,13 +181,13 @@ describe("device config from mc/config", () => {
     // Smaller than the host's defaults wherever the host's would not fit the ESP32's creation budget.
     expect(p.ringCapacity).toBeLessThan(host.ringCapacity);
     expect(p.keyedState.card_hash.maxKeys).toBeLessThan(host.keyedState.card_hash.maxKeys);
-    expect(p.keyedState.card_hash.maxPanes).toBeLessThan(host.keyedState.card_hash.maxPanes);
+    expect(p.keyedState.card_hash.maxSlices).toBeLessThan(host.keyedState.card_hash.maxSlices);
     expect(p.alertDedupCapacity).toBeLessThan(host.alertDedupCapacity);
     expect(p.transactionDedupCapacity).toBeLessThan(host.transactionDedupCapacity);
     expect(p.anomaly.maxMerchants).toBeLessThan(host.anomaly.maxMerchants);
-    // Enough panes for a card swiped in every slice of the longest window plus its lateness.
+    // Enough slices for a card swiped in every slice of the longest window plus its lateness.
     const w5 = p.windows[1]!;
-    expect(p.keyedState.card_hash.maxPanes).toBeGreaterThanOrEqual((w5.size + w5.allowedLateness) / 15_000);
+    expect(p.keyedState.card_hash.maxSlices).toBeGreaterThanOrEqual((w5.size + w5.allowedLateness) / 15_000);
     const hostOutbox = defaultTerminalConfig().outbox;
     expect(cfg.outbox.maxBytes).toBeLessThan(hostOutbox.maxBytes);
     expect(cfg.outbox.maxMessages).toBeLessThan(hostOutbox.maxMessages);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolvePipelineConfig, type PipelineConfig } from "../core/pipeline/pipeline-config";
 import { UsageError } from "./cli-args";
 
-/** The pipeline settings of a `--config` JSON file (the defaults without one). */
+/** The pipeline settings of a `--config` JSON file (the defaults without one); a setting given by an old name is noted on stderr. */
 export function loadConfig(path: string | undefined): PipelineConfig {
   if (path === undefined) return resolvePipelineConfig({});
   if (!existsSync(path)) throw new UsageError(`config file not found: ${path}`);
@@ -12,5 +12,8 @@ export function loadConfig(path: string | undefined): PipelineConfig {
   } catch (e) {
     throw new UsageError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  return resolvePipelineConfig(raw);
+  const notices: string[] = [];
+  const config = resolvePipelineConfig(raw, notices);
+  for (const n of notices) process.stderr.write(`paycard: config file ${path}: ${n}\n`);
+  return config;
 }

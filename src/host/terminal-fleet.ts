@@ -170,7 +170,11 @@ function terminalConfig(i: number, o: FleetOptions): TerminalConfig {
       host: b.host, port: b.port, tls: b.tls, username: b.username, password: b.password,
     },
   };
-  return resolveTerminalConfig(merged);
+  // The first terminal's notes a setting given by an old name, once for the fleet.
+  const notices: string[] = [];
+  const config = resolveTerminalConfig(merged, notices);
+  if (i === 0) for (const n of notices) process.stderr.write(`paycard: config: ${n}\n`);
+  return config;
 }
 
 /**

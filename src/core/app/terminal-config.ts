@@ -103,16 +103,19 @@ export const TOPIC_SEGMENT = /^[^+#/\u0000]{1,64}$/;
 /**
  * Defaults overlaid with `overrides` (a JSON object: any subset of
  * TerminalConfig, `pipeline` as in a replay config file), then checked.
- * Throws ConfigError naming the offending setting.
+ * Throws ConfigError naming the offending setting; a setting given by an old
+ * name is read and named in `notices`.
  */
-export function resolveTerminalConfig(overrides: unknown = {}): TerminalConfig {
+export function resolveTerminalConfig(overrides: unknown = {}, notices?: string[]): TerminalConfig {
   if (!isObject(overrides)) throw new ConfigError("terminal config must be a JSON object");
   const cfg = defaultTerminalConfig();
   const { pipeline, ntpServers, ...rest } = overrides;
   mergeSettings(cfg as unknown as Record<string, unknown>, rest, "");
   if (pipeline !== undefined) {
     try {
-      cfg.pipeline = resolvePipelineConfig(pipeline);
+      const found: string[] = [];
+      cfg.pipeline = resolvePipelineConfig(pipeline, found);
+      for (const n of found) notices?.push("pipeline." + n);
     } catch (e) {
       throw new ConfigError("pipeline: " + (e as Error).message);
     }

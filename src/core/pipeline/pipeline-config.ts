@@ -22,8 +22,8 @@ export interface KeyedStateLimits {
   maxKeys: number;
   /** Keys idle this long (processing time) are flushed and freed. */
   keyTtlMs: number;
-  /** Slices shared by all keys and windows on this key field (the setting keeps its first name, "panes"). */
-  maxPanes: number;
+  /** Slices shared by all keys and windows on this key field (its first name, maxPanes, is still read). */
+  maxSlices: number;
 }
 
 export interface PipelineConfig {
@@ -59,9 +59,9 @@ export function defaultPipelineConfig(): PipelineConfig {
       { name: "merchant_1m", keyField: "merchant_id", size: MINUTE, slide: MINUTE, offset: 0, allowedLateness: 2 * MINUTE, emit: true },
     ],
     keyedState: {
-      card_hash: { maxKeys: 128, keyTtlMs: 10 * MINUTE, maxPanes: 384 },
-      merchant_id: { maxKeys: 16, keyTtlMs: 30 * MINUTE, maxPanes: 64 },
-      terminal_id: { maxKeys: 4, keyTtlMs: 30 * MINUTE, maxPanes: 32 },
+      card_hash: { maxKeys: 128, keyTtlMs: 10 * MINUTE, maxSlices: 384 },
+      merchant_id: { maxKeys: 16, keyTtlMs: 30 * MINUTE, maxSlices: 64 },
+      terminal_id: { maxKeys: 4, keyTtlMs: 30 * MINUTE, maxSlices: 32 },
     },
     smallAmountCents: 500,
     burst: { ...DEFAULT_BURST_THRESHOLDS, enabled: true, window: "burst" },
@@ -115,15 +115,36 @@ function positiveInt(v: number, path: string): void {
 }
 
 /**
+ * `keyedState.<key>.maxPanes`, the setting's first name, read as maxSlices: `overrides` with it
+ * renamed (a copy; the caller's object is left alone), and a notice for each in `notices`.
+ */
+function renameOldSettings(overrides: Record<string, unknown>, notices: string[] | undefined): Record<string, unknown> {
+  const keyed = overrides.keyedState;
+  if (!isObject(keyed)) return overrides;
+  let renamed: Record<string, unknown> | null = null;
+  for (const k of Object.keys(keyed)) {
+    const limits = keyed[k];
+    if (!isObject(limits) || !("maxPanes" in limits)) continue;
+    if ("maxSlices" in limits) throw new ConfigError(`keyedState.${k}: maxPanes and maxSlices are one setting (maxSlices, its new name): give one`);
+    const { maxPanes, ...others } = limits;
+    if (renamed === null) renamed = { ...keyed };
+    renamed[k] = { ...others, maxSlices: maxPanes };
+    notices?.push(`keyedState.${k}.maxPanes is now called maxSlices (read as it)`);
+  }
+  return renamed === null ? overrides : { ...overrides, keyedState: renamed };
+}
+
+/**
  * Defaults overlaid with `overrides` (as read from a JSON config file), then
  * checked as a whole. Throws ConfigError naming the offending setting.
  * `windows`, when given, replaces the list; each entry may omit settings,
  * which then come from the default window of the same name or the first one.
+ * A setting given by an old name is read and named in `notices`.
  */
-export function resolvePipelineConfig(overrides: unknown = {}): PipelineConfig {
+export function resolvePipelineConfig(overrides: unknown = {}, notices?: string[]): PipelineConfig {
   const cfg = defaultPipelineConfig();
   if (!isObject(overrides)) throw new ConfigError("config must be a JSON object");
-  const { windows, ...rest } = overrides;
+  const { windows, ...rest } = renameOldSettings(overrides, notices);
   mergeSettings(cfg as unknown as Record<string, unknown>, rest, "");
   if (windows !== undefined) {
     if (!Array.isArray(windows) || windows.length === 0) throw new ConfigError("windows must be a non-empty array");
@@ -162,7 +183,7 @@ function checkPipelineConfig(cfg: PipelineConfig): void {
   for (const k of KEY_FIELDS) {
     const l = cfg.keyedState[k];
     positiveInt(l.maxKeys, `keyedState.${k}.maxKeys`);
-    positiveInt(l.maxPanes, `keyedState.${k}.maxPanes`);
+    positiveInt(l.maxSlices, `keyedState.${k}.maxSlices`);
     if (!(l.keyTtlMs > 0)) throw new ConfigError(`keyedState.${k}.keyTtlMs must be positive`);
   }
   if (!(cfg.smallAmountCents >= 0)) throw new ConfigError("smallAmountCents must be >= 0");

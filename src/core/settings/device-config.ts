@@ -114,10 +114,10 @@ function devicePipelineOverrides(raw: Raw = {}): Record<string, unknown> {
       // evict the least recently used one, whose open windows then fire early
       // (counted: keys_evicted, flushed_on_eviction; the console's status).
       // Panes are typed arrays (40 B each).
-      card_hash: { maxKeys: 32, keyTtlMs: 10 * MINUTE, maxPanes: 128 },
+      card_hash: { maxKeys: 32, keyTtlMs: 10 * MINUTE, maxSlices: 128 },
       // No window is keyed by merchant or terminal on the device.
-      merchant_id: { maxKeys: 2, keyTtlMs: 30 * MINUTE, maxPanes: 8 },
-      terminal_id: { maxKeys: 1, keyTtlMs: 30 * MINUTE, maxPanes: 4 },
+      merchant_id: { maxKeys: 2, keyTtlMs: 30 * MINUTE, maxSlices: 8 },
+      terminal_id: { maxKeys: 1, keyTtlMs: 30 * MINUTE, maxSlices: 4 },
     },
     // One terminal serves one merchant: a handful of merchant baselines, and a
     // warm-up short enough that the "big ticket" button alerts after a few

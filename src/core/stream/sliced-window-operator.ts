@@ -31,8 +31,8 @@ export interface SlicedWindowOptions {
   maxKeys: number;
   /** Keys idle this long in processing time are flushed and freed. */
   keyTtlMs: number;
-  /** Slice records shared by all keys. */
-  maxPanes: number;
+  /** Slices shared by all keys. */
+  maxSlices: number;
 }
 
 const INT32_MAX = 0x7fffffff;
@@ -155,7 +155,7 @@ export class SlicedWindowOperator {
 
   constructor(o: SlicedWindowOptions, watermark: WatermarkView) {
     if (o.windows.length === 0 || o.windows.length > 30) throw new RangeError(`key ${o.keyField}: between 1 and 30 window queries, got ${o.windows.length}`);
-    if (!Number.isInteger(o.maxPanes) || o.maxPanes < 1) throw new RangeError(`key ${o.keyField}: maxPanes must be a positive integer`);
+    if (!Number.isInteger(o.maxSlices) || o.maxSlices < 1) throw new RangeError(`key ${o.keyField}: maxSlices must be a positive integer`);
     this.keyField = o.keyField;
     this.watermark = watermark;
     this.queries = o.windows;
@@ -169,7 +169,7 @@ export class SlicedWindowOperator {
     this.keys.onListed = () => {
       this.keysListed = true;
     };
-    const pool = new SlicePool(o.maxPanes, o.maxKeys, o.smallAmountCents);
+    const pool = new SlicePool(o.maxSlices, o.maxKeys, o.smallAmountCents);
     this.slices = pool;
     this.counts = pool.count;
     this.sums = pool.sum;

@@ -91,7 +91,7 @@ export function setupWindows(strategy: Strategy, scenario: Scenario, n: number, 
   if (strategy === "sliced") {
     // One operator: both window queries share the key lookup and the slices.
     ops = [new SlicedWindowOperator({
-      keyField: scenario, windows: bases, smallAmountCents: 500, maxKeys, keyTtlMs: 1e15, maxPanes: scenario === "merchant" ? 512 : 65_536,
+      keyField: scenario, windows: bases, smallAmountCents: 500, maxKeys, keyTtlMs: 1e15, maxSlices: scenario === "merchant" ? 512 : 65_536,
     }, wm)];
   } else if (strategy === "buckets") {
     // Flink keeps one window operator per window definition.
@@ -139,11 +139,11 @@ export function setupPipeline(seed: number): void {
     ...cfg.windows.filter((w) => w.name === "burst"),
     ...WINDOWS.map((w) => ({ ...cfg.windows[0], name: "merchant_" + w.name, keyField: "merchant_id" as const, size: w.size, slide: w.slide })),
   ];
-  cfg.keyedState.merchant_id = { maxKeys: 8, keyTtlMs: 30 * MINUTE, maxPanes: 128 };
+  cfg.keyedState.merchant_id = { maxKeys: 8, keyTtlMs: 30 * MINUTE, maxSlices: 128 };
   // 10 swipes/s over 5000 cards keeps ~2700 cards inside the burst window's
   // horizon (2 min + 2 min lateness + 30 s delay): size card state for it, so
   // the measurement is of normal operation, not of LRU eviction under overload.
-  cfg.keyedState.card_hash = { maxKeys: 4_096, keyTtlMs: 10 * MINUTE, maxPanes: 8_192 };
+  cfg.keyedState.card_hash = { maxKeys: 4_096, keyTtlMs: 10 * MINUTE, maxSlices: 8_192 };
   pipeline = new Pipeline(cfg, nullSink, { bootCounter: { nextBoot: () => 1 }, random: new SeededRandom(seed) }, "term_bench");
   gen = new TrafficGenerator(benchTraffic("merchant", seed));
 }
