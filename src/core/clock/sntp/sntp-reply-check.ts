@@ -10,7 +10,10 @@ export const KISS_RATE = 0x52415445; // "RATE"
 /**
  * Checks a decoded reply against the request it should answer (whose
  * random transmit timestamp was `nonceHigh:nonceLow`). Returns null when the
- * reply is a usable time sample, otherwise why not. The origin is checked
+ * reply is a usable time sample, otherwise why not: RFC 4330 section 5's checks
+ * of a reply (mode 4, the version asked, the origin echoing our transmit
+ * timestamp, leap indicator not 3, stratum 1-15, non-zero timestamps) and the
+ * Kiss-o'-Death (stratum 0, RFC 4330 section 8). The origin is checked
  * before the kiss code: an unauthenticated Kiss-o'-Death must not make the
  * client drop a server (RFC 5905 §7.4).
  */

@@ -2,9 +2,9 @@ import { PacketTypeCode } from "./packet-types";
 import { ProtocolErrorCode } from "./protocol-error";
 
 /**
- * The first byte of every packet: type in bits 7..4, flags in bits 3..0.
+ * The first byte of every packet: type in bits 7..4, flags in bits 3..0 (section 2.2).
  * Only PUBLISH has meaningful flags (DUP, QoS, RETAIN); PUBREL, SUBSCRIBE
- * and UNSUBSCRIBE must carry 0b0010, every other type 0b0000.
+ * and UNSUBSCRIBE must carry 0b0010, every other type 0b0000 [MQTT-2.2.2-1], [MQTT-2.2.2-2].
  */
 
 export const PUBLISH_FLAG_DUP = 0x08;
@@ -29,12 +29,14 @@ export interface HeaderProblem {
 export function fixedHeaderProblem(byte: number): HeaderProblem | null {
   const typeCode = byte >> 4;
   const flags = byte & 0x0f;
+  // Types 0 and 15 are reserved (section 2.2.1).
   if (typeCode === 0 || typeCode === 15) {
     return { code: ProtocolErrorCode.RESERVED_PACKET_TYPE, detail: `reserved packet type ${typeCode}` };
   }
   if (typeCode === PacketTypeCode.PUBLISH) {
     const qos = (flags >> PUBLISH_QOS_SHIFT) & 3;
-    if (qos === 3) return { code: ProtocolErrorCode.INVALID_QOS, detail: "PUBLISH with QoS 3" };
+    if (qos === 3) return { code: ProtocolErrorCode.INVALID_QOS, detail: "PUBLISH with QoS 3" }; // [MQTT-3.3.1-4]
+    // [MQTT-3.3.1-2]
     if (qos === 0 && (flags & PUBLISH_FLAG_DUP) !== 0) {
       return { code: ProtocolErrorCode.INVALID_HEADER_FLAGS, detail: "PUBLISH with DUP set and QoS 0" };
     }

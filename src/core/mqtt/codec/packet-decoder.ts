@@ -102,26 +102,31 @@ function decodeConnect(r: BodyReader): ConnectPacket {
     r.byteAt(2) !== 0x54 || // T
     r.byteAt(3) !== 0x54 // T
   ) {
+    // [MQTT-3.1.2-1]
     throw new ProtocolViolation(ProtocolErrorCode.INVALID_PROTOCOL_NAME, "CONNECT protocol name is not \"MQTT\"");
   }
   r.skip(4);
   const level = r.u8("protocol level");
+  // [MQTT-3.1.2-2] (a server answers CONNACK 1 first: the session's business, not the codec's)
   if (level !== PROTOCOL_LEVEL_3_1_1) {
     throw new ProtocolViolation(ProtocolErrorCode.UNSUPPORTED_PROTOCOL_LEVEL, `CONNECT protocol level ${level}, expected 4`);
   }
   const flags = r.u8("connect flags");
+  // [MQTT-3.1.2-3]
   if ((flags & CONNECT_FLAG_RESERVED) !== 0) {
     throw new ProtocolViolation(ProtocolErrorCode.INVALID_CONNECT_FLAGS, "CONNECT reserved flag bit 0 set");
   }
   const hasWill = (flags & CONNECT_FLAG_WILL) !== 0;
   const willQos = (flags >> CONNECT_FLAG_WILL_QOS_SHIFT) & 3;
   const willRetain = (flags & CONNECT_FLAG_WILL_RETAIN) !== 0;
+  // [MQTT-3.1.2-11], [MQTT-3.1.2-13], [MQTT-3.1.2-15]
   if (!hasWill && (willQos !== 0 || willRetain)) {
     throw new ProtocolViolation(ProtocolErrorCode.INVALID_CONNECT_FLAGS, "CONNECT will QoS/retain set without will flag");
   }
-  if (willQos === 3) throw new ProtocolViolation(ProtocolErrorCode.INVALID_QOS, "CONNECT will QoS 3");
+  if (willQos === 3) throw new ProtocolViolation(ProtocolErrorCode.INVALID_QOS, "CONNECT will QoS 3"); // [MQTT-3.1.2-14]
   const hasUsername = (flags & CONNECT_FLAG_USERNAME) !== 0;
   const hasPassword = (flags & CONNECT_FLAG_PASSWORD) !== 0;
+  // [MQTT-3.1.2-22]
   if (hasPassword && !hasUsername) {
     throw new ProtocolViolation(ProtocolErrorCode.INVALID_CONNECT_FLAGS, "CONNECT password flag without username flag");
   }
@@ -148,6 +153,7 @@ function decodeConnect(r: BodyReader): ConnectPacket {
 function decodeConnack(r: BodyReader): MqttPacket {
   const ackFlags = r.u8("connack flags");
   const returnCode = r.u8("connack return code");
+  // Bits 7-1 of the acknowledge flags are reserved (section 3.2.2.1); return codes 6-255 too (3.2.2.3).
   if ((ackFlags & 0xfe) !== 0) {
     throw new ProtocolViolation(ProtocolErrorCode.INVALID_CONNACK_FLAGS, `CONNACK reserved flag bits set: ${ackFlags}`);
   }
@@ -155,6 +161,7 @@ function decodeConnack(r: BodyReader): MqttPacket {
     throw new ProtocolViolation(ProtocolErrorCode.INVALID_RETURN_CODE, `CONNACK reserved return code ${returnCode}`);
   }
   const sessionPresent = ackFlags === 1;
+  // [MQTT-3.2.2-4]
   if (sessionPresent && returnCode !== 0) {
     throw new ProtocolViolation(ProtocolErrorCode.INVALID_CONNACK_FLAGS, "CONNACK session present with a non-zero return code");
   }
@@ -164,7 +171,7 @@ function decodeConnack(r: BodyReader): MqttPacket {
 function decodePublish(header: number, r: BodyReader): MqttPacket {
   const qos = ((header >> PUBLISH_QOS_SHIFT) & 3) as QoS;
   const topic = r.string("topic name");
-  const topicProblem = topicNameProblem(topic);
+  const topicProblem = topicNameProblem(topic); // [MQTT-3.3.2-2], section 4.7
   if (topicProblem !== null) throw new ProtocolViolation(ProtocolErrorCode.INVALID_TOPIC, topicProblem);
   const retain = (header & PUBLISH_FLAG_RETAIN) !== 0;
   const dup = (header & PUBLISH_FLAG_DUP) !== 0;
@@ -181,12 +188,14 @@ function decodeSubscribe(r: BodyReader): MqttPacket {
     const problem = topicFilterProblem(topicFilter);
     if (problem !== null) throw new ProtocolViolation(ProtocolErrorCode.INVALID_TOPIC, problem);
     const options = r.u8("requested QoS");
+    // [MQTT-3-8.3-4] (so numbered in the standard)
     if ((options & 0xfc) !== 0) {
       throw new ProtocolViolation(ProtocolErrorCode.INVALID_SUBSCRIPTION_OPTIONS, `SUBSCRIBE reserved option bits set: ${options}`);
     }
     if (options === 3) throw new ProtocolViolation(ProtocolErrorCode.INVALID_QOS, "SUBSCRIBE requested QoS 3");
     subscriptions.push({ topicFilter, qos: options as QoS });
   }
+  // [MQTT-3.8.3-3]
   if (subscriptions.length === 0) {
     throw new ProtocolViolation(ProtocolErrorCode.INVALID_PACKET_LENGTH, "SUBSCRIBE without subscriptions");
   }
@@ -198,6 +207,7 @@ function decodeSuback(r: BodyReader): MqttPacket {
   const returnCodes: SubackReturnCode[] = [];
   while (r.remaining > 0) {
     const code = r.u8("SUBACK return code");
+    // [MQTT-3.9.3-2]
     if (code > 2 && code !== SUBACK_FAILURE) {
       throw new ProtocolViolation(ProtocolErrorCode.INVALID_RETURN_CODE, `SUBACK return code ${code}`);
     }
@@ -218,6 +228,7 @@ function decodeUnsubscribe(r: BodyReader): MqttPacket {
     if (problem !== null) throw new ProtocolViolation(ProtocolErrorCode.INVALID_TOPIC, problem);
     topicFilters.push(topicFilter);
   }
+  // [MQTT-3.10.3-2]
   if (topicFilters.length === 0) {
     throw new ProtocolViolation(ProtocolErrorCode.INVALID_PACKET_LENGTH, "UNSUBSCRIBE without topic filters");
   }
@@ -271,7 +282,7 @@ class BodyReader {
 
   packetId(): number {
     const id = this.u16("packet identifier");
-    if (id === 0) throw new ProtocolViolation(ProtocolErrorCode.INVALID_PACKET_ID, "packet identifier 0");
+    if (id === 0) throw new ProtocolViolation(ProtocolErrorCode.INVALID_PACKET_ID, "packet identifier 0"); // [MQTT-2.3.1-1]
     return id;
   }
 
@@ -281,10 +292,10 @@ class BodyReader {
     const start = this.pos;
     const end = start + n;
     for (let i = start; i < end; i++) {
-      if (this.bytes[i] === 0) throw new ProtocolViolation(ProtocolErrorCode.NULL_CHARACTER, `U+0000 in ${field}`);
+      if (this.bytes[i] === 0) throw new ProtocolViolation(ProtocolErrorCode.NULL_CHARACTER, `U+0000 in ${field}`); // [MQTT-1.5.3-2]
     }
     const s = decodeUtf8(this.bytes, start, end);
-    if (s === null) throw new ProtocolViolation(ProtocolErrorCode.INVALID_UTF8, `malformed UTF-8 in ${field}`);
+    if (s === null) throw new ProtocolViolation(ProtocolErrorCode.INVALID_UTF8, `malformed UTF-8 in ${field}`); // [MQTT-1.5.3-1]
     this.pos = end;
     return s;
   }

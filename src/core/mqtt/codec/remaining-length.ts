@@ -1,8 +1,9 @@
 /**
- * The fixed header's Remaining Length: a variable byte integer, 7 bits per
- * byte, least significant group first, high bit = "more bytes follow",
- * at most 4 bytes. Encoding always uses the minimum number of bytes; the
- * reader rejects longer forms.
+ * The fixed header's Remaining Length (section 2.2.3): a variable byte
+ * integer, 7 bits per byte, least significant group first, high bit = "more
+ * bytes follow", at most 4 bytes. Encoding always uses the minimum number of
+ * bytes; the reader rejects longer forms (MQTT 5.0 makes that a MUST,
+ * [MQTT-1.5.5-1]).
  */
 
 export const MAX_REMAINING_LENGTH = 268435455;

@@ -9,7 +9,7 @@ const PLUS = 0x2b; // '+'
 const HASH = 0x23; // '#'
 const SLASH = 0x2f; // '/'
 
-/** Topic names are non-empty and contain no wildcard. */
+/** Topic names are non-empty [MQTT-4.7.3-1] and contain no wildcard [MQTT-4.7.1-1]. */
 export function topicNameProblem(topic: string): string | null {
   if (topic.length === 0) return "topic name is empty";
   // Two native searches instead of a loop over the characters: this runs for every PUBLISH.
@@ -21,8 +21,8 @@ export function topicNameProblem(topic: string): string | null {
 }
 
 /**
- * Topic filters are non-empty; '+' must fill a whole level; '#' must fill a
- * whole level and be the last one.
+ * Topic filters are non-empty [MQTT-4.7.3-1]; '+' must fill a whole level [MQTT-4.7.1-3];
+ * '#' must fill a whole level and be the last one [MQTT-4.7.1-2].
  */
 export function topicFilterProblem(filter: string): string | null {
   const len = filter.length;

@@ -191,7 +191,8 @@ function checkInteger(v: unknown, min: number, max: number, what: string): void 
  *
  * Reconnect: with cleanSession=false (default), after CONNACK with
  * sessionPresent=1 every unacknowledged PUBLISH is sent again in its original
- * order with DUP=1 and the same packet id (counted in `retransmits`); with
+ * order with DUP=1 and the same packet id ([MQTT-4.4.0-1], [MQTT-3.3.1-1];
+ * counted in `retransmits`); with
  * sessionPresent=0 they are published again as new packets, new ids, DUP=0
  * (counted in `republished`). Consumers must deduplicate on the message's own
  * id. Subscriptions are sent again after any CONNACK without a session.
@@ -638,7 +639,7 @@ export class MqttSession {
       this.packetArrived();
       if (this.currentState === MqttSessionState.AWAITING_CONNACK) {
         if (p.type === "connack") this.handleConnack(p);
-        else this.protocolError(`expected CONNACK, got ${p.type.toUpperCase()}`);
+        else this.protocolError(`expected CONNACK, got ${p.type.toUpperCase()}`); // [MQTT-3.2.0-1]
         return;
       }
       if (this.currentState !== MqttSessionState.CONNECTED) return;
@@ -665,6 +666,7 @@ export class MqttSession {
   }
 
   private handleConnack(p: ConnackPacket): void {
+    // A refusal ends the link [MQTT-3.2.2-5].
     if (p.returnCode !== 0) {
       const code = connackRefusalError(p.returnCode);
       this.counters.refusals[code] = (this.counters.refusals[code] ?? 0) + 1;
@@ -791,8 +793,9 @@ export class MqttSession {
       this.keepAliveCheckAt = this.pingSentAt + this.pingTimeoutMs;
       return;
     }
-    // Ping when we have been quiet (the broker expects a packet each keep-alive),
-    // and also when the broker has: a link that only swallows our bytes is dead.
+    // Ping when we have been quiet (the broker expects a packet each keep-alive,
+    // [MQTT-3.1.2-23]), and also when the broker has: a link that only swallows our
+    // bytes is dead (section 3.1.2.10: close if no PINGRESP comes in reasonable time).
     if (now - this.lastSentAt >= this.keepAliveMs || now - this.lastReceivedAt >= this.keepAliveMs) {
       this.pingOutstanding = true;
       this.pingSentAt = now;
