@@ -1,11 +1,3 @@
-/**
- * Console lines from a file, for the `lin` simulator, which has no serial console: every
- * POLL_MS the file's new bytes are read and split into lines (the last one once it ends with a
- * newline). `/dev/stdin` works when the simulator's input is a regular file
- * (`mcsim mc.so < commands.txt`); a file another program appends to works as well (`consoleFile`
- * in the manifest or `npm run build:lin -- consoleFile=/tmp/console.txt`). A file that does not
- * exist yet is looked for again at every poll.
- */
 import { File } from "file";
 import Timer from "timer";
 import { MAX_CONSOLE_LINE } from "../core/settings/console-command";
@@ -15,6 +7,14 @@ export const POLL_MS = 100;
 /** After a failed open, polls skipped before the next try (5 s). */
 const REOPEN_POLLS = 50;
 
+/**
+ * Console lines from a file, for the `lin` simulator, which has no serial console: every
+ * POLL_MS the file's new bytes are read and split into lines (the last one once it ends with a
+ * newline). `/dev/stdin` works when the simulator's input is a regular file
+ * (`mcsim mc.so < commands.txt`); a file another program appends to works as well (`consoleFile`
+ * in the manifest or `npm run build:lin -- consoleFile=/tmp/console.txt`). A file that does not
+ * exist yet is looked for again at every poll.
+ */
 export class ConsoleFile {
   private file: File | null = null;
   private offset = 0;

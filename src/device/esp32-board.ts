@@ -2,12 +2,6 @@
  * ESP32 only (excluded from the lin build by src/device/manifest.json; loaded by
  * esp32-platform.ts): the lab's buttons and LEDs over ECMA-419
  * `embedded:io/digital` (modules/io/digital, not built for lin).
- *
- * Buttons join their GPIO to GND: input with the internal pull-up, active
- * low. Both edges wake `onReadable`; the level is read again once it has
- * been quiet for DEBOUNCE_MS (a one-shot Timer restarted by every edge), and
- * only a change of that settled level counts: contact chatter (Wokwi's
- * default bounce, ~1 ms) never makes two presses. LEDs: outputs, active high.
  */
 import Digital from "embedded:io/digital";
 import Timer from "timer";
@@ -16,6 +10,13 @@ import type { Led } from "./status-leds";
 
 export const DEBOUNCE_MS = 25;
 
+/**
+ * A button joining its GPIO to GND: input with the internal pull-up, active
+ * low. Both edges wake `onReadable`; the level is read again once it has
+ * been quiet for DEBOUNCE_MS (a one-shot Timer restarted by every edge), and
+ * only a change of that settled level counts: contact chatter (Wokwi's
+ * default bounce, ~1 ms) never makes two presses.
+ */
 export class DebouncedButton {
   private readonly pin: Digital;
   private timer: Timer | undefined;
@@ -62,6 +63,7 @@ export class DebouncedButton {
   }
 }
 
+/** The three status LEDs' outputs, active high. */
 export class LedPins {
   private readonly pins: Record<Led, Digital>;
 

@@ -1,3 +1,11 @@
+import Timer from "timer";
+import { MAX_CONSOLE_LINE } from "../core/settings/console-command";
+import type { Faults } from "./faults";
+
+const receive = native("xs_console_receive") as () => number | undefined;
+
+export const POLL_MS = 30;
+
 /**
  * ESP32 only (excluded from the lin build by src/device/manifest.json): JSON swipes
  * typed on the serial console, one per line, e.g.
@@ -16,14 +24,6 @@
  * Not in debug (-d) builds: there xsbug's protocol owns UART0 and reading it
  * would steal its bytes. Set serialConsole=false for a debug build.
  */
-import Timer from "timer";
-import { MAX_CONSOLE_LINE } from "../core/settings/console-command";
-import type { Faults } from "./faults";
-
-const receive = native("xs_console_receive") as () => number | undefined;
-
-export const POLL_MS = 30;
-
 export class SerialConsole {
   private line = "";
   private overflow = false;

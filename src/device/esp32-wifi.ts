@@ -1,3 +1,11 @@
+import WiFi from "embedded:network/interface/wifi";
+import Timer from "timer";
+import type { Faults } from "./faults";
+
+export const WIFI_BACKOFF_BASE_MS = 1_000;
+export const WIFI_BACKOFF_CAP_MS = 60_000;
+export const CONNECT_TIMEOUT_MS = 20_000;
+
 /**
  * ESP32 only (excluded from the lin build by src/device/manifest.json): the terminal's
  * own Wi-Fi station over ECMA-419 `embedded:network/interface/wifi`
@@ -10,14 +18,6 @@
  * `connect` is scheduled after a full-jitter exponential backoff (base 1 s,
  * cap 60 s), reset once an address is obtained.
  */
-import WiFi from "embedded:network/interface/wifi";
-import Timer from "timer";
-import type { Faults } from "./faults";
-
-export const WIFI_BACKOFF_BASE_MS = 1_000;
-export const WIFI_BACKOFF_CAP_MS = 60_000;
-export const CONNECT_TIMEOUT_MS = 20_000;
-
 export class WifiManager {
   private wifi: WiFi | null = null;
   private up = false;

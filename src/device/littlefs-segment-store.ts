@@ -1,3 +1,9 @@
+import { File, Iterator } from "file";
+import type { SegmentStorePort } from "../core/outbox/segment-store-port";
+import { exactBuffer } from "./exact-buffer";
+
+const COPY_PIECE = 512;
+
 /**
  * The segmented journal's storage on the device (SegmentStorePort): one file
  * per segment, `<root><prefix>.<number>`, through the Moddable `file` module:
@@ -20,12 +26,6 @@
  * journal reads a frame's 15-byte prefix, then the frame, from one file
  * kept open for reading until the next write.
  */
-import { File, Iterator } from "file";
-import type { SegmentStorePort } from "../core/outbox/segment-store-port";
-import { exactBuffer } from "./exact-buffer";
-
-const COPY_PIECE = 512;
-
 export class LittlefsSegmentStore implements SegmentStorePort {
   readonly root: string;
   readonly prefix: string;

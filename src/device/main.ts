@@ -74,7 +74,7 @@ const SYNC_REMOVALS_EVERY_MS = 1_000;
 export const CARD_TEST_SWIPES = 12;
 export const CARD_TEST_SPACING_MS = 150;
 
-
+/** The terminal as built from its config: the app and its ports, the LEDs, the swipe maker, the journal. */
 class Terminal {
   readonly app: TerminalApp;
   readonly leds: StatusLeds;

@@ -1,3 +1,9 @@
+export type Led = "green" | "yellow" | "red";
+
+export const GREEN_PULSE_MS = 120;
+export const OUTBOX_STUCK_MS = 2_000;
+export const DECLINE_SHOW_MS = 5_000;
+
 /**
  * The three status LEDs, as logic over a pin writer (main.ts gives it the
  * ECMA-419 outputs on the ESP32, nothing on lin):
@@ -8,12 +14,6 @@
  * - red: latched on by a fraud alert (until reboot).
  * Pins are written only when their state changes.
  */
-export type Led = "green" | "yellow" | "red";
-
-export const GREEN_PULSE_MS = 120;
-export const OUTBOX_STUCK_MS = 2_000;
-export const DECLINE_SHOW_MS = 5_000;
-
 export class StatusLeds {
   private readonly state: Record<Led, boolean> = { green: false, yellow: false, red: false };
   private greenOffAt = -Infinity;

@@ -1,37 +1,3 @@
-/**
- * The host's outbox journal: one append-only file of journal frames (see
- * src/core/outbox/journal-record-codec.ts), with compaction.
- *
- * Durability choices:
- * - append writes the RECORD frame and calls fdatasync before returning
- *   true: an accepted alert or transaction survives a process kill and a
- *   power loss. If the write or the sync fails, the file is truncated back
- *   to where the frame began and append returns false (nothing accepted); if
- *   even that truncation fails, the journal refuses every further write
- *   until the next replay() (which discards the torn tail) rather than
- *   appending after garbage.
- * - remove (PUBACK) appends an 18-byte TOMBSTONE frame and does NOT sync by
- *   default (`syncRemoves`): the page cache keeps it across a process kill,
- *   and the next append's fdatasync persists it; a power loss before that
- *   can lose it, and the acknowledged message is then replayed and published
- *   again: at-least-once, which QoS 1 allows anyway.
- * - replay reads the file, decodes frames in order and stops at the first
- *   one that is torn or corrupt (bad magic, kind, length, CRC or body); the
- *   file is truncated there (lastReplay.discardedBytes says how much) so no
- *   new frame ever follows garbage. A corrupt frame in the middle therefore
- *   also discards what follows it: only a torn tail is expected (kill -9 or
- *   power loss mid-write), never a silent resync past damage.
- * - compaction, once the dead bytes (acknowledged records and tombstones)
- *   pass both `compactMinDeadBytes` and `compactDeadFraction` of the file,
- *   copies the live frames (CRC-checked again) to `<file>.tmp`, fsyncs it,
- *   renames it over the file (atomic on POSIX) and fsyncs the directory. A
- *   kill before the rename leaves the old file (a stale .tmp is deleted at
- *   the next replay); after it, the new one. The highest id ever used is
- *   kept by a tombstone for it, so ids never go backwards.
- *
- * Sync node:fs calls throughout: the journal sits on the publish path of one
- * terminal, and a record must be durable before enqueue answers.
- */
 import { fdatasync } from "node:fs";
 import {
   closeSync,
@@ -93,6 +59,40 @@ interface LiveFrame {
   size: number;
 }
 
+/**
+ * The host's outbox journal: one append-only file of journal frames (see
+ * src/core/outbox/journal-record-codec.ts), with compaction.
+ *
+ * Durability choices:
+ * - append writes the RECORD frame and calls fdatasync before returning
+ *   true: an accepted alert or transaction survives a process kill and a
+ *   power loss. If the write or the sync fails, the file is truncated back
+ *   to where the frame began and append returns false (nothing accepted); if
+ *   even that truncation fails, the journal refuses every further write
+ *   until the next replay() (which discards the torn tail) rather than
+ *   appending after garbage.
+ * - remove (PUBACK) appends an 18-byte TOMBSTONE frame and does NOT sync by
+ *   default (`syncRemoves`): the page cache keeps it across a process kill,
+ *   and the next append's fdatasync persists it; a power loss before that
+ *   can lose it, and the acknowledged message is then replayed and published
+ *   again: at-least-once, which QoS 1 allows anyway.
+ * - replay reads the file, decodes frames in order and stops at the first
+ *   one that is torn or corrupt (bad magic, kind, length, CRC or body); the
+ *   file is truncated there (lastReplay.discardedBytes says how much) so no
+ *   new frame ever follows garbage. A corrupt frame in the middle therefore
+ *   also discards what follows it: only a torn tail is expected (kill -9 or
+ *   power loss mid-write), never a silent resync past damage.
+ * - compaction, once the dead bytes (acknowledged records and tombstones)
+ *   pass both `compactMinDeadBytes` and `compactDeadFraction` of the file,
+ *   copies the live frames (CRC-checked again) to `<file>.tmp`, fsyncs it,
+ *   renames it over the file (atomic on POSIX) and fsyncs the directory. A
+ *   kill before the rename leaves the old file (a stale .tmp is deleted at
+ *   the next replay); after it, the new one. The highest id ever used is
+ *   kept by a tombstone for it, so ids never go backwards.
+ *
+ * Sync node:fs calls throughout: the journal sits on the publish path of one
+ * terminal, and a record must be durable before enqueue answers.
+ */
 export class FileJournal implements JournalPort {
   readonly file: string;
   private readonly tmpFile: string;

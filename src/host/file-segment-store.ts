@@ -1,3 +1,8 @@
+import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import path from "node:path";
+import type { SegmentStorePort } from "../core/outbox/segment-store-port";
+import { fsyncDir } from "./file-journal";
+
 /**
  * The segmented journal's storage on the host: one file per segment,
  * `<dir>/<prefix>.<number>`, written with node:fs and fdatasync. A store for
@@ -9,11 +14,6 @@
  * `remove` are synced too. Sync node:fs calls throughout: an append must be
  * durable before the outbox answers.
  */
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from "node:fs";
-import path from "node:path";
-import type { SegmentStorePort } from "../core/outbox/segment-store-port";
-import { fsyncDir } from "./file-journal";
-
 export class FileSegmentStore implements SegmentStorePort {
   readonly dir: string;
   readonly prefix: string;

@@ -1,14 +1,3 @@
-/**
- * A real mosquitto broker for integration tests: started on a free
- * 127.0.0.1 port with a generated config in a temp dir, persistence on,
- * optionally with a password file, an ACL and a TLS listener. It can be
- * stopped (SIGTERM, then SIGKILL), killed (SIGKILL) and restarted on the
- * same port and persistence directory.
- *
- * Availability: `findMosquitto()` returns the binary's path, or null when
- * it is missing (suites then skip with one line naming the Debian package);
- * under CI=true a missing broker throws instead, so CI never skips silently.
- */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -84,6 +73,17 @@ export interface MosquittoOptions {
   keepDir?: boolean;
 }
 
+/**
+ * A real mosquitto broker for integration tests: started on a free
+ * 127.0.0.1 port with a generated config in a temp dir, persistence on,
+ * optionally with a password file, an ACL and a TLS listener. It can be
+ * stopped (SIGTERM, then SIGKILL), killed (SIGKILL) and restarted on the
+ * same port and persistence directory.
+ *
+ * Availability: `findMosquitto()` returns the binary's path, or null when
+ * it is missing (suites then skip with one line naming the Debian package);
+ * under CI=true a missing broker throws instead, so CI never skips silently.
+ */
 export class Mosquitto {
   readonly dir: string;
   readonly configFile: string;

@@ -1,13 +1,3 @@
-/**
- * The MQTT transport port over Node's `net` (or `tls` when TLS options are
- * given). One instance per connection attempt; use `nodeTcpTransportFactory`
- * as the session's `transport` port.
- *
- * Backpressure: `write` hands the whole chunk to `socket.write`; once that
- * returns false the transport reports 0 bytes accepted until 'drain', which
- * becomes `onWritable()`. Nothing throws out: connection failures, socket
- * errors and ends all become one `onClosed(reason)`.
- */
 import net from "node:net";
 import tls from "node:tls";
 import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/session/transport-port";
@@ -28,6 +18,16 @@ export interface NodeTcpTransportOptions {
   tls?: NodeTcpTlsOptions;
 }
 
+/**
+ * The MQTT transport port over Node's `net` (or `tls` when TLS options are
+ * given). One instance per connection attempt; use `nodeTcpTransportFactory`
+ * as the session's `transport` port.
+ *
+ * Backpressure: `write` hands the whole chunk to `socket.write`; once that
+ * returns false the transport reports 0 bytes accepted until 'drain', which
+ * becomes `onWritable()`. Nothing throws out: connection failures, socket
+ * errors and ends all become one `onClosed(reason)`.
+ */
 export class NodeTcpTransport implements MqttTransport {
   private readonly options: NodeTcpTransportOptions;
   private socket: net.Socket | null = null;

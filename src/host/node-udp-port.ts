@@ -1,3 +1,10 @@
+import dgram from "node:dgram";
+import type { DatagramHandlers, DatagramSocket, DatagramSocketFactory } from "../core/clock/clock-ports";
+
+export interface NodeUdpOptions {
+  bindAddress?: string;
+}
+
 /**
  * The datagram socket port over Node's dgram (udp4). `nodeUdpSocketFactory`
  * is the SNTP client's `udp` port: each call binds one socket to an
@@ -7,13 +14,6 @@
  * dgram; errors reported later by dgram are counted in `errors` and
  * otherwise ignored (the request then times out). Nothing throws out.
  */
-import dgram from "node:dgram";
-import type { DatagramHandlers, DatagramSocket, DatagramSocketFactory } from "../core/clock/clock-ports";
-
-export interface NodeUdpOptions {
-  bindAddress?: string;
-}
-
 export class NodeUdpSocket implements DatagramSocket {
   errors = 0;
   private readonly socket: dgram.Socket;

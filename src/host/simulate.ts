@@ -9,6 +9,7 @@ import { intOption, numberOption, parseArgs } from "./cli-args";
 import { loadConfig } from "./pipeline-config-file";
 import { DetectionScorer, type DetectionScore } from "./detection-score";
 
+/** Counts what the pipeline emits and scores its alerts against the injected attacks. */
 class CountingSink implements PipelineSink {
   windows = 0;
   late = 0;

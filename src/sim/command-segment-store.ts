@@ -1,16 +1,5 @@
 import type { SegmentStorePort } from "../core/outbox/segment-store-port";
 
-/**
- * A SegmentStorePort whose bytes live outside the engine that runs the
- * journal: each call is one request through `send` (in xsnap, `issueCommand`
- * to the Node host), answered by `serveSegmentRequest` over any other store.
- * bench:core runs the device app this way, so flash contents are not counted
- * in the XS heap it measures, as on the device, where they are in flash.
- *
- * Request: op (u8), segment (u32), offset (u32), length (u32), then the
- * bytes to append. Answer: status (u8: 0 ok, 1 failed), then list: count
- * and numbers (u32 each); size: u32; read: the bytes.
- */
 export type SegmentRequestSender = (request: Uint8Array) => Uint8Array;
 
 const LIST = 1;
@@ -34,6 +23,17 @@ function putU32(b: Uint8Array, o: number, v: number): void {
   b[o + 3] = (v >>> 24) & 0xff;
 }
 
+/**
+ * A SegmentStorePort whose bytes live outside the engine that runs the
+ * journal: each call is one request through `send` (in xsnap, `issueCommand`
+ * to the Node host), answered by `serveSegmentRequest` over any other store.
+ * bench:core runs the device app this way, so flash contents are not counted
+ * in the XS heap it measures, as on the device, where they are in flash.
+ *
+ * Request: op (u8), segment (u32), offset (u32), length (u32), then the
+ * bytes to append. Answer: status (u8: 0 ok, 1 failed), then list: count
+ * and numbers (u32 each); size: u32; read: the bytes.
+ */
 export class CommandSegmentStore implements SegmentStorePort {
   requests = 0;
 

@@ -139,6 +139,7 @@ interface SimEvent {
   fn: () => void;
 }
 
+/** The simulation's pending events, earliest first. */
 class EventQueue {
   private readonly items: SimEvent[] = [];
   get nextAt(): number {

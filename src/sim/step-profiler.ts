@@ -1,3 +1,12 @@
+type AnyFunction = (...args: unknown[]) => unknown;
+
+interface Frame {
+  section: number;
+  start: number;
+  children: number;
+  childSteps: number;
+}
+
 /**
  * Where XS steps go, by section: wraps methods of live objects so that each call's steps,
  * less those of the wrapped calls it makes, are added to its section's "self" total. For the
@@ -8,15 +17,6 @@
  * profiler measures that on a wrapped no-op (`calibrate`) and takes it out of every section, so
  * the sections add up to the unwrapped run within a few steps a call.
  */
-type AnyFunction = (...args: unknown[]) => unknown;
-
-interface Frame {
-  section: number;
-  start: number;
-  children: number;
-  childSteps: number;
-}
-
 export class StepProfiler {
   private readonly names: string[] = [];
   private readonly self: number[] = [];

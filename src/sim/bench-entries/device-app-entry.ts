@@ -21,6 +21,7 @@ import { DEFAULT_TRAFFIC, TrafficGenerator } from "../traffic-generator";
 import { deviceConfig, deviceStorageOptions } from "../../core/settings/device-config";
 import { AckOnlyBroker } from "../ack-only-broker";
 
+/** The bench's event clock: a monotonic count the bench advances, and a UTC origin a clock step moves. */
 class CountingClock implements EventClockPort {
   mono = 1_000;
   /** UTC at monotonic 0; a clock step moves it. */
