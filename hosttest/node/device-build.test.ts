@@ -16,6 +16,8 @@ import {
   REPO_ROOT,
   mcconfigArgs,
   runDeviceBuild,
+  sdkToolsDir,
+  toolHost,
   WOKWI_ELF,
   WOKWI_FIRMWARE,
   type DeviceBuildOptions,
@@ -255,5 +257,48 @@ describe("device build: with a fake mcconfig", () => {
     expect(readFileSync(path.join(root, WOKWI_ELF), "utf8")).toBe("elf");
     expect(r.out).toContain("0x01000  bootloader/bootloader.bin (4 bytes)");
     expect(existsSync(path.join(root, "build/moddable"))).toBe(true);
+  });
+});
+
+describe("device build: the machine's OS picks the SDK's tools", () => {
+  it("Linux and macOS have tool folders; anything else has none", () => {
+    expect(toolHost("linux")).toBe("lin");
+    expect(toolHost("darwin")).toBe("mac");
+    expect(toolHost("win32")).toBeUndefined();
+    expect(sdkToolsDir("lin")).toBe("build/bin/lin/release");
+    expect(sdkToolsDir("mac")).toBe("build/bin/mac/release");
+    expect(MCCONFIG_IN_SDK).toBe("build/bin/lin/release/mcconfig");
+  });
+
+  it("macOS: mcconfig comes from build/bin/mac/release, and a missing one names the mac make step", async () => {
+    const empty = await run("esp32", { MODDABLE: fresh("empty-sdk"), PATH: sysPath(fakeTsc("6.0.3")) }, { platform: "darwin" });
+    expect(empty.code).toBe(1);
+    expect(empty.err).toContain("build/bin/mac/release/mcconfig not found");
+    expect(empty.err).toContain("cd $MODDABLE/build/makefiles/mac && make");
+    expect(empty.err).toContain("Getting%20Started.md#macos");
+
+    const root = fresh("main");
+    const { idfBuildDir } = deviceBuildPaths("esp32", root);
+    const dir = path.relative(root, idfBuildDir!);
+    const sdk = fresh("mac-sdk");
+    script(path.join(sdk, sdkToolsDir("mac"), "mcconfig"), `echo "mac mcconfig $*"; mkdir -p ${dir} && touch ${dir}/xs_esp32.bin ${dir}/xs_esp32.elf`);
+    const idfBin = fresh("idf-bin");
+    script(path.join(idfBin, "idf.py"), "exit 0");
+    const r = await run("esp32", { MODDABLE: sdk, IDF_PATH: fakeIdf(6, 0), PATH: sysPath(fakeTsc("6.0.3"), idfBin) }, { root, platform: "darwin" });
+    expect(r.out).toContain("mac mcconfig -m -p esp32 -i -t build");
+    expect(r.err).not.toContain("mcconfig not found");
+    expect(r.err).toContain("cannot prepare build/wokwi"); // the fake built no flasher_args.json: past the tools, into the copy
+  });
+
+  it("macOS refuses the lin simulator build with what to do instead; Windows is sent to WSL2", async () => {
+    const env = { MODDABLE: fresh("sdk"), PATH: sysPath(fakeTsc("6.0.3")) };
+    const mac = await run("lin", env, { platform: "darwin" });
+    expect(mac.code).toBe(1);
+    expect(mac.err).toContain("the lin simulator build runs on Linux only");
+    expect(mac.err).toContain("npm run build:esp32");
+    const win = await run("esp32", env, { platform: "win32" });
+    expect(win.code).toBe(1);
+    expect(win.err).toContain("on Windows use WSL2");
+    expect(win.built).toBe(0);
   });
 });

@@ -49,16 +49,30 @@ export const MIN_TSC_MAJOR = 6;
 /** The largest image wokwi-cli uploads (its MAX_FIRMWARE_SIZE). */
 export const WOKWI_MAX_FLASH_BYTES = 4 * 1024 * 1024;
 
-const MODDABLE_GETTING_STARTED =
-  "https://github.com/Moddable-OpenSource/moddable/blob/public/documentation/Moddable%20SDK%20-%20Getting%20Started.md#linux";
+const GETTING_STARTED = "https://github.com/Moddable-OpenSource/moddable/blob/public/documentation/Moddable%20SDK%20-%20Getting%20Started.md";
 const MODDABLE_ESP32_GUIDE = "https://github.com/Moddable-OpenSource/moddable/blob/public/documentation/devices/esp32.md";
 const IDF_GETTING_STARTED = "https://docs.espressif.com/projects/esp-idf/en/v6.0/esp32/get-started/linux-macos-setup.html";
 const XS_DEV_HINT = "or let the community CLI do it: `npm i -g xs-dev`, then `xs-dev setup`";
 
+/** The machines the SDK's tools build on: its `lin` and `mac` tool folders. Windows means WSL2 (Linux). */
+export type ToolHost = "lin" | "mac";
+
+/** The SDK's tools for `platform` (process.platform), or undefined where paycard's build scripts do not run. */
+export function toolHost(platform: NodeJS.Platform): ToolHost | undefined {
+  if (platform === "linux") return "lin";
+  if (platform === "darwin") return "mac";
+  return undefined;
+}
+
+/** The SDK's tool folder on `host`, relative to $MODDABLE: mcconfig, xsc, xsl, mcrez (and mcsim on Linux). */
+export function sdkToolsDir(host: ToolHost): string {
+  return `build/bin/${host}/release`;
+}
+
 /** Relative location of mcconfig inside the SDK (the Linux tools build). */
-export const MCCONFIG_IN_SDK = "build/bin/lin/release/mcconfig";
+export const MCCONFIG_IN_SDK = `${sdkToolsDir("lin")}/mcconfig`;
 /** The Linux simulator, for running a `lin` build. */
-export const MCSIM_IN_SDK = "build/bin/lin/release/mcsim";
+export const MCSIM_IN_SDK = `${sdkToolsDir("lin")}/mcsim`;
 
 /** Where mcconfig leaves each target's files. `name` is mcconfig's NAME: the folder holding manifest.json. */
 export interface DeviceBuildPaths {
@@ -119,6 +133,8 @@ export interface DeviceBuildOptions {
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
   now?: () => number;
+  /** The machine's OS, for the SDK's tool folder (default process.platform). */
+  platform?: NodeJS.Platform;
 }
 
 const USAGE = `usage: paycard build-esp32|flash|build-lin|build-lin-instrumented [key=value ...]
@@ -172,26 +188,49 @@ export function readIdfVersion(idfPath: string): { major: number; minor: number;
 }
 
 /** Checks every tool the target needs; an empty `problems` means ready. */
-export function checkDeviceEnvironment(target: DeviceTarget, env: NodeJS.ProcessEnv, root: string, useRepoBin = true): EnvCheck {
+export function checkDeviceEnvironment(
+  target: DeviceTarget,
+  env: NodeJS.ProcessEnv,
+  root: string,
+  useRepoBin = true,
+  platform: NodeJS.Platform = process.platform,
+): EnvCheck {
   const problems: string[] = [];
+  const host = toolHost(platform);
+  if (host === undefined) {
+    problems.push(
+      `paycard's device builds run on Linux and macOS, not on ${platform}: on Windows use WSL2 (Ubuntu) and follow the Linux steps ` +
+        `(${GETTING_STARTED}#linux); USB serial reaches WSL2 through usbipd-win.`,
+    );
+    return { problems, mcconfig: "", childEnv: { ...env } };
+  }
+  if (host === "mac" && isLinTarget(target)) {
+    problems.push(
+      "the lin simulator build runs on Linux only (the SDK's macOS simulator is another platform, `mac`, which paycard's manifest does not target): " +
+        "on macOS build for esp32 (`npm run build:esp32`) and run it in Wokwi or on a board, or build lin in a Linux VM or container.",
+    );
+  }
+  const hostName = host === "mac" ? "macOS" : "Linux";
+  const guide = `${GETTING_STARTED}#${host === "mac" ? "macos" : "linux"}`;
+  const tools = sdkToolsDir(host);
   const moddable = env.MODDABLE;
   let mcconfig = "";
   let sdkBin = "";
   if (moddable === undefined || moddable === "") {
     problems.push(
-      `MODDABLE is not set. Install the Moddable SDK and build its Linux tools (${MODDABLE_GETTING_STARTED}), ` +
+      `MODDABLE is not set. Install the Moddable SDK and build its ${hostName} tools (${guide}), ` +
         `then \`export MODDABLE=<SDK folder>\`; ${XS_DEV_HINT}.`,
     );
   } else {
-    mcconfig = path.join(moddable, MCCONFIG_IN_SDK);
+    mcconfig = path.join(moddable, tools, "mcconfig");
     sdkBin = path.dirname(mcconfig);
     if (!existsSync(moddable)) {
-      problems.push(`MODDABLE=${moddable} does not exist. Point it at the Moddable SDK folder (${MODDABLE_GETTING_STARTED}).`);
+      problems.push(`MODDABLE=${moddable} does not exist. Point it at the Moddable SDK folder (${guide}).`);
     } else if (!isExecutable(mcconfig)) {
       problems.push(
         `${mcconfig} not found: the Moddable SDK tools are not built. Build them with ` +
-          `\`export PATH=$MODDABLE/build/bin/lin/release:$PATH; cd $MODDABLE/build/makefiles/lin && make\` ` +
-          `(the Linux section of ${MODDABLE_GETTING_STARTED}); ${XS_DEV_HINT}.`,
+          `\`export PATH=$MODDABLE/${tools}:$PATH; cd $MODDABLE/build/makefiles/${host} && make\` ` +
+          `(the ${hostName} section of ${guide}); ${XS_DEV_HINT}.`,
       );
     }
   }
@@ -407,7 +446,7 @@ export async function runDeviceBuild(target: DeviceTarget, argv: string[], optio
   }
   checkBuildOverrides(root, isLinTarget(target) ? "lin" : "esp32", overrides);
 
-  const check = checkDeviceEnvironment(target, env, root, options.useRepoBin ?? true);
+  const check = checkDeviceEnvironment(target, env, root, options.useRepoBin ?? true, options.platform);
   if (check.problems.length > 0) {
     err(`paycard: cannot build for ${target}; missing:\n${check.problems.map((p) => `  - ${p}\n`).join("")}`);
     return 1;
