@@ -13,6 +13,8 @@ import { UsageError } from "../../src/host/cli-args";
 import {
   deviceBuildPaths,
   MCCONFIG_IN_SDK,
+  MERGED_IMAGE,
+  mergeFlashImage,
   REPO_ROOT,
   mcconfigArgs,
   runDeviceBuild,
@@ -257,6 +259,23 @@ describe("device build: with a fake mcconfig", () => {
     expect(readFileSync(path.join(root, WOKWI_ELF), "utf8")).toBe("elf");
     expect(r.out).toContain("0x01000  bootloader/bootloader.bin (4 bytes)");
     expect(existsSync(path.join(root, "build/moddable"))).toBe(true);
+    // The merged image: each file at its offset from address 0, erased flash (0xFF) between.
+    const merged = readFileSync(path.join(root, MERGED_IMAGE));
+    expect(merged.length).toBe(0x10000 + 3);
+    expect(merged.subarray(0x1000, 0x1004).toString()).toBe("boot");
+    expect(merged.subarray(0x8000, 0x8005).toString()).toBe("table");
+    expect(merged.subarray(0x10000).toString()).toBe("app");
+    expect([merged[0], merged[0xfff], merged[0x1004], merged[0xffff]]).toEqual([0xff, 0xff, 0xff, 0xff]);
+    expect(r.out).toContain(`${MERGED_IMAGE} (65539 bytes)`);
+  });
+
+  it("merges flash images as esptool merge_bin does, and refuses overlapping ones", () => {
+    const img = mergeFlashImage([
+      { offset: 4, bytes: Uint8Array.of(9, 9) },
+      { offset: 1, bytes: Uint8Array.of(7) },
+    ]);
+    expect([...img]).toEqual([0xff, 7, 0xff, 0xff, 9, 9]);
+    expect(() => mergeFlashImage([{ offset: 0, bytes: new Uint8Array(8) }, { offset: 4, bytes: new Uint8Array(1) }])).toThrow("overlap at 0x4");
   });
 });
 

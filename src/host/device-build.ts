@@ -41,6 +41,8 @@ export const WOKWI_DIR = "build/wokwi";
 export const WOKWI_FIRMWARE = `${WOKWI_DIR}/flasher_args.json`;
 /** wokwi.toml `elf`. */
 export const WOKWI_ELF = `${WOKWI_DIR}/xs_esp32.elf`;
+/** One image of the whole flash from address 0 (bootloader, partition table, app): for esptool, wokwi.com and the release. */
+export const MERGED_IMAGE = `${WOKWI_DIR}/paycard-esp32.bin`;
 
 /** Moddable SDK 8.2.3 stops with a hard error on any other ESP-IDF major.minor. */
 export const EXPECTED_IDF = { major: 6, minor: 0 } as const;
@@ -389,6 +391,22 @@ interface FlasherArgs {
  * paths, so the copied flasher_args.json resolves them as wokwi-cli does: relative to
  * its own folder), plus the ELF. Returns one line per image.
  */
+/**
+ * What `esptool merge_bin` writes for raw output: from address 0, each image at its offset and
+ * the gaps erased flash (0xFF), up to the end of the last. Throws on images that overlap.
+ */
+export function mergeFlashImage(parts: readonly { offset: number; bytes: Uint8Array }[]): Uint8Array {
+  const sorted = [...parts].sort((a, b) => a.offset - b.offset);
+  let end = 0;
+  for (const p of sorted) {
+    if (!Number.isInteger(p.offset) || p.offset < end) throw new Error(`flash images overlap at 0x${p.offset.toString(16)}`);
+    end = p.offset + p.bytes.length;
+  }
+  const image = new Uint8Array(end).fill(0xff);
+  for (const p of sorted) image.set(p.bytes, p.offset);
+  return image;
+}
+
 export function copyForWokwi(idfBuildDir: string, root: string): string[] {
   const wokwiDir = path.join(root, WOKWI_DIR);
   const flasherPath = path.join(idfBuildDir, "flasher_args.json");
@@ -402,6 +420,7 @@ export function copyForWokwi(idfBuildDir: string, root: string): string[] {
   mkdirSync(wokwiDir, { recursive: true });
   const lines: string[] = [];
   const rewritten: Record<string, string> = {};
+  const parts: { offset: number; bytes: Uint8Array }[] = [];
   let end = 0;
   for (const [offset, file] of Object.entries(files)) {
     const offsetNum = Number.parseInt(offset, 16);
@@ -414,6 +433,7 @@ export function copyForWokwi(idfBuildDir: string, root: string): string[] {
     const dest = path.join(wokwiDir, rel);
     mkdirSync(path.dirname(dest), { recursive: true });
     copyFileSync(src, dest);
+    parts.push({ offset: offsetNum, bytes: readFileSync(src) });
     rewritten[offset] = rel.split(path.sep).join("/");
     const size = statSync(src).size;
     end = Math.max(end, offsetNum + size);
@@ -423,6 +443,9 @@ export function copyForWokwi(idfBuildDir: string, root: string): string[] {
     throw new Error(`the flash image ends at ${end} bytes, beyond the ${WOKWI_MAX_FLASH_BYTES} bytes wokwi-cli uploads`);
   }
   writeFileSync(path.join(wokwiDir, "flasher_args.json"), JSON.stringify({ ...flasher, flash_files: rewritten }, null, 2) + "\n");
+  const merged = mergeFlashImage(parts);
+  writeFileSync(path.join(root, MERGED_IMAGE), merged);
+  lines.push(`  and all of it from 0x0 in one image: ${MERGED_IMAGE} (${merged.length} bytes)`);
   const elf = path.join(idfBuildDir, "xs_esp32.elf");
   copyFileSync(elf, path.join(root, WOKWI_ELF));
   return lines;
@@ -506,7 +529,7 @@ export async function runDeviceBuild(target: DeviceTarget, argv: string[], optio
       `paycard: built the instrumented esp32 image; for Wokwi (wokwi.toml):\n  ${WOKWI_FIRMWARE}\n${lines.join("\n")}\n  ${WOKWI_ELF}\n` +
         `  Simulate: open diagram.json in VS Code with the Wokwi extension, or\n` +
         `    WOKWI_CLI_TOKEN=... wokwi-cli . --scenario hosttest/wokwi/card-test.scenario.yaml --timeout 60000\n` +
-        `  Flash a board: npm run flash\n`,
+        `  Flash a board: npm run flash, or the merged image with any esptool: esptool --chip esp32 write-flash 0x0 ${MERGED_IMAGE}\n`,
     );
     return 0;
   }
