@@ -44,6 +44,8 @@ export const WOKWI_ELF = `${WOKWI_DIR}/xs_esp32.elf`;
 /** One image of the whole flash from address 0 (bootloader, partition table, app): for esptool, wokwi.com and the release. */
 export const MERGED_IMAGE = `${WOKWI_DIR}/paycard-esp32.bin`;
 
+/** The Moddable SDK release paycard builds with (its git tag). */
+export const MODDABLE_SDK_TAG = "8.2.3";
 /** Moddable SDK 8.2.3 stops with a hard error on any other ESP-IDF major.minor. */
 export const EXPECTED_IDF = { major: 6, minor: 0 } as const;
 /** mcconfig's TypeScript step targets es2025: TypeScript 6 or newer. */
@@ -242,7 +244,7 @@ export function checkDeviceEnvironment(
     const want = `v${EXPECTED_IDF.major}.${EXPECTED_IDF.minor}`;
     if (idfPath === undefined || idfPath === "") {
       problems.push(
-        `IDF_PATH is not set: the esp32 build needs ESP-IDF ${want} (Moddable 8.2.3 refuses any other version). ` +
+        `IDF_PATH is not set: the esp32 build needs ESP-IDF ${want} (Moddable ${MODDABLE_SDK_TAG} refuses any other version). ` +
           `Install it (\`git clone -b ${want} --recursive https://github.com/espressif/esp-idf.git\`, then \`./install.sh esp32\`; ` +
           `${IDF_GETTING_STARTED} and ${MODDABLE_ESP32_GUIDE}), then \`export IDF_PATH=<esp-idf folder>\` and ` +
           `\`source $IDF_PATH/export.sh\`; or \`xs-dev setup --device esp32\`.`,
@@ -253,7 +255,7 @@ export function checkDeviceEnvironment(
       const v = readIdfVersion(idfPath);
       if (v !== undefined && (v.major !== EXPECTED_IDF.major || v.minor !== EXPECTED_IDF.minor)) {
         problems.push(
-          `IDF_PATH=${idfPath} is ESP-IDF v${v.major}.${v.minor}.${v.patch}, but Moddable 8.2.3 needs ESP-IDF ${want}: ` +
+          `IDF_PATH=${idfPath} is ESP-IDF v${v.major}.${v.minor}.${v.patch}, but Moddable ${MODDABLE_SDK_TAG} needs ESP-IDF ${want}: ` +
             `check out the ${want} tag (\`git -C $IDF_PATH checkout ${want} && git -C $IDF_PATH submodule update --init --recursive\`, ` +
             `then \`$IDF_PATH/install.sh esp32\`) or point IDF_PATH at a ${want} tree.`,
         );
