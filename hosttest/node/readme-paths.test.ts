@@ -1,5 +1,6 @@
 /**
- * The README follows the tree: every path it names under src/, hosttest/, .ci/ exists, and its
+ * The README and the docs follow the tree: every path they name under src/, hosttest/, docs/, .ci/
+ * and .github/ exists, and the README's
  * Layout section names every module folder of src/core. A moved or renamed file fails here until the
  * docs follow.
  */
@@ -14,7 +15,7 @@ const readme = readFileSync(path.join(root, "README.md"), "utf8");
 
 /** Path-like words under the project's source folders, as written (trailing punctuation dropped). */
 function namedPaths(text: string): string[] {
-  const found = text.match(/(?<![\w./-])(?:src|hosttest|\.ci)\/[\w.*<>/-]*/g) ?? [];
+  const found = text.match(/(?<![\w./-])(?:src|hosttest|docs|\.ci|\.github)\/[\w.*<>/-]*/g) ?? [];
   return [...new Set(found.map((p) => p.replace(/[.,:;]+$/, "")))];
 }
 
@@ -44,6 +45,15 @@ describe("README paths", () => {
     const paths = namedPaths(readme);
     expect(paths.length).toBeGreaterThan(20);
     expect(paths.filter((p) => !exists(p))).toEqual([]);
+  });
+
+  it("every path the docs name exists", () => {
+    const docs = readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md"));
+    expect(docs).toContain("lab-guide.md");
+    for (const f of docs) {
+      const paths = namedPaths(readFileSync(path.join(root, "docs", f), "utf8"));
+      expect({ doc: f, missing: paths.filter((p) => !exists(p)) }).toEqual({ doc: f, missing: [] });
+    }
   });
 
   it("the Layout section names every module folder of src/core", () => {
