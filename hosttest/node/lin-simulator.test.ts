@@ -286,6 +286,48 @@ function safSwipe(i: number): string {
  * third run drains the rest. A subscriber with a persistent session checks every accepted request
  * id. About 90 s.
  */
+/**
+ * Matching a RegExp made when its module was preloaded crashes XS (preload-rules.test.ts): the
+ * firmware once fell over after 215 console swipes with ISO timestamps and bad ids (the event-time
+ * and id checks). 3 000 such swipes, clock synced, must all be answered, and the simulator must
+ * not die.
+ */
+describe.skipIf(!(available && findChronyd() !== null))("thousands of pattern-checked swipes on the lin simulator", () => {
+  it("answers 1 500 ISO-dated swipes and 1 500 with bad ids, and keeps running", async () => {
+    const restorePrefs = freshPreferences();
+    removeJournal("lin-regexp.jnl");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "paycard-lin-regexp-"));
+    const consoleFile = path.join(dir, "console.txt");
+    writeFileSync(consoleFile, "");
+    const chrony = await Chrony.start();
+    const swipes: string[] = [];
+    for (let i = 0; i < 1_500; i++) {
+      swipes.push(`{"transaction_id":"tx_${i}","card_hash":"hash_${i % 50}","amount_cents":${100 + i},"timestamp":"2026-12-07T13:00:${String(i % 60).padStart(2, "0")}.000Z"}`);
+      swipes.push(`{"transaction_id":"bad id ${i}","card_hash":"hash_${i % 50}","amount_cents":100}`);
+    }
+    let out: string[] = [];
+    try {
+      buildLin(root, [`consoleFile=${consoleFile}`, "scriptedSwipes=false", "journalFile=lin-regexp.jnl", `ntpPort=${chrony.port}`]);
+      let fed = false;
+      out = await runLin(root, 40, undefined, (l) => {
+        if (!fed && l.startsWith("CLOCK synced")) {
+          fed = true;
+          appendFileSync(consoleFile, `${swipes.join("\n")}\n`);
+        }
+      });
+    } finally {
+      await chrony.cleanup();
+      restorePrefs();
+      removeJournal("lin-regexp.jnl");
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(out.some((l) => l.includes("Segmentation fault"))).toBe(false);
+    expect(out.filter((l) => l.startsWith("SWIPE ") && l.includes(" reason=BAD_CHARACTERS"))).toHaveLength(1_500);
+    expect(out.filter((l) => /^SWIPE (ACCEPTED|DECLINED)/.test(l))).toHaveLength(1_500);
+    expect(out.some((l) => l.startsWith("STATUS ") && l.includes("swipes=3000"))).toBe(true);
+  }, 120_000);
+});
+
 describe.skipIf(!labAvailable)("store and forward on the lin simulator", () => {
   let restorePrefs = () => {};
   let dir = "";

@@ -2,10 +2,12 @@ import Net from "net";
 import type { ResolverPort } from "../core/clock/clock-ports";
 import type { Faults } from "./faults";
 
-const DOTTED_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/** A dotted IPv4 literal; made at first use (not at load: on XS a module's load-time RegExp is in flash, where matching it crashes; preload-rules.test.ts). */
+let dottedIpv4: RegExp | undefined;
 
 export function isDottedIPv4(name: string): boolean {
-  return DOTTED_IPV4.test(name);
+  if (dottedIpv4 === undefined) dottedIpv4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+  return dottedIpv4.test(name);
 }
 
 /**

@@ -95,10 +95,21 @@ export function defaultTerminalConfig(): TerminalConfig {
   };
 }
 
+// The patterns below are made at first use (not at load: on XS a module's load-time RegExp is in flash, where matching it crashes; preload-rules.test.ts).
+let idPattern: RegExp | undefined;
+let topicSegment: RegExp | undefined;
+
 /** A terminal or merchant id: 1-64 of [A-Za-z0-9_.:-] (they travel into topics, logs and request ids). */
-export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+export function isIdentifier(s: string): boolean {
+  if (idPattern === undefined) idPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
+  return idPattern.test(s);
+}
+
 /** One MQTT topic level: 1-64 characters, no wildcard, separator or NUL. */
-export const TOPIC_SEGMENT = /^[^+#/\u0000]{1,64}$/;
+export function isTopicSegment(s: string): boolean {
+  if (topicSegment === undefined) topicSegment = /^[^+#/\u0000]{1,64}$/;
+  return topicSegment.test(s);
+}
 
 /**
  * Defaults overlaid with `overrides` (a JSON object: any subset of
@@ -131,9 +142,9 @@ export function resolveTerminalConfig(overrides: unknown = {}, notices?: string[
 }
 
 function checkTerminalConfig(c: TerminalConfig): void {
-  if (!ID_PATTERN.test(c.terminalId)) throw new ConfigError(`terminalId must be 1-64 of [A-Za-z0-9_.:-], got ${JSON.stringify(c.terminalId)}`);
-  if (!ID_PATTERN.test(c.merchantId)) throw new ConfigError(`merchantId must be 1-64 of [A-Za-z0-9_.:-], got ${JSON.stringify(c.merchantId)}`);
-  if (!TOPIC_SEGMENT.test(c.topicPrefix)) throw new ConfigError(`topicPrefix must be one topic level without + # /, got ${JSON.stringify(c.topicPrefix)}`);
+  if (!isIdentifier(c.terminalId)) throw new ConfigError(`terminalId must be 1-64 of [A-Za-z0-9_.:-], got ${JSON.stringify(c.terminalId)}`);
+  if (!isIdentifier(c.merchantId)) throw new ConfigError(`merchantId must be 1-64 of [A-Za-z0-9_.:-], got ${JSON.stringify(c.merchantId)}`);
+  if (!isTopicSegment(c.topicPrefix)) throw new ConfigError(`topicPrefix must be one topic level without + # /, got ${JSON.stringify(c.topicPrefix)}`);
   if (!(c.location.lat >= -90 && c.location.lat <= 90)) throw new ConfigError("location.lat must be within [-90, 90]");
   if (!(c.location.lon >= -180 && c.location.lon <= 180)) throw new ConfigError("location.lon must be within [-180, 180]");
   if (!/^[A-Z]{3}$/.test(c.currency)) throw new ConfigError(`currency must be three upper-case letters, got ${JSON.stringify(c.currency)}`);

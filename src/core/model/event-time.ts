@@ -1,5 +1,5 @@
-/** An ISO-8601 timestamp with Z or an offset, to the millisecond at most. */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/;
+/** An ISO-8601 timestamp with Z or an offset, to the millisecond at most; made at first use (not at load: on XS a module's load-time RegExp is in flash, where matching it crashes; preload-rules.test.ts). */
+let iso8601: RegExp | undefined;
 
 /** Earliest and latest plausible times: 2000-01-01 and 2100-01-01. */
 export const MIN_PLAUSIBLE_TIME_MS = 946684800000;
@@ -13,6 +13,8 @@ export const MAX_PLAUSIBLE_TIME_MS = 4102444800000;
  */
 export function epochMsOf(value: unknown): number {
   if (typeof value === "number") return Number.isFinite(value) ? Math.floor(value) : NaN;
-  if (typeof value !== "string" || !ISO_8601.test(value)) return NaN;
+  if (typeof value !== "string") return NaN;
+  if (iso8601 === undefined) iso8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/;
+  if (!iso8601.test(value)) return NaN;
   return Date.parse(value);
 }

@@ -39,11 +39,6 @@ function fail(out: RejectInfo, reason: RejectReason, field: string, detail: stri
   return false;
 }
 
-/**
- * A code unit an identifier may not hold (it may hold letters, digits and `_ - . :`). Not global,
- * not sticky: it keeps no state.
- */
-const NOT_ID_CHARACTER = /[^A-Za-z0-9_.:-]/;
 // Called on the string, not through it: XS wraps a string to read its properties.
 const lastIndexOfFn = String.prototype.lastIndexOf;
 const searchFn = String.prototype.search;
@@ -59,6 +54,11 @@ const SCAN_TOO_LONG = -2;
  * accepted swipe are recognised by identity.
  */
 export class SwipeValidator {
+  /**
+   * A code unit an identifier may not hold (it may hold letters, digits and `_ - . :`); not
+   * global, not sticky: it keeps no state. Made with the validator (not at load: on XS a module's load-time RegExp is in flash, where matching it crashes; preload-rules.test.ts).
+   */
+  private readonly notIdCharacter = /[^A-Za-z0-9_.:-]/;
   /** hashString() of the last accepted swipe's transaction_id. */
   transactionHash = 0;
   /** hashString() of the last accepted swipe's keys, for keyed state lookups. */
@@ -84,7 +84,7 @@ export class SwipeValidator {
    */
   private scanId(s: string): number {
     const n = lastIndexOfFn.call(s, "");
-    if (n === 0 || n > this.limits.maxIdLength || NOT_ID_CHARACTER.test(s)) return this.idFault(s);
+    if (n === 0 || n > this.limits.maxIdLength || this.notIdCharacter.test(s)) return this.idFault(s);
     this.scanHash = hashOfLength(s, n);
     return n;
   }
@@ -95,7 +95,7 @@ export class SwipeValidator {
    */
   private idFault(s: string): number {
     if (lastIndexOfFn.call(s, "") === 0) return 0;
-    const bad = searchFn.call(s, NOT_ID_CHARACTER);
+    const bad = searchFn.call(s, this.notIdCharacter);
     return bad >= 0 && bad < this.limits.maxIdLength ? SCAN_BAD_CHARACTER : SCAN_TOO_LONG;
   }
 

@@ -93,8 +93,11 @@ export interface OutboxStats {
   backlogFull: number;
 }
 
-/** A UTF-16 surrogate without its pair: no UTF-8 for it (XS's native encoder would write one that never decodes). */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * A UTF-16 surrogate without its pair: no UTF-8 for it (XS's native encoder would write one that
+ * never decodes). Made at first use (not at load: on XS a module's load-time RegExp is in flash, where matching it crashes; preload-rules.test.ts).
+ */
+let loneSurrogate: RegExp | undefined;
 
 /**
  * Whether a request id has a UTF-8 form of at most MAX_STRING_BYTES: up to a third of that many
@@ -102,7 +105,10 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * is a loop over its characters); longer ones are measured.
  */
 function requestIdFits(id: string): boolean {
-  if (id.length <= MAX_STRING_BYTES / 3) return !LONE_SURROGATE.test(id);
+  if (id.length <= MAX_STRING_BYTES / 3) {
+    if (loneSurrogate === undefined) loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    return !loneSurrogate.test(id);
+  }
   const n = utf8ByteLength(id);
   return n >= 0 && n <= MAX_STRING_BYTES;
 }

@@ -13,7 +13,7 @@
  * other value is refused with a DeviceConfigError naming the key, the value and
  * what was expected.
  */
-import { ID_PATTERN, resolveTerminalConfig, TOPIC_SEGMENT, type TerminalConfig } from "../app/terminal-config";
+import { isIdentifier, isTopicSegment, resolveTerminalConfig, type TerminalConfig } from "../app/terminal-config";
 import { DEFAULT_AMOUNT_ANOMALY } from "../detect/amount-anomaly-detector";
 import { DEFAULT_BURST_THRESHOLDS } from "../detect/burst-detector";
 import { decodeBase64 } from "../lib/base64";
@@ -284,9 +284,9 @@ function configPin(raw: Raw, key: string, dflt: number): number {
 
 // ------------------------------------------------------------ the config
 
-function matching(raw: Raw, key: string, dflt: string, pattern: RegExp, what: string): string {
+function matching(raw: Raw, key: string, dflt: string, accepts: (v: string) => boolean, what: string): string {
   const v = configString(raw, key, dflt);
-  if (!pattern.test(v)) throw new DeviceConfigError(`config.${key} must be ${what}, got ${show(v)}`);
+  if (!accepts(v)) throw new DeviceConfigError(`config.${key} must be ${what}, got ${show(v)}`);
   return v;
 }
 
@@ -299,10 +299,10 @@ export function deviceTerminalOverrides(raw: Raw): Record<string, unknown> {
   // Checked here with the same rules as resolveTerminalConfig, so that a bad
   // mc/config value is reported by key (core's ConfigError sets `this.name`,
   // which throws a TypeError on XS: see DeviceConfigError).
-  const terminalId = matching(raw, "terminalId", "term_1", ID_PATTERN, "1-64 of [A-Za-z0-9_.:-]");
-  const merchantId = matching(raw, "merchantId", "merch_demo_001", ID_PATTERN, "1-64 of [A-Za-z0-9_.:-]");
-  const topicPrefix = matching(raw, "topicPrefix", "paycard", TOPIC_SEGMENT, "one MQTT topic level of 1-64 characters without + # /");
-  const currency = matching(raw, "currency", "USD", /^[A-Z]{3}$/, "three upper-case letters (ISO 4217)");
+  const terminalId = matching(raw, "terminalId", "term_1", isIdentifier, "1-64 of [A-Za-z0-9_.:-]");
+  const merchantId = matching(raw, "merchantId", "merch_demo_001", isIdentifier, "1-64 of [A-Za-z0-9_.:-]");
+  const topicPrefix = matching(raw, "topicPrefix", "paycard", isTopicSegment, "one MQTT topic level of 1-64 characters without + # /");
+  const currency = matching(raw, "currency", "USD", (v) => /^[A-Z]{3}$/.test(v), "three upper-case letters (ISO 4217)");
   const host = configString(raw, "brokerHost", "127.0.0.1").trim();
   if (host === "" || /\s/.test(host)) throw new DeviceConfigError(`config.brokerHost must be a host name or dotted IPv4 address, got ${show(raw.brokerHost)}`);
   const username = configString(raw, "brokerUser", "");

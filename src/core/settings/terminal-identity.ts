@@ -17,7 +17,8 @@ export interface TerminalIdentity {
   readonly source: IdSource;
 }
 
-const AUTO_ID = /^term-[0-9a-f]{6,8}$/;
+/** A derived terminal id; made at first use (not at load: on XS a module's load-time RegExp is in flash, where matching it crashes; preload-rules.test.ts). */
+let autoId: RegExp | undefined;
 
 /** "a1b2c3" from "24:0A:C4:A1:B2:C3" (or "240ac4a1b2c3"); null when it is not a MAC. */
 export function macSuffix(mac: string): string | null {
@@ -33,7 +34,8 @@ export function macSuffix(mac: string): string | null {
 export function resolveTerminalId(configured: unknown, store: SettingsStorePort, mac: string | undefined, random: RandomPort): TerminalIdentity {
   if (typeof configured === "string" && configured.trim() !== "") return { id: configured.trim(), source: "set" };
   const kept = store.read(AUTO_ID_KEY);
-  if (kept !== undefined && AUTO_ID.test(kept)) return { id: kept, source: "kept" };
+  if (autoId === undefined) autoId = /^term-[0-9a-f]{6,8}$/;
+  if (kept !== undefined && autoId.test(kept)) return { id: kept, source: "kept" };
   const suffix = mac === undefined ? null : macSuffix(mac);
   const id = suffix !== null ? `term-${suffix}` : `term-${(random.nextUint32() >>> 0).toString(16).padStart(8, "0")}`;
   // Kept even if the store fails: this boot runs with it, and the next one derives it again (MAC) or draws a new one.
