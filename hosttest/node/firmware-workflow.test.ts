@@ -30,6 +30,7 @@ const facts: WorkflowFacts = {
   imageDir: WOKWI_DIR,
   releaseFiles: [MERGED_IMAGE, WOKWI_FIRMWARE, WOKWI_ELF].map((p) => path.basename(p)),
   scenario: SCENARIO,
+  installerFiles: ["web/installer/index.html", "web/installer/manifest.json", `build/wokwi/${path.basename(MERGED_IMAGE)}`, "node_modules/esp-web-tools/dist/web site/esp-web-tools"],
 };
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 type Jobs = Record<string, { steps: Record<string, unknown>[] } & Record<string, unknown>>;
@@ -38,7 +39,7 @@ const jobsOf = (w: Record<string, unknown>) => w.jobs as Jobs;
 describe("the firmware workflow, checked offline", () => {
   it("parses, and everything it names matches the build scripts and the repository", () => {
     expect(validateFirmwareWorkflow(workflow, facts)).toEqual([]);
-    expect(Object.keys(jobsOf(workflow))).toEqual(["esp32", "wokwi", "lin", "release"]);
+    expect(Object.keys(jobsOf(workflow))).toEqual(["esp32", "wokwi", "lin", "release", "pages"]);
   });
 
   it("runs the lab's scenario, which is valid against diagram.json", () => {
@@ -80,6 +81,16 @@ describe("the firmware workflow, checked offline", () => {
     expect(problems).toContain(`must run ${SCENARIO}`);
     expect(problems).toContain("hosttest/node/no-such.test.ts, which does not exist");
     expect(problems).toContain("must attach paycard-esp32.bin");
+  });
+
+  it("catches a web installer site without ESP Web Tools, or published from a branch", () => {
+    const w = clone(workflow);
+    const assemble = jobsOf(w).pages!.steps.find((s) => String(s.run).includes("mkdir -p site"))!;
+    assemble.run = String(assemble.run).replace("cp -r node_modules/esp-web-tools/dist/web site/esp-web-tools", "");
+    jobsOf(w).pages!.if = "github.ref == 'refs/heads/main'";
+    const problems = validateFirmwareWorkflow(w, facts).join("\n");
+    expect(problems).toContain("must copy node_modules/esp-web-tools/dist/web site/esp-web-tools");
+    expect(problems).toContain("jobs.pages must run on tags only");
   });
 
   it("catches the IDF environment sourced after the build, and images uploaded from elsewhere", () => {

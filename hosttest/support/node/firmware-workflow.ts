@@ -22,6 +22,8 @@ export interface WorkflowFacts {
   releaseFiles: readonly string[];
   /** The Wokwi scenario the lab's own checks validate. */
   scenario: string;
+  /** What the pages job must copy into the web installer's site. */
+  installerFiles: readonly string[];
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -133,6 +135,20 @@ export function validateFirmwareWorkflow(doc: unknown, f: WorkflowFacts): string
     const gh = stepUsing(release, "softprops/action-gh-release")[0];
     const files = gh !== undefined && isObj(gh.with) && typeof gh.with.files === "string" ? gh.with.files : "";
     for (const name of f.releaseFiles) if (!files.split("\n").some((l) => l.trim().endsWith("/" + name))) problems.push(`jobs.release must attach ${name}`);
+  }
+  const pages = jobs.pages;
+  if (!isObj(pages)) {
+    problems.push("jobs.pages is missing (the web installer)");
+  } else {
+    if (typeof pages.if !== "string" || !pages.if.includes("refs/tags/")) problems.push("jobs.pages must run on tags only");
+    if (!isObj(pages.permissions) || pages.permissions.pages !== "write" || pages.permissions["id-token"] !== "write") {
+      problems.push("jobs.pages needs permissions pages: write and id-token: write");
+    }
+    const text = runText(pages);
+    for (const copied of f.installerFiles) if (!text.includes(copied)) problems.push(`jobs.pages must copy ${copied} into the site`);
+    if (stepUsing(pages, "actions/upload-pages-artifact").length === 0 || stepUsing(pages, "actions/deploy-pages").length === 0) {
+      problems.push("jobs.pages must upload the site (actions/upload-pages-artifact) and deploy it (actions/deploy-pages)");
+    }
   }
   return problems;
 }
