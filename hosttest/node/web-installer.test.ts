@@ -2,15 +2,19 @@
  * The web installer (web/installer), checked offline: its ESP Web Tools manifest against the
  * format of npm esp-web-tools (the installer it loads), the image it installs against what
  * build:esp32 writes, its version against package.json, and the page against the manifest and the
- * copy of ESP Web Tools the firmware workflow puts beside it. Web Serial itself cannot be driven
- * here (no board, no user gesture).
+ * copy of ESP Web Tools the firmware workflow puts beside it. Then the page as the workflow
+ * assembles it, served on loopback, in a real headless Chromium (Debian's): it loads without an
+ * error, an exception or a failed request, and shows the install button. Web Serial itself cannot
+ * be driven here (no board, no user gesture to grant a port).
  */
+import { createServer, type Server } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Manifest } from "esp-web-tools/dist/const";
 import { MERGED_IMAGE } from "../../src/host/device-build";
+import { findChromium, inspectPage } from "../support/node/headless-chromium";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const read = (rel: string) => readFileSync(path.join(root, rel), "utf8");
@@ -64,4 +68,55 @@ describe("the web installer, checked offline", () => {
     expect(problems).toContain("at offset 0");
     expect(problems).toContain("unknown manifest key improv");
   });
+});
+
+const chromium = findChromium();
+if (chromium === null && process.env.CI === "true") throw new Error("CI=true but no Chromium (Debian package chromium): the web installer's browser check cannot run");
+if (chromium === null) console.log("skipped the web installer's browser check: needs Chromium (Debian package chromium)");
+
+/** The site as the workflow's pages job assembles it, served on 127.0.0.1 (a secure context, as https is). */
+function serveSite(): Promise<{ url: string; server: Server }> {
+  const files: Record<string, string> = {
+    "/": "web/installer/index.html",
+    "/index.html": "web/installer/index.html",
+    "/manifest.json": "web/installer/manifest.json",
+  };
+  const types: Record<string, string> = { ".html": "text/html", ".json": "application/json", ".js": "text/javascript" };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x").pathname;
+    const rel = files[url] ?? (url.startsWith("/esp-web-tools/") ? `node_modules/esp-web-tools/dist/web/${url.slice("/esp-web-tools/".length)}` : null);
+    if (rel === null || rel.includes("..") || !existsSync(path.join(root, rel))) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": types[path.extname(rel)] ?? "application/octet-stream" }).end(readFileSync(path.join(root, rel)));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, server })));
+}
+
+describe.skipIf(chromium === null)("the web installer in headless Chromium", () => {
+  it("loads without an error and shows the install button", async () => {
+    const { url, server } = await serveSite();
+    try {
+      const report = await inspectPage<{ defined: boolean; supported: boolean; unsupported: boolean; button: string | null; secure: boolean }>(
+        chromium!,
+        url,
+        `(async () => {
+          await Promise.race([customElements.whenDefined("esp-web-install-button"), new Promise((r) => setTimeout(r, 5000))]);
+          const el = document.querySelector("esp-web-install-button");
+          return {
+            defined: customElements.get("esp-web-install-button") !== undefined,
+            supported: el.hasAttribute("install-supported"),
+            unsupported: el.hasAttribute("install-unsupported"),
+            button: el.shadowRoot?.querySelector("button")?.textContent ?? null,
+            secure: window.isSecureContext,
+          };
+        })()`,
+      );
+      expect(report.problems).toEqual([]);
+      expect(report.value).toEqual({ defined: true, supported: true, unsupported: false, button: "Connect", secure: true });
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 });
