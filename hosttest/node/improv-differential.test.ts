@@ -18,6 +18,7 @@ import {
   parseRpc,
   parseWifiSettings,
 } from "../../src/core/settings/improv-frame";
+import { ImprovProvisioner } from "../../src/core/settings/improv-provisioner";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const quiet = { log() {}, error() {}, debug() {} };
@@ -102,6 +103,43 @@ describe("Improv serial against improv-wifi-serial-sdk", () => {
       expect(sdk.error).toBe(ImprovError.UNABLE_TO_CONNECT);
     } finally {
       close();
+    }
+  });
+
+  it("the SDK provisions paycard's own provisioner: info, Wi-Fi stored, Provisioned once Wi-Fi is up", async () => {
+    let toBrowser!: ReadableStreamDefaultController<Uint8Array>;
+    const readable = new ReadableStream<Uint8Array>({ start: (c) => void (toBrowser = c) });
+    const stored: [string, string][] = [];
+    const provisioner = new ImprovProvisioner(
+      {
+        write: (f) => toBrowser.enqueue(f),
+        storeWifi: (ssid, password) => {
+          stored.push([ssid, password]);
+          // The device brings Wi-Fi up a little later.
+          setTimeout(() => provisioner.wifiUp(), 20);
+          return null;
+        },
+      },
+      { firmware: "paycard", version: "0.1.0", chip: "ESP32", name: "term-87ab0892" },
+      false,
+    );
+    const reader = new ImprovSerialReader({
+      onLine: () => {},
+      onBadFrame: () => provisioner.onBadFrame(),
+      onFrame: (t, d) => provisioner.onFrame(t, d),
+    });
+    const port = { readable, writable: { getWriter: () => ({ write: async (b: Uint8Array) => reader.push(b), releaseLock() {} }) } };
+    const sdk = new ImprovSerial(port as unknown as ConstructorParameters<typeof ImprovSerial>[0], quiet);
+    try {
+      const info = await sdk.initialize(2_000);
+      expect(info).toMatchObject({ firmware: "paycard", version: "0.1.0", chipFamily: "ESP32", name: "term-87ab0892" });
+      expect(sdk.state).toBe(ImprovState.READY);
+      await sdk.provision("Lab Wi-Fi", "s3cret", 2_000);
+      expect(stored).toEqual([["Lab Wi-Fi", "s3cret"]]);
+      expect(sdk.state).toBe(ImprovState.PROVISIONED);
+      expect(sdk.nextUrl).toBeUndefined();
+    } finally {
+      toBrowser.close();
     }
   });
 });
