@@ -12,8 +12,8 @@ const INT32_MIN = -0x80000000;
  * Walks end at -1 without a test of their own: `start[-1]` is undefined, and undefined compares
  * false with every number (one XS step in seven of a walk).
  *
- * The arrays are public for the owner's hot path, which folds an element in line where calling
- * `add` would cost as much as the fold.
+ * The arrays are public for the owner's two hot loops, which fold (`add`) and combine
+ * (`combine`) in line where a call would cost as much as the work.
  */
 export class SlicePool {
   readonly start: Float64Array;
