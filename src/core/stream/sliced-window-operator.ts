@@ -261,21 +261,15 @@ export class SlicedWindowOperator {
       let s = pool.take(slot, this.tailSlice[c], start, amount);
       if (s < 0) s = this.evictAndTake(slot, this.tailSlice[c], start, amount);
       if (s < 0) return STATE_FULL;
-      // The key's new newest slice.
-      this.tailSlice[c] = s;
-      this.tailFrom[c] = start;
-      this.tailTo[c] = start + this.sliceLength;
+      this.cacheSlice(c, s); // the key's new newest slice
       return 0;
     }
     const slot = this.keys.acquire(key, keyHash);
     if (this.addTo(slot, ts, amount) < 0) return STATE_FULL;
     // The entry goes to this key.
-    const tail = pool.tail[slot];
     this.tailKey[c] = key;
     this.tailSlot[c] = slot;
-    this.tailSlice[c] = tail;
-    this.tailFrom[c] = pool.start[tail];
-    this.tailTo[c] = pool.start[tail] + this.sliceLength;
+    this.cacheSlice(c, pool.tail[slot]);
     return 0;
   }
 
@@ -365,14 +359,16 @@ export class SlicedWindowOperator {
   private cacheTail(slot: number, s: number): void {
     const c = this.keys.hashes[slot] & TAIL_MASK;
     if (this.tailSlot[c] !== slot || this.tailKey[c] === null) return;
-    if (s < 0) {
-      this.tailKey[c] = null;
-    } else {
-      const start = this.slices.start[s];
-      this.tailSlice[c] = s;
-      this.tailFrom[c] = start;
-      this.tailTo[c] = start + this.sliceLength;
-    }
+    if (s < 0) this.tailKey[c] = null;
+    else this.cacheSlice(c, s);
+  }
+
+  /** Cache entry `c` now holds slice `s` (its key's newest) and the times it covers. */
+  private cacheSlice(c: number, s: number): void {
+    const start = this.slices.start[s];
+    this.tailSlice[c] = s;
+    this.tailFrom[c] = start;
+    this.tailTo[c] = start + this.sliceLength;
   }
 
   /**
@@ -528,22 +524,33 @@ export class SlicedWindowOperator {
   /** Fires windows of query `q` on `slot` with q.firstDue <= end <= wm + 1 that hold at least one element (walking from the oldest slice). */
   private fireDue(slot: number, q: QueryState, wm: number): void {
     const pool = this.slices;
-    let head = pool.head[slot];
+    const head = pool.head[slot];
     if (head < 0 || q.silent) return;
+    this.fireWindows(slot, q, head, q.firstDue === -Infinity ? q.endAfter(pool.start[head]) : q.firstDue, wm, false);
+  }
+
+  /**
+   * Fires query q's windows of `slot` that hold elements, from the one ending at `end` (or the
+   * next that holds any) while end - 1 <= `lastDue`, walking forward from slice `head`, flagged
+   * `evicted` when the key is being flushed; how many it emitted.
+   */
+  private fireWindows(slot: number, q: QueryState, head: number, end: number, lastDue: number, evicted: boolean): number {
+    const pool = this.slices;
     const size = q.size;
-    let end = q.firstDue === -Infinity ? q.endAfter(pool.start[head]) : q.firstDue;
-    while (end - 1 <= wm) {
+    let fired = 0;
+    while (end - 1 <= lastDue) {
       // Skip to the first slice that can fall in [end - size, end).
       while (pool.start[head] < end - size) head = pool.next[head];
-      if (head < 0) return;
+      if (head < 0) break;
       if (pool.start[head] >= end) {
         end = q.endAfter(pool.start[head]);
         continue;
       }
       pool.combine(pool.lastBefore(head, end), end - size, q.result);
-      this.emit(slot, q, end, false, false);
+      if (this.emit(slot, q, end, false, evicted)) fired++;
       end += q.slide;
     }
+    return fired;
   }
 
   /**
@@ -569,21 +576,9 @@ export class SlicedWindowOperator {
           }
           if (total < q.minCount && this.skipsLow(slot)) continue;
         }
-        let head = first;
-        const size = q.size;
-        let end = q.endAfter(pool.start[head]);
+        let end = q.endAfter(pool.start[first]);
         if (wm !== -Infinity) end = Math.max(end, q.endAfter(wm + 1));
-        for (;;) {
-          while (pool.start[head] < end - size) head = pool.next[head];
-          if (head < 0) break;
-          if (pool.start[head] >= end) {
-            end = q.endAfter(pool.start[head]);
-            continue;
-          }
-          pool.combine(pool.lastBefore(head, end), end - size, q.result);
-          if (this.emit(slot, q, end, false, true)) q.flushed++;
-          end += q.slide;
-        }
+        q.flushed += this.fireWindows(slot, q, first, end, Infinity, true);
       }
     }
     pool.releaseBefore(slot, Infinity);
