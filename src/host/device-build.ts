@@ -434,10 +434,11 @@ export function copyForWokwi(idfBuildDir: string, root: string): string[] {
     const rel = inside ? file : path.basename(src);
     const dest = path.join(wokwiDir, rel);
     mkdirSync(path.dirname(dest), { recursive: true });
-    copyFileSync(src, dest);
-    parts.push({ offset: offsetNum, bytes: readFileSync(src) });
+    const bytes = readFileSync(src);
+    writeFileSync(dest, bytes);
+    parts.push({ offset: offsetNum, bytes });
     rewritten[offset] = rel.split(path.sep).join("/");
-    const size = statSync(src).size;
+    const size = bytes.length;
     end = Math.max(end, offsetNum + size);
     lines.push(`  0x${offsetNum.toString(16).padStart(5, "0")}  ${rewritten[offset]} (${size} bytes)`);
   }

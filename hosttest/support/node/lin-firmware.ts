@@ -5,10 +5,10 @@
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { deviceBuildPaths } from "../../../src/host/device-build";
+import { deviceBuildPaths, MCSIM_IN_SDK } from "../../../src/host/device-build";
 
 const MODDABLE = process.env.MODDABLE;
-export const MCSIM = MODDABLE === undefined ? "" : path.join(MODDABLE, "build", "bin", "lin", "release", "mcsim");
+export const MCSIM = MODDABLE === undefined ? "" : path.join(MODDABLE, MCSIM_IN_SDK);
 const XVFB_RUN = ["/usr/bin/xvfb-run", "/usr/local/bin/xvfb-run"].find((p) => existsSync(p));
 
 export const LIN_AVAILABLE = MCSIM !== "" && existsSync(MCSIM) && XVFB_RUN !== undefined;
