@@ -1,11 +1,7 @@
+import type { SwipeFields } from "./swipe";
+
 /** A raw swipe as it arrives from a reader, a console line or a JSONL file (payment schema names). */
-export interface RawSwipe {
-  transaction_id: string;
-  card_hash: string;
-  terminal_id: string;
-  merchant_id: string;
-  amount_cents: number;
-  currency: string;
+export interface RawSwipe extends SwipeFields {
   location: { lat: number; lon: number };
   timestamp: number | string;
   terminal_time: number | string;

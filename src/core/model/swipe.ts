@@ -1,15 +1,18 @@
-/**
- * A validated card swipe, in the payment schema's field names.
- * Times are milliseconds since the Unix epoch (UTC).
- * There is never a card number here: only `card_hash`.
- */
-export interface Swipe {
+/** The payment schema's fields a swipe has as it arrives and once validated. There is never a card number: only `card_hash`. */
+export interface SwipeFields {
   transaction_id: string;
   card_hash: string;
   terminal_id: string;
   merchant_id: string;
   amount_cents: number;
   currency: string;
+}
+
+/**
+ * A validated card swipe, in the payment schema's field names.
+ * Times are milliseconds since the Unix epoch (UTC).
+ */
+export interface Swipe extends SwipeFields {
   lat: number;
   lon: number;
   /** Event time: when the card was swiped. */
