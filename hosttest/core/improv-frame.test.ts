@@ -59,7 +59,9 @@ describe("Improv serial frames", () => {
     expect(bad(parseRpc(bytes(1, 5, 1, 2)))).toContain("payload length 5 for 2 bytes");
     expect(bad(parseWifiSettings(bytes(9, ...ascii("ab"))))).toContain("SSID longer than the payload");
     expect(bad(parseWifiSettings(bytes(1, 0x61, 3, 0x62)))).toContain("password length does not end the payload");
-    expect(bad(parseWifiSettings(bytes(0, 0)))).toContain("SSID must be 1-32 characters");
+    expect(bad(parseWifiSettings(bytes(0, 0)))).toContain("SSID must be 1-32 bytes, got 0");
+    expect(bad(parseWifiSettings(bytes(33, ...ascii("x".repeat(33)), 0)))).toContain("SSID must be 1-32 bytes, got 33");
+    expect(parseWifiSettings(bytes(32, ...ascii("x".repeat(32)), 0)).ok).toBe(true);
     expect(bad(parseWifiSettings(bytes(1, 0xff, 0)))).toContain("not UTF-8");
     const r = parseRpc(bytes(1));
     expect(!r.ok && r.error).toBe(ImprovError.INVALID_RPC_PACKET);
@@ -80,6 +82,16 @@ describe("Improv serial frames", () => {
         bad: [],
       });
     }
+  });
+
+  it("ends a line at a carriage return as well (Enter in picocom or screen), and a frame's header may hold one", () => {
+    const { r, seen } = reader();
+    // A length byte of 13 is a carriage return: still the frame's length.
+    const frame = encodeImprovFrame(ImprovType.RPC, bytes(ImprovCommand.SEND_WIFI_SETTINGS, 11, 4, ...ascii("abcd"), 5, ...ascii("12345")));
+    expect(frame[8]).toBe(13);
+    r.push(new Uint8Array([...ascii("show\rstatus\r\n"), ...frame, ...ascii("ring\r")]));
+    expect(seen.lines).toEqual(["show", "status", "ring"]);
+    expect(seen.frames).toEqual([{ type: ImprovType.RPC, data: Array.from(frame.subarray(9, 9 + 13)) }]);
   });
 
   it("reports a frame with a bad checksum or version, and reads on", () => {

@@ -37,9 +37,36 @@ describe("Improv provisioner (the device's side)", () => {
     d.rpc(ImprovCommand.REQUEST_INFO, []);
     const info = [7, ...ascii("paycard"), 5, ...ascii("0.1.0"), 5, ...ascii("ESP32"), 6, ...ascii("term-1")];
     expect(d.take()).toEqual([[ImprovType.RPC_RESULT, ImprovCommand.REQUEST_INFO, info.length, ...info]]);
+    // Provisioned: the state and a result for the command (the browser waits for both).
     const p = device(true);
     p.rpc(ImprovCommand.REQUEST_CURRENT_STATE, []);
-    expect(p.take()).toEqual([[ImprovType.CURRENT_STATE, ImprovState.PROVISIONED]]);
+    expect(p.take()).toEqual([
+      [ImprovType.CURRENT_STATE, ImprovState.PROVISIONED],
+      [ImprovType.RPC_RESULT, ImprovCommand.REQUEST_CURRENT_STATE, 0],
+    ]);
+  });
+
+  it("follows Wi-Fi quietly until a client speaks, then sends each change", () => {
+    const d = device();
+    d.p.wifiUp();
+    expect(d.p.state).toBe(ImprovState.PROVISIONED);
+    d.p.wifiDown();
+    expect(d.p.state).toBe(ImprovState.READY);
+    expect(d.take()).toEqual([]);
+    d.rpc(ImprovCommand.REQUEST_CURRENT_STATE, []);
+    expect(d.take()).toEqual([[ImprovType.CURRENT_STATE, ImprovState.READY]]);
+    d.p.wifiUp();
+    d.p.wifiDown();
+    expect(d.take()).toEqual([
+      [ImprovType.CURRENT_STATE, ImprovState.PROVISIONED],
+      [ImprovType.CURRENT_STATE, ImprovState.READY],
+    ]);
+    // While credentials are tried, a drop is not the answer: wifiFailed or wifiUp is.
+    d.rpc(ImprovCommand.SEND_WIFI_SETTINGS, wifi("MyNet", "secret"));
+    d.take();
+    d.p.wifiDown();
+    expect(d.take()).toEqual([]);
+    expect(d.p.state).toBe(ImprovState.PROVISIONING);
   });
 
   it("stores Wi-Fi settings, says Provisioning, and Provisioned with the result once Wi-Fi is up", () => {

@@ -219,6 +219,31 @@ describe("settings console", () => {
     expect(console.handle("show").pop()).toBe("installer lock: passphrase set, locked; refused 5, rejected 1, storage failures 0");
   });
 
+  it("stores Improv's Wi-Fi credentials as set would: checked, locked with set, counted, the password never echoed", () => {
+    const { console, store, identity } = rig();
+    expect(console.storeWifi("Lab Wi-Fi", "s3cret pass")).toBeNull();
+    expect(storedSettings(store)).toEqual({ wifiSsid: "Lab Wi-Fi", wifiPassword: "s3cret pass" });
+    const wifi = deviceConfig(startupConfig(BUILD, store, identity).config).device;
+    expect([wifi.wifiSsid, wifi.wifiPassword]).toEqual(["Lab Wi-Fi", "s3cret pass"]);
+    expect(console.handle("show").join("\n")).toContain("pending until the next start: wifiSsid, wifiPassword");
+    // A bad stored value is named; the password is not.
+    store.write("brokerPort", "http");
+    const problem = console.storeWifi("Other", "http");
+    expect(problem).toContain("brokerPort");
+    expect(problem).not.toContain('"http"');
+    store.remove("brokerPort");
+    store.failWrites = true;
+    expect(console.storeWifi("Other", "pw")).toBe("Wi-Fi settings not saved: the settings store refused the write");
+    store.failWrites = false;
+    console.handle("passphrase open sesame");
+    expect(console.storeWifi("Other", "pw")).toBe("Wi-Fi settings are locked like set (unlock <passphrase> on the console first)");
+    expect(storedSettings(store).wifiSsid).toBe("Lab Wi-Fi");
+    console.handle("unlock open sesame");
+    expect(console.storeWifi("Other", "pw")).toBeNull();
+    expect(storedSettings(store).wifiSsid).toBe("Other");
+    expect([console.counters.refused, console.counters.rejected, console.counters.storageFailures]).toEqual([1, 1, 1]);
+  });
+
   it("refuses every attempt for a minute after five wrong passphrases", () => {
     const now = { t: 1_000 };
     const { console } = rig(now);

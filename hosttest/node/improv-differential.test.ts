@@ -106,7 +106,8 @@ describe("Improv serial against improv-wifi-serial-sdk", () => {
     }
   });
 
-  it("the SDK provisions paycard's own provisioner: info, Wi-Fi stored, Provisioned once Wi-Fi is up", async () => {
+  /** paycard's own provisioner behind our reader, as the far end of a fake Web Serial port. */
+  function provisionerPort(provisioned: boolean) {
     let toBrowser!: ReadableStreamDefaultController<Uint8Array>;
     const readable = new ReadableStream<Uint8Array>({ start: (c) => void (toBrowser = c) });
     const stored: [string, string][] = [];
@@ -121,7 +122,7 @@ describe("Improv serial against improv-wifi-serial-sdk", () => {
         },
       },
       { firmware: "paycard", version: "0.1.0", chip: "ESP32", name: "term-87ab0892" },
-      false,
+      provisioned,
     );
     const reader = new ImprovSerialReader({
       onLine: () => {},
@@ -129,7 +130,12 @@ describe("Improv serial against improv-wifi-serial-sdk", () => {
       onFrame: (t, d) => provisioner.onFrame(t, d),
     });
     const port = { readable, writable: { getWriter: () => ({ write: async (b: Uint8Array) => reader.push(b), releaseLock() {} }) } };
-    const sdk = new ImprovSerial(port as unknown as ConstructorParameters<typeof ImprovSerial>[0], quiet);
+    return { port: port as unknown as ConstructorParameters<typeof ImprovSerial>[0], stored, provisioner, close: () => toBrowser.close() };
+  }
+
+  it("the SDK provisions paycard's own provisioner: info, Wi-Fi stored, Provisioned once Wi-Fi is up", async () => {
+    const { port, stored, close } = provisionerPort(false);
+    const sdk = new ImprovSerial(port, quiet);
     try {
       const info = await sdk.initialize(2_000);
       expect(info).toMatchObject({ firmware: "paycard", version: "0.1.0", chipFamily: "ESP32", name: "term-87ab0892" });
@@ -139,7 +145,20 @@ describe("Improv serial against improv-wifi-serial-sdk", () => {
       expect(sdk.state).toBe(ImprovState.PROVISIONED);
       expect(sdk.nextUrl).toBeUndefined();
     } finally {
-      toBrowser.close();
+      close();
+    }
+  });
+
+  it("the SDK initializes against a terminal already on Wi-Fi (it waits for the state's RPC result too)", async () => {
+    const { port, close } = provisionerPort(true);
+    const sdk = new ImprovSerial(port, quiet);
+    try {
+      const info = await sdk.initialize(1_500);
+      expect(sdk.state).toBe(ImprovState.PROVISIONED);
+      expect(info?.name).toBe("term-87ab0892");
+      expect(sdk.nextUrl).toBeUndefined();
+    } finally {
+      close();
     }
   });
 });

@@ -88,6 +88,7 @@ export type WifiSettings = { ok: true; ssid: string; password: string } | { ok: 
 export function parseWifiSettings(payload: Uint8Array): WifiSettings {
   const bad = (detail: string): WifiSettings => ({ ok: false, error: ImprovError.INVALID_RPC_PACKET, detail });
   if (payload.length < 2) return bad("Wi-Fi settings shorter than two lengths");
+  if (payload[0] === 0 || payload[0]! > 32) return bad(`SSID must be 1-32 bytes, got ${payload[0]}`);
   const ssidEnd = 1 + payload[0]!;
   if (ssidEnd + 1 > payload.length) return bad("SSID longer than the payload");
   const passwordEnd = ssidEnd + 1 + payload[ssidEnd]!;
@@ -95,12 +96,11 @@ export function parseWifiSettings(payload: Uint8Array): WifiSettings {
   const ssid = decodeUtf8(payload, 1, ssidEnd);
   const password = decodeUtf8(payload, ssidEnd + 1, passwordEnd);
   if (ssid === null || password === null) return bad("SSID or password is not UTF-8");
-  if (ssid === "" || ssid.length > 32) return bad("SSID must be 1-32 characters");
   return { ok: true, ssid, password };
 }
 
 export interface ImprovReaderHandlers {
-  /** A console line (without its newline; a trailing carriage return dropped). */
+  /** A console line, without its end (newline or carriage return; empty lines are skipped). */
   onLine(line: string): void;
   /** A frame whose version and checksum are right. */
   onFrame(type: number, data: Uint8Array): void;
@@ -111,7 +111,8 @@ export interface ImprovReaderHandlers {
 /**
  * Splits the UART's bytes into console lines and Improv frames: a line whose first nine bytes
  * start `IMPROV` is a frame of nine plus its length plus one (checksum) bytes; anything else is a
- * line up to its newline. A line longer than `maxLine` bytes is dropped to its newline (counted).
+ * line up to its newline or carriage return (terminals send either, or both, for Enter). A line
+ * longer than `maxLine` bytes is dropped to its end (counted).
  * Preallocated: pushing bytes allocates only the line or frame it completes.
  */
 export class ImprovSerialReader {
@@ -147,7 +148,7 @@ export class ImprovSerialReader {
       if (this.len === IMPROV_HEADER_BYTES) this.frameLeft = this.buf[8]! + 1;
       return;
     }
-    if (b === 0x0a) {
+    if (b === 0x0a || b === 0x0d) {
       this.endLine();
       return;
     }
@@ -189,9 +190,8 @@ export class ImprovSerialReader {
     this.len = 0;
     this.overflow = false;
     if (dropped) return;
-    const end = n > 0 && this.buf[n - 1] === 0x0d ? n - 1 : n;
-    if (end === 0) return;
-    const text = decodeUtf8(this.buf, 0, end);
+    if (n === 0) return;
+    const text = decodeUtf8(this.buf, 0, n);
     if (text === null) {
       this.linesDropped++;
       return;

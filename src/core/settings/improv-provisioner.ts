@@ -32,11 +32,19 @@ export interface ImprovDeviceInfo {
  * Wi-Fi is up (`wifiUp`: Provisioned, and the Send Wi-Fi Settings result) or could not connect
  * (`wifiFailed`: Unable to Connect, back to Ready). Bad frames and unknown commands get the
  * protocol's error states; nothing throws.
+ *
+ * Provisioned means "has Wi-Fi and is on it": a provisioned device answers Request Current State
+ * with its state and an RPC result for that command (the browser waits for both; the result's
+ * strings would be URLs to open, and a terminal has none). Wi-Fi coming and going changes the state
+ * quietly until a client has sent a frame: a serial monitor on a board nobody provisions sees no
+ * binary frames.
  */
 export class ImprovProvisioner {
   private current: number;
   /** A Send Wi-Fi Settings waits for the link's outcome. */
   private awaitingWifi = false;
+  /** A client has sent a valid frame since boot: state changes are sent as they happen. */
+  private heard = false;
   framesAnswered = 0;
   errorsSent = 0;
 
@@ -64,9 +72,11 @@ export class ImprovProvisioner {
       return;
     }
     this.framesAnswered++;
+    this.heard = true;
     switch (rpc.command) {
       case ImprovCommand.REQUEST_CURRENT_STATE:
         this.sendState();
+        if (this.current === ImprovState.PROVISIONED) this.send(ImprovType.RPC_RESULT, encodeRpcResult(rpc.command, []));
         return;
       case ImprovCommand.REQUEST_INFO:
         this.send(ImprovType.RPC_RESULT, encodeRpcResult(rpc.command, [this.info.firmware, this.info.version, this.info.chip, this.info.name]));
@@ -101,11 +111,18 @@ export class ImprovProvisioner {
   wifiUp(): void {
     if (this.current === ImprovState.PROVISIONED && !this.awaitingWifi) return;
     this.current = ImprovState.PROVISIONED;
-    this.sendState();
+    if (this.heard) this.sendState();
     if (this.awaitingWifi) {
       this.awaitingWifi = false;
       this.send(ImprovType.RPC_RESULT, encodeRpcResult(ImprovCommand.SEND_WIFI_SETTINGS, []));
     }
+  }
+
+  /** The device's Wi-Fi went down (not while credentials are being tried): Ready. */
+  wifiDown(): void {
+    if (this.awaitingWifi || this.current !== ImprovState.PROVISIONED) return;
+    this.current = ImprovState.READY;
+    if (this.heard) this.sendState();
   }
 
   /** The credentials did not connect: Unable to Connect, and Ready for others. */

@@ -187,6 +187,33 @@ export class SettingsConsole {
     return this.ok([`ok ${key}=${secret ? MASK : value} (saved; applies at the next start)`]);
   }
 
+  /**
+   * Wi-Fi credentials from Improv provisioning (improv-provisioner.ts), stored as `set wifiSsid=...`
+   * and `set wifiPassword=...` would store them: locked like `set`, checked by the same rules,
+   * counted with the console's commands. Null when both are saved, else why not (never the password).
+   */
+  storeWifi(ssid: string, password: string): string | null {
+    if (!this.lock.mayChange) {
+      this.counters.refused++;
+      return "Wi-Fi settings are locked like set (unlock <passphrase> on the console first)";
+    }
+    const candidate: Record<string, unknown> = { ...this.build, ...storedSettings(this.store), wifiSsid: ssid, wifiPassword: password };
+    if (typeof candidate.terminalId !== "string" || candidate.terminalId.trim() === "") candidate.terminalId = this.identity.id;
+    const problem = configProblem(candidate);
+    if (problem !== null) {
+      this.counters.rejected++;
+      return mask(problem, password);
+    }
+    if (!this.store.write("wifiSsid", ssid) || !this.store.write("wifiPassword", password)) {
+      this.counters.storageFailures++;
+      return "Wi-Fi settings not saved: the settings store refused the write";
+    }
+    this.pending.add("wifiSsid");
+    this.pending.add("wifiPassword");
+    this.counters.done++;
+    return null;
+  }
+
   private reset(): string[] {
     if (!this.lock.mayChange) return this.refuse(this.lockedLine("reset"));
     let removed = 0;
