@@ -25,6 +25,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findMosquitto, Mosquitto } from "../../src/host/mosquitto-broker";
 import { Chrony, findChronyd } from "../support/node/chrony";
 import { makeTestPki } from "../support/node/test-pki";
+import { ImprovSerial } from "improv-wifi-serial-sdk/dist/serial.js";
+import { encodeImprovFrame, encodeRpcResult, ImprovCommand, ImprovError, ImprovSerialReader, ImprovState, ImprovType } from "../../src/core/settings/improv-frame";
 import { DecodedFrame, decodeFrame, FrameKind, FrameStatus, JS_FRAME_CODEC } from "../../src/core/outbox/journal-record-codec";
 import { buildLin, freshPreferences, journalSegments, LIN_AVAILABLE, LIN_FILE_ROOT, LIN_MISSING, LIN_PREFERENCES, removeJournal, runLin, startLin } from "../support/node/lin-firmware";
 
@@ -116,6 +118,154 @@ describe.skipIf(!available)("settings console on the lin simulator", () => {
     expect(prefs["paycard.cfg"].brokerPort).toBe("1884");
     expect(String(prefs["paycard.cfg"].passHash).startsWith("sha256i$64$")).toBe(true);
   });
+});
+
+const IMPROV_JOURNAL = "lin-improv.jnl";
+const quietLog = { log() {}, error() {}, debug() {} };
+
+/** Every Improv frame in the simulator's stdout, decoded by our reader (the codec checked against the browser SDK in improv-differential.test.ts). */
+function framesIn(stdout: Buffer): { type: number; data: number[] }[] {
+  const frames: { type: number; data: number[] }[] = [];
+  const reader = new ImprovSerialReader({ onLine: () => {}, onBadFrame: (why) => frames.push({ type: -1, data: Array.from(why, (c) => c.charCodeAt(0)) }), onFrame: (type, data) => frames.push({ type, data: Array.from(data) }) }, 4096);
+  reader.push(new Uint8Array(stdout));
+  return frames;
+}
+
+/** An RPC result's strings: each a length byte and UTF-8 bytes, after the command and the total. */
+function resultStrings(data: number[]): string[] {
+  const out: string[] = [];
+  for (let at = 2; at < 2 + data[1]!; at += 1 + data[at]!) out.push(Buffer.from(data.slice(at + 1, at + 1 + data[at]!)).toString("utf8"));
+  return out;
+}
+
+const improvRpc = (command: number, payload: number[] = []) => encodeImprovFrame(ImprovType.RPC, Uint8Array.from([command, payload.length, ...payload]));
+const wifiPayload = (ssid: string, password: string) => {
+  const s = new TextEncoder().encode(ssid);
+  const p = new TextEncoder().encode(password);
+  return [s.length, ...s, p.length, ...p];
+};
+
+describe.skipIf(!available)("Improv serial provisioning on the lin simulator", () => {
+  let restorePrefs = () => {};
+  let dir = "";
+  let scripted: string[] = [];
+  let scriptedFrames: { type: number; data: number[] }[] = [];
+  let scriptedPrefs: Record<string, Record<string, unknown>> = {};
+
+  beforeAll(async () => {
+    restorePrefs = freshPreferences();
+    removeJournal(IMPROV_JOURNAL);
+    dir = mkdtempSync(path.join(os.tmpdir(), "paycard-lin-improv-"));
+    // Scripted: frames and console lines together on stdin, as a terminal program would send them.
+    buildLin(root, ["scriptedSwipes=false", `journalFile=${IMPROV_JOURNAL}`, "brokerPort=1", "ntpPort=1"]);
+    const broken = improvRpc(ImprovCommand.REQUEST_CURRENT_STATE);
+    broken[broken.length - 2] ^= 0xff;
+    const input = path.join(dir, "stdin.bin");
+    writeFileSync(
+      input,
+      Buffer.concat(
+        [
+          improvRpc(ImprovCommand.REQUEST_CURRENT_STATE),
+          improvRpc(ImprovCommand.REQUEST_INFO),
+          broken,
+          improvRpc(0x7f),
+          improvRpc(ImprovCommand.SEND_WIFI_SETTINGS, [40, 1, 2]),
+          new TextEncoder().encode("status\r\n"),
+          improvRpc(ImprovCommand.SEND_WIFI_SETTINGS, wifiPayload("lab-wifi", "correct horse 9")),
+          new TextEncoder().encode("show\n"),
+        ].map((b) => Buffer.from(b)),
+      ),
+    );
+    const stdout: Buffer[] = [];
+    scripted = await startLin(root, 6, input, undefined, "lin", (c) => stdout.push(c)).lines;
+    scriptedFrames = framesIn(Buffer.concat(stdout));
+    scriptedPrefs = JSON.parse(readFileSync(LIN_PREFERENCES, "utf8")) as typeof scriptedPrefs;
+    const names = (o: object, v: number) => Object.entries(o).find(([, n]) => n === v)?.[0] ?? String(v);
+    const shown = scriptedFrames.map((f) => {
+      const what = f.type === ImprovType.CURRENT_STATE ? names(ImprovState, f.data[0]!) : f.type === ImprovType.ERROR_STATE ? names(ImprovError, f.data[0]!) : `${names(ImprovCommand, f.data[0]!)} ${JSON.stringify(resultStrings(f.data))}`;
+      return `frame out: ${names(ImprovType, f.type)} ${what}`;
+    });
+    console.log(["--- Improv on stdin", ...scripted.filter((l) => /^(paycard|console|improv): /.test(l)), ...shown].join("\n"));
+  }, 400_000);
+
+  afterAll(() => {
+    restorePrefs();
+    removeJournal(IMPROV_JOURNAL);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("answers each frame on stdin with the protocol's frames, and reads the console lines between them", () => {
+    const id = /^paycard: terminal (term-[0-9a-f]{8}) /.exec(scripted.find((l) => l.startsWith("paycard: terminal ")) ?? "")?.[1] ?? "";
+    expect(id).not.toBe("");
+    const info = encodeRpcResult(ImprovCommand.REQUEST_INFO, ["paycard", "0.1.0", "lin simulator", id]);
+    expect(scriptedFrames).toEqual([
+      { type: ImprovType.CURRENT_STATE, data: [ImprovState.READY] },
+      { type: ImprovType.RPC_RESULT, data: Array.from(info) },
+      { type: ImprovType.ERROR_STATE, data: [ImprovError.INVALID_RPC_PACKET] }, // bad checksum
+      { type: ImprovType.ERROR_STATE, data: [ImprovError.UNKNOWN_RPC_COMMAND] },
+      { type: ImprovType.ERROR_STATE, data: [ImprovError.INVALID_RPC_PACKET] }, // an SSID of 40 bytes
+      { type: ImprovType.ERROR_STATE, data: [ImprovError.NONE] },
+      { type: ImprovType.CURRENT_STATE, data: [ImprovState.PROVISIONING] },
+      { type: ImprovType.CURRENT_STATE, data: [ImprovState.PROVISIONED] },
+      { type: ImprovType.RPC_RESULT, data: [ImprovCommand.SEND_WIFI_SETTINGS, 0] },
+    ]);
+    expect(scripted).toContain("improv: bad frame (checksum mismatch): answered invalid packet");
+    expect(scripted).toContain("console: link down (backing-off); in flight 0");
+  });
+
+  it("stores the credentials as set does, never prints the password, and says Provisioned with the terminal's id", () => {
+    expect(scriptedPrefs["paycard.cfg"]).toMatchObject({ wifiSsid: "lab-wifi", wifiPassword: "correct horse 9" });
+    expect(scripted).toContain("improv: Wi-Fi settings stored (ssid lab-wifi); the simulator is on the host's network");
+    expect(scripted).toContain("console: * wifiSsid        = lab-wifi");
+    expect(scripted).toContain("console: * wifiPassword    = ****");
+    expect(scripted.some((l) => /^improv: provisioned: terminal term-[0-9a-f]{8} on Wi-Fi lab-wifi$/.test(l))).toBe(true);
+    expect(scripted.some((l) => l.includes("correct horse"))).toBe(false);
+  });
+
+  it("is provisioned by the browser's own Improv SDK (what ESP Web Tools runs), and refuses while the installer lock is on", async () => {
+    // The SDK on a Web Serial port whose far end is the simulator: its writes appended to the console file, stdout read back.
+    const consoleFile = path.join(dir, "console.txt");
+    writeFileSync(consoleFile, "");
+    buildLin(root, ["scriptedSwipes=false", `journalFile=${IMPROV_JOURNAL}`, "brokerPort=1", "ntpPort=1", `consoleFile=${consoleFile}`]);
+    let toBrowser: ReadableStreamDefaultController<Uint8Array> | null = null;
+    const portFor = () => {
+      const readable = new ReadableStream<Uint8Array>({ start: (c) => void (toBrowser = c) });
+      const writable = { getWriter: () => ({ write: async (b: Uint8Array) => appendFileSync(consoleFile, b), releaseLock() {} }) };
+      return { readable, writable } as unknown as ConstructorParameters<typeof ImprovSerial>[0];
+    };
+    const run = startLin(root, 40, undefined, undefined, "lin", (c) => {
+      try {
+        toBrowser?.enqueue(new Uint8Array(c));
+      } catch {
+        // the SDK has closed its reader
+      }
+    });
+    const log: string[] = [];
+    try {
+      const first = new ImprovSerial(portFor(), quietLog);
+      const info = await first.initialize(10_000);
+      // Wi-Fi settings stored by the scripted run: Provisioned, the state and its RPC result (the SDK waits for both).
+      expect(first.state).toBe(ImprovState.PROVISIONED);
+      expect(info).toMatchObject({ firmware: "paycard", version: "0.1.0", chipFamily: "lin simulator" });
+      expect(info?.name).toMatch(/^term-[0-9a-f]{8}$/);
+      await first.provision("Café Wi-Fi", "pässwörd 12", 10_000);
+      expect(first.state).toBe(ImprovState.PROVISIONED);
+      appendFileSync(consoleFile, "passphrase open sesame 42\n");
+      await new Promise((r) => setTimeout(r, 500));
+      await expect(first.provision("Other", "password 2", 10_000)).rejects.toBe("UNKNOWN_ERROR");
+      await first.close();
+      toBrowser = null;
+    } finally {
+      run.powerCut();
+      log.push(...(await run.lines));
+      toBrowser = null;
+    }
+    console.log(["--- Improv from the browser SDK", ...log.filter((l) => /^(paycard|console|improv): /.test(l))].join("\n"));
+    const prefs = JSON.parse(readFileSync(LIN_PREFERENCES, "utf8")) as Record<string, Record<string, unknown>>;
+    expect(prefs["paycard.cfg"]).toMatchObject({ wifiSsid: "Café Wi-Fi", wifiPassword: "pässwörd 12" });
+    expect(log).toContain("improv: Wi-Fi settings refused: Wi-Fi settings are locked like set (unlock <passphrase> on the console first)");
+    expect(log.some((l) => l.includes("pässwörd") || l.includes("password 2"))).toBe(false);
+  }, 120_000);
 });
 
 const labAvailable = available && findMosquitto() !== null && findChronyd() !== null;

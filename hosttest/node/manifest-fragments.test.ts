@@ -30,7 +30,7 @@ describe("manifest fragments as committed", () => {
     expect(checkManifestFragments(manifest, tree)).toEqual([]);
   });
 
-  it("preloads all of src/core, and the device modules but its entry point, the ESP32-only platform and the two that import preference", () => {
+  it("preloads all of src/core, and the device modules but its entry point, the ESP32-only platform, the two that import preference and those that bind C", () => {
     const preloaded = [...tree.fragments.values()].flatMap((f) => (f as { preload: string[] }).preload);
     const core = [...tree.modules].filter(([folder]) => folder.startsWith("core/")).flatMap(([, m]) => m);
     expect(preloaded).toEqual(expect.arrayContaining(core));
@@ -44,8 +44,10 @@ describe("manifest fragments as committed", () => {
       "device/main",
       "device/native-crc32",
       "device/preference-settings-store",
+      "device/serial-provisioning",
+      "device/uart-write",
     ]);
-    expect(tree.nativeSources.get("device")).toEqual(["paycard-crc32"]);
+    expect(tree.nativeSources.get("device")).toEqual(["paycard-crc32", "paycard-uart"]);
   });
 });
 

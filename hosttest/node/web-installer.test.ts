@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Manifest } from "esp-web-tools/dist/const";
+import { FIRMWARE_NAME, FIRMWARE_VERSION } from "../../src/device/firmware-info";
 import { MERGED_IMAGE } from "../../src/host/device-build";
 import { findChromium, inspectPage } from "../support/node/headless-chromium";
 
@@ -25,8 +26,10 @@ const MANIFEST_KEYS = ["name", "version", "home_assistant_domain", "funding_url"
 function manifestProblems(m: Manifest, version: string): string[] {
   const problems: string[] = [];
   for (const k of Object.keys(m)) if (!MANIFEST_KEYS.includes(k)) problems.push(`unknown manifest key ${k}`);
-  if (typeof m.name !== "string" || m.name === "") problems.push("name must be a non-empty string");
+  // ESP Web Tools takes a device whose Improv Device Info says this name as running this firmware (update, not install).
+  if (m.name !== FIRMWARE_NAME) problems.push(`name ${JSON.stringify(m.name)} is not the firmware's Improv name ${JSON.stringify(FIRMWARE_NAME)} (src/device/firmware-info.ts)`);
   if (m.version !== version) problems.push(`version ${m.version} is not package.json's ${version}`);
+  if (FIRMWARE_VERSION !== version) problems.push(`the firmware's Improv version ${FIRMWARE_VERSION} (src/device/firmware-info.ts) is not package.json's ${version}`);
   if (!Array.isArray(m.builds) || m.builds.length !== 1) return [...problems, "builds must hold the one ESP32 build"];
   const b = m.builds[0]!;
   if (b.chipFamily !== "ESP32") problems.push(`chipFamily ${b.chipFamily}: the image is for the original ESP32`);
@@ -34,7 +37,9 @@ function manifestProblems(m: Manifest, version: string): string[] {
   if (!Array.isArray(parts) || parts.length !== 1 || parts[0]!.offset !== 0 || parts[0]!.path !== path.basename(MERGED_IMAGE)) {
     problems.push(`parts must be the merged image ${path.basename(MERGED_IMAGE)} at offset 0 (the whole flash from address 0)`);
   }
-  if (m.new_install_improv_wait_time !== 0) problems.push("new_install_improv_wait_time must be 0 until the firmware answers Improv");
+  // After flashing, a fresh board formats its littlefs partition before the console is read.
+  const wait = m.new_install_improv_wait_time;
+  if (typeof wait !== "number" || wait < 10) problems.push(`new_install_improv_wait_time ${wait}: give a fresh board at least 10 s to boot and answer Improv`);
   return problems;
 }
 
@@ -56,13 +61,17 @@ describe("the web installer, checked offline", () => {
     expect(existsSync(path.join(root, "node_modules/esp-web-tools/dist/web/install-button.js"))).toBe(true);
   });
 
-  it("catches a manifest for another chip, offset or version", () => {
+  it("catches a manifest for another chip, offset, version, name or Improv wait", () => {
     const bad = JSON.parse(JSON.stringify(manifest)) as Manifest & { improv?: boolean };
     bad.version = "9.9.9";
     bad.builds[0]!.chipFamily = "ESP32-S3";
     bad.builds[0]!.parts[0]!.offset = 0x10000;
     bad.improv = true;
+    bad.name = "paycard payment terminal";
+    bad.new_install_improv_wait_time = 0;
     const problems = manifestProblems(bad, version).join("\n");
+    expect(problems).toContain('name "paycard payment terminal" is not the firmware\'s Improv name "paycard"');
+    expect(problems).toContain("new_install_improv_wait_time 0: give a fresh board at least 10 s");
     expect(problems).toContain("version 9.9.9 is not package.json's");
     expect(problems).toContain("chipFamily ESP32-S3");
     expect(problems).toContain("at offset 0");

@@ -1,6 +1,6 @@
 /**
  * The ESP32 board's wiring to the terminal: its three buttons, the Wi-Fi and the serial console's
- * lines, each under the fault guard. esp32-platform.ts is loaded dynamically (it does not exist
+ * bytes (lines and Improv frames), each under the fault guard. esp32-platform.ts is loaded dynamically (it does not exist
  * in the lin build); a build without it says so and runs on without board IO.
  */
 import type { DeviceConfig } from "../core/settings/device-config";
@@ -15,7 +15,8 @@ export interface BoardTerminal {
   cardTest(source: string): void;
   bigTicket(source: string): void;
   onWifi(up: boolean, address: string): void;
-  consoleLine(line: string): void;
+  onWifiFailed(): void;
+  consoleBytes(bytes: Uint8Array): void;
   attachBoard(board: Board): void;
 }
 
@@ -34,11 +35,12 @@ export function startBoardIo(term: BoardTerminal, d: DeviceConfig["device"]): vo
           onCardTestButton: () => term.faults.guard("card test button", () => term.cardTest("button")),
           onBigTicketButton: () => term.faults.guard("big ticket button", () => term.bigTicket("button")),
           onWifi: (up, address) => term.faults.guard("wifi", () => term.onWifi(up, address)),
-          onConsoleLine: (line) => term.faults.guard("console line", () => term.consoleLine(line)),
+          onWifiFailed: () => term.faults.guard("wifi failed", () => term.onWifiFailed()),
+          onConsoleBytes: (bytes) => term.faults.guard("console", () => term.consoleBytes(bytes)),
         });
         term.attachBoard(board);
-        if (d.wifiSsid === "") trace("paycard: no wifiSsid configured: offline terminal (swipes are journaled)\n");
-        trace(`paycard: ready (buttons on GPIO ${d.pins.swipe}/${d.pins.cardTest}/${d.pins.bigTicket}${d.serialConsole ? ", JSON swipes on the serial console" : ""})\n`);
+        if (d.wifiSsid === "") trace("paycard: no wifiSsid configured: offline terminal (swipes are journaled); set it over Improv (the web installer) or with set wifiSsid=...\n");
+        trace(`paycard: ready (buttons on GPIO ${d.pins.swipe}/${d.pins.cardTest}/${d.pins.bigTicket}${d.serialConsole ? ", JSON swipes, commands and Improv Wi-Fi provisioning on the serial console" : ""})\n`);
       });
     },
     (e: unknown) => {

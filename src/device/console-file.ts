@@ -8,24 +8,23 @@ export const POLL_MS = 100;
 const REOPEN_POLLS = 50;
 
 /**
- * Console lines from a file, for the `lin` simulator, which has no serial console: every
- * POLL_MS the file's new bytes are read and split into lines (the last one once it ends with a
- * newline). `/dev/stdin` works when the simulator's input is a regular file
- * (`mcsim mc.so < commands.txt`); a file another program appends to works as well (`consoleFile`
- * in the manifest or `npm run build:lin -- consoleFile=/tmp/console.txt`). A file that does not
- * exist yet is looked for again at every poll.
+ * The serial console's bytes from a file, for the `lin` simulator, which has no serial console:
+ * every POLL_MS the file's new bytes are read and handed on (to SerialProvisioning, which splits
+ * them into console lines and Improv frames). `/dev/stdin` works when the simulator's input is a
+ * regular file (`mcsim mc.so < commands.txt`); a file another program appends to works as well
+ * (`consoleFile` in the manifest or `npm run build:lin -- consoleFile=/tmp/console.txt`). A file
+ * that does not exist yet is looked for again at every poll.
  */
 export class ConsoleFile {
   private file: File | null = null;
   private offset = 0;
-  private pending = "";
   private skip = 0;
   private reported = false;
   private readonly timer: Timer;
 
   constructor(
     private readonly path: string,
-    private readonly onLine: (line: string) => void,
+    private readonly onBytes: (bytes: Uint8Array) => void,
     private readonly faults: Faults,
   ) {
     this.timer = Timer.repeat(() => this.faults.guard("console file", () => this.poll()), POLL_MS);
@@ -58,17 +57,8 @@ export class ConsoleFile {
     if (length <= this.offset) return;
     this.file.position = this.offset;
     const bytes = Math.min(length - this.offset, 4 * MAX_CONSOLE_LINE);
-    const chunk = this.file.read(String, bytes);
-    // Bytes, not chunk.length: on XS a string's length counts code points.
+    const chunk = this.file.read(ArrayBuffer, bytes);
     this.offset += bytes;
-    let text = this.pending + chunk;
-    let nl = text.indexOf("\n");
-    while (nl >= 0) {
-      this.onLine(text.slice(0, nl).replace(/\r$/, ""));
-      text = text.slice(nl + 1);
-      nl = text.indexOf("\n");
-    }
-    // A line longer than the console's buffer is cut, as the serial console does.
-    this.pending = text.length > MAX_CONSOLE_LINE ? text.slice(0, MAX_CONSOLE_LINE) : text;
+    this.onBytes(new Uint8Array(chunk));
   }
 }

@@ -9,6 +9,7 @@ import { SerialConsole } from "./esp32-console";
 import { DebouncedButton, LedPins } from "./esp32-board";
 import { WifiManager } from "./esp32-wifi";
 import type { Faults } from "./faults";
+import type { WifiStation } from "./serial-provisioning";
 import type { Led } from "./status-leds";
 
 export interface BoardOptions {
@@ -23,12 +24,17 @@ export interface BoardOptions {
   onCardTestButton(): void;
   onBigTicketButton(): void;
   onWifi(up: boolean, address: string): void;
-  onConsoleLine(line: string): void;
+  /** An attempt to connect ended without a link. */
+  onWifiFailed(): void;
+  /** The serial console's bytes (console lines and Improv frames). */
+  onConsoleBytes(bytes: Uint8Array): void;
 }
 
 export interface Board {
   leds: LedPins;
   wifi: WifiManager | null;
+  /** Connects with other credentials now: the station made if there was none (wifiSsid was empty). */
+  station: WifiStation;
   console: SerialConsole | null;
   buttons: DebouncedButton[];
 }
@@ -42,13 +48,25 @@ export function startBoard(o: BoardOptions): Board {
     new DebouncedButton("card test", o.pins.cardTest, none, o.onCardTestButton, o.faults),
     new DebouncedButton("big ticket", o.pins.bigTicket, o.onBigTicketButton, none, o.faults),
   ];
-  let wifi: WifiManager | null = null;
-  if (o.wifiSsid !== "") {
-    wifi = new WifiManager(o.wifiSsid, o.wifiPassword, o.random, o.onWifi, o.faults);
-    wifi.start();
-  }
-  const console = o.serialConsole ? new SerialConsole(o.onConsoleLine, o.faults) : null;
-  return { leds, wifi, console, buttons };
+  const board: Board = {
+    leds,
+    wifi: null,
+    station: {
+      use(ssid, password) {
+        if (board.wifi === null) {
+          board.wifi = new WifiManager(ssid, password, o.random, o.onWifi, o.onWifiFailed, o.faults);
+          board.wifi.start();
+        } else {
+          board.wifi.use(ssid, password);
+        }
+      },
+    },
+    console: null,
+    buttons,
+  };
+  if (o.wifiSsid !== "") board.station.use(o.wifiSsid, o.wifiPassword);
+  if (o.serialConsole) board.console = new SerialConsole(o.onConsoleBytes, o.faults);
+  return board;
 }
 
 export type { Led };

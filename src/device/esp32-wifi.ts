@@ -17,6 +17,10 @@ export const CONNECT_TIMEOUT_MS = 20_000;
  * 200) or a connect hangs (still 300 after CONNECT_TIMEOUT_MS), the next
  * `connect` is scheduled after a full-jitter exponential backoff (base 1 s,
  * cap 60 s), reset once an address is obtained.
+ *
+ * `use` switches to other credentials at once (Improv provisioning over the serial console); two
+ * attempts in a row that end without a link, or one the watchdog ends, are reported to `onFailed`,
+ * so the provisioner can answer Unable to Connect while the station keeps retrying.
  */
 export class WifiManager {
   private wifi: WiFi | null = null;
@@ -29,10 +33,11 @@ export class WifiManager {
   failures = 0;
 
   constructor(
-    private readonly ssid: string,
-    private readonly password: string,
+    private ssid: string,
+    private password: string,
     private readonly random: () => number,
     private readonly onLink: (up: boolean, address: string) => void,
+    private readonly onFailed: () => void,
     private readonly faults: Faults,
   ) {}
 
@@ -48,6 +53,35 @@ export class WifiManager {
       },
     });
     this.connect();
+  }
+
+  /** Connects with these credentials in place of the current ones (the link, if up, goes down). */
+  use(ssid: string, password: string): void {
+    this.ssid = ssid;
+    this.password = password;
+    this.attempt = 0;
+    this.clearWatchdog();
+    if (this.retry !== undefined) Timer.clear(this.retry);
+    this.retry = undefined;
+    if (this.wifi === null) {
+      this.start();
+      return;
+    }
+    if (this.up) {
+      this.up = false;
+      this.drops++;
+      this.onLink(false, "");
+    }
+    try {
+      this.wifi.disconnect();
+    } catch {
+      // not connected
+    }
+    // Connect once the disconnect has settled; its change event finds this retry pending and adds none.
+    this.retry = Timer.set(() => {
+      this.retry = undefined;
+      this.faults.guard("wifi.use", () => this.connect());
+    }, 250);
   }
 
   private changed(): void {
@@ -68,6 +102,9 @@ export class WifiManager {
         this.up = false;
         this.drops++;
         this.onLink(false, "");
+      } else if (this.retry === undefined && this.attempt > 0) {
+        // A second attempt in a row ended without a link (the first may be the old attempt's end after `use`).
+        this.onFailed();
       }
       this.scheduleRetry();
     }
@@ -89,6 +126,7 @@ export class WifiManager {
       this.faults.guard("wifi.watchdog", () => {
         if (this.up || this.wifi === null) return;
         this.failures++;
+        this.onFailed();
         try {
           this.wifi.disconnect();
         } catch {

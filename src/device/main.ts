@@ -45,6 +45,7 @@ import { SettingsConsole, startupConfig, storedSettings } from "../core/settings
 import { resolveTerminalId, type TerminalIdentity } from "../core/settings/terminal-identity";
 import { chipMac } from "./chip-mac";
 import { ConsoleFile } from "./console-file";
+import { FIRMWARE_NAME, FIRMWARE_VERSION } from "./firmware-info";
 import { PreferenceSettingsStore } from "./preference-settings-store";
 import type { Board } from "./esp32-platform";
 import { Faults } from "./faults";
@@ -58,6 +59,7 @@ import { StatusLeds, type Led } from "./status-leds";
 import { ackLine, alertLine, clockLine, linkUpLine, statusLine, swipeLine, unparsableLine } from "./serial-log";
 import { runLabScript, SCRIPT_CARD_POOL } from "./lab-script";
 import { startBoardIo } from "./board-io";
+import { SerialProvisioning } from "./serial-provisioning";
 import { SwipeMaker, type ReaderSwipe } from "./swipe-source";
 
 /** XS's native UTF-8 encoding: a JS loop would cost ~90 steps a character. */
@@ -94,6 +96,7 @@ class Terminal {
   private readonly measuresHeap = this.xs.available;
   private board: Board | null = null;
   private settings: SettingsConsole | null = null;
+  private provisioning: SerialProvisioning | null = null;
   private linkUp = false;
   private cardTestTimer: Timer | null = null;
   private clockState = "unsynced";
@@ -210,8 +213,14 @@ class Terminal {
     }, CARD_TEST_SPACING_MS);
   }
 
-  attachSettings(settings: SettingsConsole): void {
+  attachSettings(settings: SettingsConsole, provisioning: SerialProvisioning): void {
     this.settings = settings;
+    this.provisioning = provisioning;
+  }
+
+  /** The serial console's bytes: lines to consoleLine, Improv frames to the provisioner. */
+  consoleBytes(bytes: Uint8Array): void {
+    this.provisioning?.push(bytes);
   }
 
   /** A console line: a JSON swipe when it starts with "{", else a settings command. */
@@ -244,6 +253,7 @@ class Terminal {
 
   attachBoard(board: Board): void {
     this.board = board;
+    this.provisioning?.attachStation(board.station);
     this.leds.rewrite();
   }
 
@@ -270,6 +280,12 @@ class Terminal {
 
   onWifi(up: boolean, address: string): void {
     trace(up ? `WIFI up ip=${address}\n` : "WIFI down\n");
+    if (up) this.provisioning?.wifiUp();
+    else this.provisioning?.wifiDown();
+  }
+
+  onWifiFailed(): void {
+    this.provisioning?.wifiFailed();
   }
 
   private writeLed(led: Led, on: boolean): void {
@@ -317,7 +333,7 @@ class Terminal {
       statusLine({
         app: this.app, journal: this.journal, linkUp: this.linkUp, clockState: this.clockState, reading: this.reading,
         clock: this.eventClock.telemetry(), dns: this.resolver, tlsFailures: this.transportCounters.tlsFailures,
-        settings: this.settings, faults: this.faults.count, heap: this.xs.read(this.use), margin: this.margin,
+        settings: this.settings, improv: this.provisioning?.provisioner ?? null, faults: this.faults.count, heap: this.xs.read(this.use), margin: this.margin,
       }),
     );
   }
@@ -356,14 +372,19 @@ export default function main(): void {
     const term = new Terminal(cfg, faults);
     const lock = new InstallerLock(store, random, () => term.mono.nowMs());
     const now = createTimeReading();
-    term.attachSettings(new SettingsConsole(build, store, lock, identity, terminalCommands(term.app, () => term.app.clockReading(now))));
+    const settings = new SettingsConsole(build, store, lock, identity, terminalCommands(term.app, () => term.app.clockReading(now)));
+    const chip = typeof build.chipFamily === "string" ? build.chipFamily : "ESP32";
+    const info = { firmware: FIRMWARE_NAME, version: FIRMWARE_VERSION, chip, name: cfg.terminal.terminalId };
+    // Without board IO there is no Wi-Fi station (lin): stored Wi-Fi settings are what "provisioned" can mean.
+    const provisioned = !d.boardIo && "wifiSsid" in start.stored;
+    term.attachSettings(settings, new SerialProvisioning(info, settings, (line) => term.consoleLine(line), faults, provisioned));
     trace(
       `paycard: terminal ${cfg.terminal.terminalId} (${ID_SOURCES[identity.source]}), ${Object.keys(start.stored).length} stored setting(s), merchant ${cfg.terminal.merchantId}, ` +
         `boot ${term.app.pipeline.requestIds.bootPart}, broker ${cfg.terminal.broker.host}:${cfg.terminal.broker.port}, ` +
         `ntp ${cfg.terminal.ntpServers.join(",")}:${d.ntpPort}\n`,
     );
     if (d.consoleFile !== "") {
-      new ConsoleFile(d.consoleFile, (line) => faults.guard("console line", () => term.consoleLine(line)), faults);
+      new ConsoleFile(d.consoleFile, (bytes) => term.consoleBytes(bytes), faults);
       trace(`paycard: console lines from ${d.consoleFile} (type help)\n`);
     }
     if (d.boardIo) startBoardIo(term, d);

@@ -82,6 +82,8 @@ export interface StatusSources {
   dns: { failed: number; lookups: number };
   tlsFailures: number;
   settings: SettingsConsole | null;
+  /** Improv frames answered and error states sent (bad frames among them). */
+  improv: { framesAnswered: number; errorsSent: number } | null;
   faults: number;
   heap: XsUse;
   margin: HeapMargin;
@@ -100,6 +102,7 @@ export function statusLine(x: StatusSources): string {
     `segments_deleted=${j.segmentsDeleted} journal_errors=${j.appendFailures + j.repairs + j.unreadable} storage_full=${j.refusedFull + c.declinedStorageFull} reconnects=${s.reconnects} retransmits=${s.retransmits} republished=${s.republished} ` +
     `dns=${x.dns.failed}/${x.dns.lookups} tls_failures=${x.tlsFailures} ` +
     (x.settings === null ? "" : `console=${x.settings.counters.done}/${x.settings.counters.rejected}/${x.settings.counters.refused} `) +
+    (x.improv === null ? "" : `improv=${x.improv.framesAnswered}/${x.improv.errorsSent} `) +
     `faults=${x.faults + c.internalErrors + c.observerErrors}` +
     heapText(x.heap) +
     (x.margin.measured ? ` xs_peak ${x.margin.describe()}` : "") +

@@ -37,8 +37,18 @@ export interface LinRun {
   powerCut(): void;
 }
 
-/** runLin, with a handle to cut the simulator's power (SIGKILL) before its time is up. */
-export function startLin(root: string, seconds: number, stdinFile?: string, onLine?: (line: string) => void, build: LinBuild = "lin"): LinRun {
+/**
+ * runLin, with a handle to cut the simulator's power (SIGKILL) before its time is up. `onStdout`
+ * sees stdout's bytes as they come (Improv's binary frames are there, between the log's lines).
+ */
+export function startLin(
+  root: string,
+  seconds: number,
+  stdinFile?: string,
+  onLine?: (line: string) => void,
+  build: LinBuild = "lin",
+  onStdout?: (chunk: Buffer) => void,
+): LinRun {
   const mcSo = deviceBuildPaths(build, root).mcSo as string;
   const fd = stdinFile === undefined ? "ignore" : openSync(stdinFile, "r");
   // setsid: its own process group, so a power cut reaches xvfb-run, timeout and mcsim at once.
@@ -57,7 +67,10 @@ export function startLin(root: string, seconds: number, stdinFile?: string, onLi
       onLine?.(l);
     }
   };
-  child.stdout?.on("data", take);
+  child.stdout?.on("data", (chunk: Buffer) => {
+    onStdout?.(chunk);
+    take(chunk);
+  });
   child.stderr?.on("data", take);
   let cut = false;
   const powerCut = () => {

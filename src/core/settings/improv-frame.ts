@@ -11,16 +11,16 @@ import { decodeUtf8, encodeUtf8 } from "../lib/utf8";
 export const IMPROV_VERSION = 1;
 /** Bytes before the data: `IMPROV`, version, type, length. */
 export const IMPROV_HEADER_BYTES = 9;
-const MAGIC = [0x49, 0x4d, 0x50, 0x52, 0x4f, 0x56]; // "IMPROV"
+const MAGIC = Object.freeze([0x49, 0x4d, 0x50, 0x52, 0x4f, 0x56]); // "IMPROV"
 
 /** Frame types. */
-export const ImprovType = { CURRENT_STATE: 0x01, ERROR_STATE: 0x02, RPC: 0x03, RPC_RESULT: 0x04 } as const;
+export const ImprovType = Object.freeze({ CURRENT_STATE: 0x01, ERROR_STATE: 0x02, RPC: 0x03, RPC_RESULT: 0x04 } as const);
 /** Current states the device reports (serial is always authorized). */
-export const ImprovState = { STOPPED: 0x00, READY: 0x02, PROVISIONING: 0x03, PROVISIONED: 0x04 } as const;
+export const ImprovState = Object.freeze({ STOPPED: 0x00, READY: 0x02, PROVISIONING: 0x03, PROVISIONED: 0x04 } as const);
 /** Error states the device reports. */
-export const ImprovError = { NONE: 0x00, INVALID_RPC_PACKET: 0x01, UNKNOWN_RPC_COMMAND: 0x02, UNABLE_TO_CONNECT: 0x03, UNKNOWN: 0xff } as const;
+export const ImprovError = Object.freeze({ NONE: 0x00, INVALID_RPC_PACKET: 0x01, UNKNOWN_RPC_COMMAND: 0x02, UNABLE_TO_CONNECT: 0x03, UNKNOWN: 0xff } as const);
 /** RPC commands a client sends. */
-export const ImprovCommand = { SEND_WIFI_SETTINGS: 0x01, REQUEST_CURRENT_STATE: 0x02, REQUEST_INFO: 0x03, REQUEST_WIFI_NETWORKS: 0x04 } as const;
+export const ImprovCommand = Object.freeze({ SEND_WIFI_SETTINGS: 0x01, REQUEST_CURRENT_STATE: 0x02, REQUEST_INFO: 0x03, REQUEST_WIFI_NETWORKS: 0x04 } as const);
 
 /** The checksum of bytes[0..end): the low byte of their sum. */
 function checksum(bytes: Uint8Array, end: number): number {
