@@ -131,6 +131,120 @@ describe("paycard replay", () => {
   });
 });
 
+describe("paycard replay's filters, times and exit status", () => {
+  const example = path.join(root, "examples", "swipes.jsonl");
+
+  it("--only keeps the record types named, in order, with the summary last", () => {
+    const r = paycard(["replay", example, "--only", "alert,late,reject,summary"]);
+    expect(r.status).toBe(0);
+    const recs = parse(r.lines);
+    expect(new Set(recs.map((x) => x.type))).toEqual(new Set(["alert", "late", "reject", "summary"]));
+    expect(recs.filter((x) => x.type === "alert").map((x) => x.alert_type)).toEqual(["BURST_ATTACK", "CLOCK_DRIFT"]);
+    expect(recs.filter((x) => x.type === "reject").map((x) => x.reason)).toEqual(["AMOUNT_NOT_POSITIVE"]);
+    expect(recs.filter((x) => x.type === "late").map((x) => x.transaction_id)).toEqual(["txn-0024", "txn-0024", "txn-0024"]);
+    expect(recs.at(-1)?.type).toBe("summary");
+    const all = parse(paycard(["replay", example]).lines);
+    expect(all.filter((x) => x.type === "window").length).toBeGreaterThan(20);
+    expect(parse(paycard(["replay", example, "--only", "event"]).lines).filter((x) => x.type === "event")).toHaveLength(26);
+  });
+
+  it("--iso writes every time as ISO-8601, the same instants as the epoch milliseconds", () => {
+    const ms = parse(paycard(["replay", example, "--only", "alert,late,window,summary"]).lines);
+    const iso = parse(paycard(["replay", example, "--only", "alert,late,window,summary", "--iso"]).lines);
+    expect(iso).toHaveLength(ms.length);
+    let converted = 0;
+    for (let i = 0; i < ms.length; i++) {
+      for (const [k, v] of Object.entries(ms[i]!)) {
+        if (["start", "end", "window_end", "event_time", "timestamp", "watermark"].includes(k) && typeof v === "number") {
+          expect(iso[i]![k]).toBe(new Date(v).toISOString());
+          converted++;
+        } else {
+          expect(iso[i]![k]).toEqual(v);
+        }
+      }
+    }
+    expect(converted).toBeGreaterThan(50);
+    expect(typeof iso.at(-1)?.watermark).toBe("string");
+  });
+
+  it("--strict exits 1 when a line was rejected, and says how many; without it, 0", () => {
+    const strict = paycard(["replay", "--strict", "--only", "summary", example]);
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toContain("1 of 27 line(s) rejected (--strict)");
+    expect(paycard(["replay", "--only", "summary", example]).status).toBe(0);
+    const clean = paycard(["replay", "--strict", "--only", "summary", "-"], readFileSync(example, "utf8").split("\n").slice(0, 10).join("\n"));
+    expect(clean.status).toBe(0);
+  });
+
+  it("explains a null watermark in the summary", () => {
+    const none = parse(paycard(["replay", "--only", "summary", "-"], '{"transaction_id":"t1","card_hash":"abc123","amount_cents":1250}\n').lines)[0]!;
+    expect(none.watermark).toBeNull();
+    expect(none.watermark_note).toContain("no swipe was accepted");
+    const some = parse(paycard(["replay", "--only", "summary", example]).lines)[0]!;
+    expect(typeof some.watermark).toBe("number");
+    expect(some.watermark_note).toBeUndefined();
+  });
+
+  it("checks --terminal like a swipe's terminal_id, and --only's types, by name", () => {
+    for (const id of ["bad id/#", "", "x".repeat(65), "café"]) {
+      const r = paycard(["replay", "--terminal", id, example]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`--terminal ${JSON.stringify(id)} is no terminal id`);
+      expect(r.stdout).toBe("");
+    }
+    expect(paycard(["replay", "--terminal", "front-desk_2.a:1", "--only", "summary", example]).status).toBe(0);
+    const only = paycard(["replay", "--only", "alerts", example]);
+    expect(only.status).toBe(2);
+    expect(only.stderr).toContain('--only takes window, alert, late, reject, event, summary (comma-separated), got "alerts"');
+  });
+
+  it("says on stderr that it reads the terminal when stdin is one (a pty from script(1))", () => {
+    const r = spawnSync("script", ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} replay --only summary`, "/dev/null"], { input: "", encoding: "utf8", timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("paycard replay: reading swipes from the terminal, one JSON object per line; Ctrl-D ends");
+    // Not when stdin is a pipe or a file.
+    expect(paycard(["replay", "--only", "summary"], "").stderr).toBe("");
+  });
+});
+
+describe("every command's --help, --version, and unknown options", () => {
+  const commands = ["replay", "run", "simulate", "build", "bench-core", "bench-device32", "bench-mqtt", "bench-clock", "bench-fleet", "build-esp32", "flash", "build-lin", "build-lin-instrumented"];
+
+  it("answers --help and -h with the command's own usage, exit 0, doing nothing else", () => {
+    for (const c of commands) {
+      for (const flag of ["--help", "-h"]) {
+        const r = paycard([c, flag]);
+        expect(r.status, `${c} ${flag}`).toBe(0);
+        // The device builds share one usage (device-build.ts) that names them all.
+        expect(r.stdout, `${c} ${flag}`).toMatch(c.startsWith("build-") || c === "flash" ? /^usage: paycard build-esp32\|flash\|build-lin/ : new RegExp(`^paycard ${c}\\b`));
+        expect(r.stderr).toBe("");
+      }
+    }
+    expect(paycard(["replay", "--help"]).stdout).toContain("--only TYPES");
+    // npm start -- --help reaches run's.
+    expect(paycard(["run", "--help"]).stdout).toContain("(npm start)");
+  });
+
+  it("prints the version and the overview", () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V", "version"]) expect(paycard([flag]).stdout).toBe(`paycard ${pkg.version}\n`);
+    const help = paycard(["help"]);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("paycard <command> --help for its options");
+    expect(paycard([]).status).toBe(2);
+  });
+
+  it("names the command's options when one is unknown, and points to its --help", () => {
+    const r = paycard(["simulate", "--sed", "3"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('paycard: unknown option --sed (options: --seed <value>, --rate <value>, --duration <value>, --config <value>, --json)\nrun "paycard simulate --help" for its options\n');
+    expect(paycard(["replay", "--boot"]).stderr).toContain("--boot needs a value");
+    expect(paycard(["replay", "--events=yes"]).stderr).toContain("--events takes no value");
+    expect(paycard(["replay", "--boot", "-1"]).stderr).toContain('--boot needs a value; one starting with "-" is written --boot=-...');
+    expect(paycard(["build", "--fast"]).stderr).toContain("unknown option --fast (this command takes no options)");
+  });
+});
+
 describe("paycard simulate (the pipeline alone, simulated time)", () => {
   it("simulates seeded traffic and scores detection against the injected truth", () => {
     const r = paycard(["simulate", "--seed", "3", "--rate", "5", "--duration", "900", "--json"]);

@@ -1,4 +1,6 @@
-/** Minimal `--name value` / `--flag` parsing with clear errors for the paycard CLI. */
+import { parseArgs as parseNodeArgs } from "node:util";
+
+/** A mistake in how a command was called: printed with a pointer to the command's --help, exit 2. */
 export class UsageError extends Error {}
 
 export interface ParsedArgs {
@@ -6,33 +8,36 @@ export interface ParsedArgs {
   positional: string[];
 }
 
+/**
+ * `--name value`, `--name=value` and `--flag` for one command, by Node's own `util.parseArgs`
+ * (strict: an unknown option or a missing value is an error), with messages that say what the
+ * command does take. `--help` is handled before a command parses its arguments (cli.ts).
+ */
 export function parseArgs(argv: string[], known: Record<string, "value" | "flag">): ParsedArgs {
-  const options = new Map<string, string | true>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!a.startsWith("--")) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf("=");
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    const kind = known[name];
-    if (!kind) throw new UsageError(`unknown option --${name}`);
-    if (kind === "flag") {
-      if (eq > 0) throw new UsageError(`--${name} takes no value`);
-      options.set(name, true);
-    } else {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new UsageError(`--${name} needs a value`);
-      options.set(name, v);
-    }
+  const spec: Record<string, { type: "string" | "boolean" }> = {};
+  for (const [name, kind] of Object.entries(known)) spec[name] = { type: kind === "value" ? "string" : "boolean" };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseNodeArgs({ args: argv, options: spec, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError(usageProblem(e as Error & { code?: string }, known));
   }
-  return { options, positional };
+  const options = new Map<string, string | true>();
+  for (const [name, v] of Object.entries(parsed.values)) if (v !== undefined && v !== false) options.set(name, v);
+  return { options, positional: parsed.positionals };
+}
+
+/** util.parseArgs's error, said in the CLI's words. */
+function usageProblem(e: Error & { code?: string }, known: Record<string, "value" | "flag">): string {
+  const option = /'(-[^' <]*)/.exec(e.message)?.[1] ?? "";
+  const valid = Object.entries(known)
+    .map(([name, kind]) => (kind === "value" ? `--${name} <value>` : `--${name}`))
+    .join(", ");
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${option} (${valid === "" ? "this command takes no options" : `options: ${valid}`})`;
+  if (e.message.includes("does not take an argument")) return `${option} takes no value`;
+  if (e.message.includes("argument is ambiguous")) return `${option} needs a value; one starting with "-" is written ${option}=-...`;
+  if (e.message.includes("argument missing")) return `${option} needs a value`;
+  return e.message;
 }
 
 export function intOption(args: ParsedArgs, name: string, dflt: number, min: number, max: number): number {

@@ -1,65 +1,72 @@
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { isIdentifier } from "../core/app/terminal-config";
 import { ConfigError } from "../core/pipeline/pipeline-config";
 import { intOption, parseArgs, stringOption, UsageError } from "./cli-args";
+import { COMMAND_USAGE, overview } from "./cli-usage";
 import { LineWriter } from "./line-writer";
 import { loadConfig } from "./pipeline-config-file";
-import { replay } from "./replay";
+import { RECORD_TYPES, type RecordType, replay } from "./replay";
 
-const USAGE = `paycard — ESP32 payment terminal firmware, host tools
-
-Usage:
-  paycard replay [--config cfg.json] [--terminal ID] [--boot N] [--events] [file.jsonl]
-      Run JSONL swipes (stdin when no file) through the core pipeline and
-      print windows, alerts, late data, rejects and a summary as JSON lines.
-  paycard run [--terminals N] [--rate R] [--duration S] [--seed N]
-              [--broker mqtt://host:port] [--ntp host:port] [--config terminal.json]
-              [--state-dir DIR] [--json] [--quiet]
-      Run N terminals on this host against an embedded aedes broker (or
-      --broker), fed by seeded swipes with injected card-testing bursts and
-      big tickets; a subscriber measures what arrives. Default: 1 terminal,
-      20 swipes/s, 20 s. This is \`npm start\`.
-  paycard simulate [--seed N] [--rate R] [--duration S] [--config cfg.json] [--json]
-      The core pipeline alone in simulated time (hours in seconds): detection
-      quality against the injected truth.
-  paycard build
-      Compile src/core and src/device to build/dist for the Moddable manifest.
-  paycard build-esp32 | flash | build-lin | build-lin-instrumented [key=value ...]
-      Device builds with the Moddable SDK (manifest.json): the instrumented
-      ESP32 image, copied to build/wokwi for Wokwi; the same image flashed
-      over USB, then the serial monitor; or a build for the Linux simulator
-      (mcsim), plain or instrumented (its STATUS lines show the heap's peaks).
-      key=value overrides a manifest config entry (wifiSsid=...).
-  paycard bench-core [--json] [--swipes N]
-      Window-engine benchmark under the XS engine (see README).
-  paycard bench-device32 [--json] [--rounds N] [--swipes N] [--outage N] [--headroom PCT]
-      The device app on a 32-bit XS with the ESP32's fixed heap (needs gcc-multilib; see README).
-  paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R]
-      MQTT codec vs mqtt-packet; QoS 1 to mosquitto vs MQTT.js and mosquitto_pub.
-  paycard bench-clock [--json] [--hours H] [--seeds N]
-      SNTP client + disciplined clock in the seeded network simulation (see README).
-  paycard bench-fleet [--json] [--duration S] [--rates a,b,...] [--terminals N]
-      Terminals against mosquitto at rising rates: max sustained rate, latency.
-  paycard help`;
+/** `--only a,b`: record types, each one replay writes. */
+function onlyTypes(v: string | true | undefined): ReadonlySet<RecordType> | null {
+  if (v === undefined) return null;
+  const types = String(v).split(",").map((t) => t.trim());
+  for (const t of types) if (!(RECORD_TYPES as readonly string[]).includes(t)) throw new UsageError(`--only takes ${RECORD_TYPES.join(", ")} (comma-separated), got ${JSON.stringify(t)}`);
+  return new Set(types as RecordType[]);
+}
 
 async function runReplay(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { config: "value", terminal: "value", boot: "value", events: "flag" });
+  const args = parseArgs(argv, { config: "value", terminal: "value", boot: "value", events: "flag", only: "value", iso: "flag", strict: "flag" });
   if (args.positional.length > 1) throw new UsageError("replay takes at most one input file");
   const config = loadConfig(args.options.get("config") as string | undefined);
+  const terminalId = stringOption(args, "terminal", "replay");
+  const maxId = Math.min(64, config.validation.maxIdLength);
+  if (terminalId.length > maxId || !isIdentifier(terminalId)) {
+    throw new UsageError(`--terminal ${JSON.stringify(terminalId)} is no terminal id: 1-${maxId} letters, digits and _ - . : (the rule for a swipe's terminal_id; it goes into request ids and topics)`);
+  }
+  const only = onlyTypes(args.options.get("only"));
   const file = args.positional[0];
   if (file !== undefined && file !== "-" && !existsSync(file)) throw new UsageError(`input file not found: ${file}`);
-  const input = file === undefined || file === "-" ? process.stdin : createReadStream(file);
-  await replay(input, new LineWriter(process.stdout), {
+  const fromStdin = file === undefined || file === "-";
+  if (fromStdin && process.stdin.isTTY === true) {
+    process.stderr.write("paycard replay: reading swipes from the terminal, one JSON object per line; Ctrl-D ends (or give a file: paycard replay examples/swipes.jsonl)\n");
+  }
+  const summary = await replay(fromStdin ? process.stdin : createReadStream(file), new LineWriter(process.stdout), {
     config,
-    terminalId: stringOption(args, "terminal", "replay"),
+    terminalId,
     boot: intOption(args, "boot", 1, 0, 2 ** 31 - 1),
     events: args.options.has("events"),
+    only,
+    iso: args.options.has("iso"),
   });
+  if (args.options.has("strict") && summary.rejected > 0) {
+    process.stderr.write(`paycard replay: ${summary.rejected} of ${summary.lines - summary.blank_lines} line(s) rejected (--strict)\n`);
+    return 1;
+  }
   return 0;
+}
+
+/** package.json's version. */
+export function paycardVersion(): string {
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
+/** `--help` or `-h` among a command's arguments (before a `--`). */
+function wantsHelp(args: string[]): boolean {
+  for (const a of args) {
+    if (a === "--") return false;
+    if (a === "--help" || a === "-h") return true;
+  }
+  return false;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
+    if (cmd !== undefined && cmd in COMMAND_USAGE && wantsHelp(rest)) {
+      process.stdout.write(`${COMMAND_USAGE[cmd]}\n`);
+      return 0;
+    }
     switch (cmd) {
       case "replay":
         return await runReplay(rest);
@@ -72,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
         return await runSimulation(rest);
       }
       case "build": {
+        parseArgs(rest, {});
         const { runBuild } = await import("./build");
         return await runBuild();
       }
@@ -103,18 +111,24 @@ export async function main(argv: string[]): Promise<number> {
         const { runMqttBench } = await import("./bench/mqtt-bench");
         return await runMqttBench(rest);
       }
+      case "--version":
+      case "-V":
+      case "version":
+        process.stdout.write(`paycard ${paycardVersion()}\n`);
+        return 0;
       case undefined:
       case "help":
       case "--help":
-        process.stdout.write(USAGE + "\n");
+      case "-h":
+        process.stdout.write(overview(paycardVersion()) + "\n");
         return cmd === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${cmd}`);
+        throw new UsageError(`unknown command ${cmd} (commands: replay, run, simulate, build, build-esp32, flash, build-lin, build-lin-instrumented, ${Object.keys(COMMAND_USAGE).filter((c) => c.startsWith("bench-")).join(", ")}, help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError || e instanceof RangeError) {
       process.stderr.write(`paycard: ${e.message}\n`);
-      if (e instanceof UsageError) process.stderr.write(`run "paycard help" for usage\n`);
+      if (e instanceof UsageError) process.stderr.write(cmd !== undefined && cmd in COMMAND_USAGE ? `run "paycard ${cmd} --help" for its options\n` : `run "paycard help" for the commands\n`);
       return 2;
     }
     throw e;
