@@ -586,6 +586,8 @@ describe("TerminalApp: the console's terminal commands (status, ring, offline, o
     expect(cmd.offline()).toBe("offline already");
     r.run(2_000);
     expect(r.app.session.connected).toBe(false);
+    // Left gracefully: its own retained "offline" (a held-down link is no crash: no Will needed).
+    expect(JSON.parse(r.broker.retained.get("paycard/term_1/status") as string).status).toBe("offline");
     const answers: string[] = [];
     for (let i = 0; i < 8; i++) answers.push(r.app.swipe(reading({ transaction_id: `tx-off-${i}` })).decision);
     r.run(1_000);
@@ -605,6 +607,7 @@ describe("TerminalApp: the console's terminal commands (status, ring, offline, o
     expect(cmd.online()).toBe("online: reconnecting; the outbox drains");
     r.run(2_000);
     expect(r.app.session.connected).toBe(true);
+    expect(JSON.parse(r.broker.retained.get("paycard/term_1/status") as string).status).toBe("online");
     expect(r.app.counters.acknowledged).toBe(5);
     expect(cmd.status()[2].startsWith("outbox 0 messages")).toBe(true);
     expect(cmd.online()).toBe("online already (the link was not held down)");

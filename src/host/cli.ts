@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { isIdentifier } from "../core/app/terminal-config";
 import { ConfigError } from "../core/pipeline/pipeline-config";
+import { BrokerRefusal } from "./broker-refusal";
 import { intOption, parseArgs, stringOption, UsageError } from "./cli-args";
 import { COMMAND_USAGE, overview } from "./cli-usage";
 import { LineWriter } from "./line-writer";
@@ -126,6 +127,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${cmd} (commands: replay, run, simulate, build, build-esp32, flash, build-lin, build-lin-instrumented, ${Object.keys(COMMAND_USAGE).filter((c) => c.startsWith("bench-")).join(", ")}, help)`);
     }
   } catch (e) {
+    if (e instanceof BrokerRefusal) {
+      process.stderr.write(`paycard: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof UsageError || e instanceof ConfigError || e instanceof RangeError) {
       process.stderr.write(`paycard: ${e.message}\n`);
       if (e instanceof UsageError) process.stderr.write(cmd !== undefined && cmd in COMMAND_USAGE ? `run "paycard ${cmd} --help" for its options\n` : `run "paycard help" for the commands\n`);

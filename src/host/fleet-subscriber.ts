@@ -56,6 +56,8 @@ export class FleetSubscriber {
   /** End-to-end latency of each first arrival, ms. */
   latencies: number[] = [];
   onAlert: (a: Pick<Alert, "type" | "key" | "id">) => void = () => {};
+  /** Each first alert, and each late and reject record, as published (for `run --watch`). */
+  onRecord: (leaf: "alerts" | "late" | "rejects", payload: Record<string, unknown>) => void = () => {};
   /** Request ids the run is waiting for (filled by the run as swipes are accepted). */
   expected: ReadonlySet<string> = new Set<string>();
 
@@ -120,13 +122,16 @@ export class FleetSubscriber {
         this.alertIds.add(id);
         t.alertsUnique++;
         this.onAlert({ type: m.alert_type as Alert["type"], key: String(m.key), id });
+        this.onRecord("alerts", m);
         return;
       }
       case "late":
         t.late++;
+        this.onRecord("late", m);
         return;
       case "rejects":
         t.rejects++;
+        this.onRecord("rejects", m);
         return;
       case "metrics":
         t.metrics++;

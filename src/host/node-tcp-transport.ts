@@ -2,6 +2,9 @@ import net from "node:net";
 import tls from "node:tls";
 import type { MqttTransport, TransportFactory, TransportHandlers } from "../core/mqtt/session/transport-port";
 
+/** How long a closed link waits for the peer's FIN after sending its own. */
+const CLOSE_GRACE_MS = 1_000;
+
 export interface NodeTcpTlsOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   cert?: string | Buffer;
@@ -114,11 +117,28 @@ export class NodeTcpTransport implements MqttTransport {
     }
   }
 
+  /**
+   * Graceful: what the session wrote last (its DISCONNECT, the "offline" status before it) is still
+   * corked or queued in the socket, so the socket is ended, which sends it and then FIN; a peer that
+   * has not closed its side within CLOSE_GRACE_MS is cut. Nothing reaches the session after this.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     const s = this.socket;
-    if (s !== null) s.destroy();
+    if (s === null) return;
+    if (!this.open || s.destroyed) {
+      s.destroy();
+      return;
+    }
+    if (this.corked) {
+      this.corked = false;
+      s.uncork();
+    }
+    s.end();
+    const cut = setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
+    cut.unref();
+    s.once("close", () => clearTimeout(cut));
   }
 
   private opened(): void {

@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { EventClockPort } from "../core/app/event-clock";
 import { intOption, numberOption, parseArgs, stringOption, UsageError } from "./cli-args";
+import { checkBroker } from "./broker-preflight";
 import { EmbeddedBroker } from "./embedded-broker";
 import type { BrokerAddress } from "./fleet-subscriber";
 import { OsEventClock } from "./os-event-clock";
 import { runFleet, type FleetProgress, type FleetSummary } from "./terminal-fleet";
 import type { DetectionScore } from "./detection-score";
+import { mosquittoSubLine, watchLine } from "./watch-lines";
 
 /** mqtt://[user[:password]@]host[:port] or mqtts://… */
 export function parseBrokerUrl(url: string): BrokerAddress {
@@ -68,7 +70,7 @@ export function summaryTable(s: FleetSummary, brokerName: string): string {
 export async function runTerminals(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     terminals: "value", rate: "value", duration: "value", seed: "value", broker: "value", config: "value",
-    "state-dir": "value", ntp: "value", json: "flag", quiet: "flag",
+    "state-dir": "value", ntp: "value", json: "flag", quiet: "flag", watch: "flag",
   });
   if (args.positional.length > 0) throw new UsageError(`run takes no positional arguments, got ${args.positional.join(" ")}`);
   const terminals = intOption(args, "terminals", 1, 1, 1_000);
@@ -104,6 +106,10 @@ export async function runTerminals(argv: string[]): Promise<number> {
     broker = parseBrokerUrl(brokerUrl);
   }
   const brokerName = embedded !== null ? `embedded aedes ${embedded.url}` : `${broker.tls ? "mqtts" : "mqtt"}://${broker.host}:${broker.port}`;
+  if (embedded === null) await checkBroker(broker, brokerName);
+  // Where to watch, first: the embedded broker's port is new at each run.
+  if (!args.options.has("quiet")) process.stderr.write(`paycard run: broker ${brokerName}; watch what the terminals publish with\n  ${mosquittoSubLine(broker, "paycard")}\n`);
+  const watch = args.options.has("watch");
 
   const stop = { stopped: false };
   const onSigint = () => {
@@ -118,6 +124,15 @@ export async function runTerminals(argv: string[]): Promise<number> {
     const summary = await runFleet({
       terminals, rate, durationS: duration, seed, broker, stateDir, configOverrides: overrides, clock, stop,
       waitForClockMs: ntp !== undefined ? 20_000 : 0,
+      onRecord: watch
+        ? (leaf, payload) => {
+            const line = watchLine(leaf, payload, new Date());
+            if (line === null) return;
+            // Above the live progress line, which is redrawn after it.
+            if (tty) process.stderr.write("\r\x1b[K");
+            process.stdout.write(line + "\n");
+          }
+        : undefined,
       onProgress: args.options.has("quiet")
         ? undefined
         : (p) => {

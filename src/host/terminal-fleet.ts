@@ -28,6 +28,8 @@ export interface FleetOptions {
   clock: () => EventClockPort;
   /** Called about every 250 ms. */
   onProgress?: (p: FleetProgress) => void;
+  /** Each alert, late and reject record the subscriber receives, as published. */
+  onRecord?: (leaf: "alerts" | "late" | "rejects", payload: Record<string, unknown>) => void;
   /** Set `stopped` to end feeding early (Ctrl-C); the run still drains and reports. */
   stop?: { stopped: boolean };
   /** Longest wait for the outboxes and the subscriber after feeding ends. */
@@ -194,6 +196,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   const scorer = new DetectionScorer();
   const subscriber = await FleetSubscriber.connect(o.broker, "paycard");
   subscriber.onAlert = (a) => scorer.onAlert(a as never);
+  if (o.onRecord !== undefined) subscriber.onRecord = o.onRecord;
 
   const fleet: FleetTerminal[] = [];
   const acceptedIds = new Set<string>();

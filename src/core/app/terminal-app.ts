@@ -383,11 +383,18 @@ export class TerminalApp {
 
   /** Publishes the retained "offline" status (best effort) and closes the session. Unacknowledged messages stay journaled. */
   stop(): void {
-    const mono = this.clock.monotonicMs();
-    if (this.session.connected) this.session.publish(this.topics.status, this.offlinePayload, 0, true);
-    this.session.stop(mono);
+    this.leaveBroker();
     if (this.clock.stop !== undefined) this.clock.stop();
     this.started = false;
+  }
+
+  /**
+   * A graceful leave: the retained "offline" status, then DISCONNECT (the session's stop), so the
+   * broker drops the Will: that one is for a link that dies, and says the same "offline".
+   */
+  private leaveBroker(): void {
+    if (this.session.connected) this.session.publish(this.topics.status, this.offlinePayload, 0, true);
+    this.session.stop(this.clock.monotonicMs());
   }
 
   /** The link is held down on purpose (the lab's `offline`): no reconnects until releaseLink. */
@@ -404,7 +411,7 @@ export class TerminalApp {
     if (this.linkHeld) return false;
     this.linkHeld = true;
     this.wakeAt = -Infinity;
-    this.session.stop(this.clock.monotonicMs());
+    this.leaveBroker();
     return true;
   }
 

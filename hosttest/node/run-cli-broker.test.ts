@@ -1,0 +1,121 @@
+/**
+ * Black-box tests of `paycard run` (npm start) against real brokers, as a child process: where to
+ * watch and `--watch` (embedded aedes); a broker that refuses, cannot be reached or fails TLS is
+ * one line and exit 2; a run's end is a graceful leave (the terminals' own "offline" status, then
+ * DISCONNECT: mosquitto says "disconnected", not "closed its connection", and publishes no Will).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import mqtt from "mqtt";
+import { afterAll, describe, expect, it } from "vitest";
+import { findMosquitto, findMosquittoTool, freePort, Mosquitto, MOSQUITTO_MISSING } from "../../src/host/mosquitto-broker";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const cli = path.join(root, "src", "host", "paycard.mjs");
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), "paycard-run-cli-"));
+  dirs.push(d);
+  return d;
+}
+
+interface Ran {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+function paycardRun(args: string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [cli, "run", "--state-dir", tempDir(), ...args], { cwd: root });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (b) => (out += b));
+    p.stderr.on("data", (b) => (err += b));
+    p.on("close", (code) => resolve({ code, out, err }));
+  });
+}
+
+const binary = findMosquitto();
+if (binary === null && process.env.CI === "true") throw new Error(`CI=true: ${MOSQUITTO_MISSING}`);
+if (binary === null) console.log(`skipped paycard run against mosquitto: ${MOSQUITTO_MISSING}`);
+
+describe("npm start: where to watch, and --watch", () => {
+  it("says where to watch before the run, and prints each alert as it arrives, one readable line", async () => {
+    const r = await paycardRun(["--duration", "4", "--watch"]);
+    expect(r.code).toBe(0);
+    const first = r.err.split("\n").slice(0, 2);
+    expect(first[0]).toMatch(/^paycard run: broker embedded aedes mqtt:\/\/127\.0\.0\.1:(\d+); watch what the terminals publish with$/);
+    const port = /:(\d+);/.exec(first[0]!)?.[1];
+    expect(first[1]).toBe(`  mosquitto_sub -h 127.0.0.1 -p ${port} -t 'paycard/#' -v`);
+    const alerts = r.out.split("\n").filter((l) => / ALERT {2}/.test(l));
+    expect(alerts.some((l) => /^\d\d:\d\d:\d\d ALERT {2}BURST_ATTACK card_hash=\S+ \(terminal term_1\): 12 swipes in /.test(l))).toBe(true);
+    // The summary still follows, and counts the same alerts.
+    const total = Number(/alerts\s+(\d+)\s+received/.exec(r.out)?.[1]);
+    expect(alerts).toHaveLength(total);
+  }, 60_000);
+});
+
+describe.skipIf(binary === null)("paycard run against mosquitto", () => {
+  it("a broker that refuses, is not there or fails TLS: one line naming it and why, exit 2", async () => {
+    const passwd = findMosquittoTool("mosquitto_passwd");
+    if (passwd === null) throw new Error("mosquitto_passwd not found: install the Debian package `mosquitto`");
+    const dir = tempDir();
+    const pwFile = path.join(dir, "passwd");
+    spawnSync(passwd, ["-c", "-b", pwFile, "term", "right-password"]);
+    const broker = await Mosquitto.start({ binary: binary!, passwordFile: pwFile });
+    try {
+      const p = broker.port;
+      const cases: [string, string][] = [
+        [`mqtt://127.0.0.1:${p}`, `paycard: broker mqtt://127.0.0.1:${p}: not authorised (CONNACK 5): give a user name and password in the URL, mqtt://user:password@host:port\n`],
+        [`mqtt://term:wrong@127.0.0.1:${p}`, `paycard: broker mqtt://127.0.0.1:${p}: not authorised (CONNACK 5)`],
+        [`mqtts://127.0.0.1:${p}`, `paycard: broker mqtts://127.0.0.1:${p}: it closed the connection at once (ECONNRESET: a TLS port spoken to without TLS, or the other way round?)\n`],
+      ];
+      const nobody = await freePort();
+      cases.push([`mqtt://127.0.0.1:${nobody}`, `paycard: broker mqtt://127.0.0.1:${nobody}: nothing listens there (connection refused)\n`]);
+      for (const [url, said] of cases) {
+        const r = await paycardRun(["--broker", url, "--duration", "1", "--quiet"]);
+        expect(r.code, url).toBe(2);
+        expect(r.err.startsWith(said), `${url}: ${r.err}`).toBe(true);
+        expect(r.err.split("\n").filter((l) => l !== "")).toHaveLength(1); // no stack trace
+        expect(r.err.includes("wrong")).toBe(false); // never the password
+        expect(r.out).toBe("");
+      }
+      // The right password passes the check and runs.
+      const ok = await paycardRun(["--broker", `mqtt://term:right-password@127.0.0.1:${p}`, "--duration", "1", "--quiet", "--json"]);
+      expect(ok.code).toBe(0);
+    } finally {
+      await broker.stop();
+      await broker.cleanup();
+    }
+  }, 90_000);
+
+  it("ends with the terminals' own retained offline status and DISCONNECT, so the broker publishes no Will", async () => {
+    const broker = await Mosquitto.start({ binary: binary!, extra: ["log_type notice"] });
+    try {
+      const r = await paycardRun(["--broker", `mqtt://127.0.0.1:${broker.port}`, "--terminals", "3", "--duration", "2", "--quiet", "--json"]);
+      expect(r.code).toBe(0);
+      for (const t of ["term_1", "term_2", "term_3"]) {
+        expect(broker.log.some((l) => l.endsWith(`Client paycard-${t} disconnected.`)), broker.log.join("\n")).toBe(true);
+        expect(broker.log.some((l) => l.includes(`Client paycard-${t} closed its connection`))).toBe(false);
+      }
+      // What a consumer finds afterwards: each terminal's retained status says offline.
+      const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { reconnectPeriod: 0 });
+      const status = new Map<string, string>();
+      sub.on("message", (topic, payload) => status.set(topic, String(JSON.parse(payload.toString()).status)));
+      await sub.subscribeAsync("paycard/+/status", { qos: 1 });
+      await new Promise((res) => setTimeout(res, 300));
+      await sub.endAsync();
+      expect(Object.fromEntries(status)).toEqual({ "paycard/term_1/status": "offline", "paycard/term_2/status": "offline", "paycard/term_3/status": "offline" });
+    } finally {
+      await broker.stop();
+      await broker.cleanup();
+    }
+  }, 60_000);
+});
