@@ -11,7 +11,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
+import type { FleetSummary } from "../../src/host/terminal-fleet";
 import { findMosquitto, findMosquittoTool, freePort, Mosquitto, MOSQUITTO_MISSING } from "../../src/host/mosquitto-broker";
+import { FaultProxy } from "../support/node/fault-proxy";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cli = path.join(root, "src", "host", "paycard.mjs");
@@ -31,7 +33,7 @@ interface Ran {
   err: string;
 }
 
-function paycardRun(args: string[]): Promise<Ran> {
+function paycardRun(args: string[], during?: () => void): Promise<Ran> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [cli, "run", "--state-dir", tempDir(), ...args], { cwd: root });
     let out = "";
@@ -39,6 +41,7 @@ function paycardRun(args: string[]): Promise<Ran> {
     p.stdout.on("data", (b) => (out += b));
     p.stderr.on("data", (b) => (err += b));
     p.on("close", (code) => resolve({ code, out, err }));
+    during?.();
   });
 }
 
@@ -91,6 +94,44 @@ describe.skipIf(binary === null)("paycard run against mosquitto", () => {
       const ok = await paycardRun(["--broker", `mqtt://term:right-password@127.0.0.1:${p}`, "--duration", "1", "--quiet", "--json"]);
       expect(ok.code).toBe(0);
     } finally {
+      await broker.stop();
+      await broker.cleanup();
+    }
+  }, 90_000);
+
+  it("counts as lost only what never arrived: links cut and the broker restarted, checked against an independent subscriber", async () => {
+    const broker = await Mosquitto.start({ binary: binary! });
+    const proxy = new FaultProxy(broker.port, { seed: 7 });
+    await proxy.listen();
+    // An independent consumer with its own persistent session, straight to the broker.
+    const ids = new Set<string>();
+    const independent = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: `independent-${process.pid}`, clean: false, reconnectPeriod: 200 });
+    independent.on("message", (_t, payload) => ids.add(String(JSON.parse(payload.toString()).request_id)));
+    await independent.subscribeAsync("paycard/+/tx", { qos: 1 });
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      // Terminals and the run's own subscriber go through the proxy: cut together at 2.5 s; the broker restarts at 4.5 s.
+      const r = await paycardRun(["--broker", `mqtt://127.0.0.1:${proxy.port}`, "--terminals", "4", "--rate", "60", "--duration", "8", "--quiet", "--json"], () => {
+        timers.push(setTimeout(() => proxy.killAll(), 2_500));
+        timers.push(setTimeout(() => void broker.restart(), 4_500));
+      });
+      const s = JSON.parse(r.out.trim().split("\n").pop() as string) as FleetSummary;
+      for (let i = 0; i < 100 && ids.size < s.accepted; i++) await new Promise((res) => setTimeout(res, 100));
+      expect(proxy.cuts).toBe(1);
+      expect(broker.starts).toBe(2);
+      expect(s.reconnects).toBeGreaterThanOrEqual(8); // 4 terminals, twice each
+      expect(s.accepted).toBeGreaterThan(300);
+      // The independent consumer got every accepted swipe; so did the run's subscriber, and it says so.
+      expect(ids.size).toBe(s.accepted);
+      expect(s.received).toBe(s.accepted);
+      expect(s.lost).toBe(s.accepted - ids.size);
+      expect(s.lost).toBe(0);
+      expect(s.drained).toBe(true);
+      expect(r.code).toBe(0);
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      await independent.endAsync();
+      await proxy.close();
       await broker.stop();
       await broker.cleanup();
     }

@@ -44,6 +44,11 @@ export interface BrokerAddress {
  * QoS 1 may deliver twice) and alerts on their id, timing each first arrival
  * against the transaction's terminal_time (same clock: both sides run in
  * this process).
+ *
+ * Its session is persistent (clean session 0, one client id for the run), as a
+ * consumer that must not miss a payment needs: what terminals publish while its
+ * link is down (cut, or the broker restarting with persistence on) waits in the
+ * broker for it, so "lost" means lost. `close` ends that session on the broker.
  */
 export class FleetSubscriber {
   readonly tally: SubscriberTally = {
@@ -61,10 +66,13 @@ export class FleetSubscriber {
   /** Request ids the run is waiting for (filled by the run as swipes are accepted). */
   expected: ReadonlySet<string> = new Set<string>();
 
-  private constructor(private readonly client: MqttClient) {}
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly options: mqtt.IClientOptions,
+  ) {}
 
   static async connect(broker: BrokerAddress, topicPrefix: string): Promise<FleetSubscriber> {
-    const client = await mqtt.connectAsync({
+    const options: mqtt.IClientOptions = {
       protocol: broker.tls ? "mqtts" : "mqtt",
       host: broker.host,
       port: broker.port,
@@ -72,11 +80,12 @@ export class FleetSubscriber {
       password: broker.password || undefined,
       ca: broker.ca,
       clientId: "paycard-observer-" + process.pid + "-" + Math.floor(Math.random() * 1e9).toString(36),
-      clean: true,
+      clean: false,
       reconnectPeriod: 500,
       protocolVersion: 4,
-    });
-    const sub = new FleetSubscriber(client);
+    };
+    const client = await mqtt.connectAsync(options);
+    const sub = new FleetSubscriber(client, options);
     client.on("message", (topic, payload) => sub.receive(topic, payload));
     await client.subscribeAsync(topicPrefix + "/#", { qos: 1 });
     return sub;
@@ -145,8 +154,15 @@ export class FleetSubscriber {
     }
   }
 
+  /** Disconnects, then ends the persistent session (a clean-session connect discards it) so the broker keeps nothing for it. */
   async close(): Promise<void> {
     await this.client.endAsync();
+    try {
+      const once = await mqtt.connectAsync({ ...this.options, clean: true, reconnectPeriod: 0, connectTimeout: 2_000 });
+      await once.endAsync();
+    } catch {
+      // The broker is gone: its session goes with it, or expires there.
+    }
   }
 }
 

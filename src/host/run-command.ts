@@ -56,10 +56,17 @@ export function summaryTable(s: FleetSummary, brokerName: string): string {
     `  detector        injected  detected  alerts  precision  recall`,
     row("card testing", s.alerts.burst),
     row("big tickets", s.alerts.anomaly) + (s.alerts.anomalies_during_warmup > 0 ? `   (+${s.alerts.anomalies_during_warmup} injected during the detector's warm-up, not scored)` : ""),
-    s.drained
-      ? `  drained: every accepted swipe reached the subscriber`
-      : `  NOT drained within the timeout: ${s.undelivered_at_end} accepted swipes still held in the journals (delivered at the next run on this --state-dir)`,
+    s.drained ? `  drained: every accepted swipe reached the subscriber` : `  NOT drained within the timeout: ${notDrained(s)}`,
   ].join("\n");
+}
+
+/** What a run that did not drain left behind, in the terms the summary's "lost" line uses. */
+function notDrained(s: FleetSummary): string {
+  const parts: string[] = [];
+  if (s.undelivered_at_end > 0) parts.push(`${s.undelivered_at_end} accepted swipes still held in the journals (delivered at the next run on this --state-dir)`);
+  if (s.lost > 0) parts.push(`${s.lost} accepted swipes acknowledged by the broker never reached the subscriber (lost)`);
+  if (parts.length === 0) parts.push("every accepted swipe arrived, but not every queued alert");
+  return parts.join("; ");
 }
 
 /**
