@@ -293,6 +293,8 @@ describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
   let dir = "";
   let out: string[] = [];
   const alerts: Received[] = [];
+  const statuses: string[] = [];
+  let brokerLog: string[] = [];
 
   beforeAll(async () => {
     restorePrefs = freshPreferences();
@@ -305,10 +307,14 @@ describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
     const sub = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, { reconnectPeriod: 200 });
     try {
       await new Promise<void>((resolve, reject) => {
-        sub.once("connect", () => sub.subscribe("paycard/+/alerts", { qos: 1 }, (e) => (e ? reject(e) : resolve())));
+        sub.once("connect", () => sub.subscribe(["paycard/+/alerts", "paycard/+/status"], { qos: 1 }, (e) => (e ? reject(e) : resolve())));
         sub.once("error", reject);
       });
-      sub.on("message", (_t, payload) => alerts.push({ at: Date.now(), alert: JSON.parse(payload.toString()) as Record<string, unknown> }));
+      sub.on("message", (topic, payload) => {
+        const m = JSON.parse(payload.toString()) as Record<string, unknown>;
+        if (topic.endsWith("/status")) statuses.push(String(m.status));
+        else alerts.push({ at: Date.now(), alert: m });
+      });
       // Instrumented (as the esp32 image is): XS's heap figures in STATUS and in `status`.
       buildLin(root, [`brokerPort=${broker.port}`, `ntpPort=${chrony.port}`, `consoleFile=${consoleFile}`, `journalFile=${LAB_JOURNAL}`, `scriptSeconds=${RUN_S - 5}`], "lin-instrumented");
       const timers = SCRIPT.map(([s, line]) => setTimeout(() => appendFileSync(consoleFile, `${line}\n`), s * 1000));
@@ -320,6 +326,7 @@ describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
       console.log(out.filter((l) => /^(paycard|console|ALERT|LINK)/.test(l)).join("\n"));
     } finally {
       sub.end(true);
+      brokerLog = [...broker.log];
       await chrony.cleanup();
       await broker.cleanup();
     }
@@ -368,6 +375,14 @@ describe.skipIf(!labAvailable)("the lab scenario on the lin simulator", () => {
     expect(Number(/^console: outbox (\d+) messages/.exec(outboxes[1])?.[1])).toBeGreaterThan(0);
     expect(outboxes[2]).toMatch(/^console: outbox 0 messages/);
     expect(out.filter((l) => l.startsWith("console: ring ")).every((l) => l.endsWith("keys evicted 0 (0 windows fired early for it)"))).toBe(true);
+  });
+
+  it("offline is a graceful leave: the terminal's own retained offline status, then DISCONNECT (no Will); online says online again", () => {
+    // (A fourth, the Will's "offline", may follow when the simulator is killed at the end.)
+    expect(statuses.slice(0, 3)).toEqual(["online", "offline", "online"]);
+    expect(statuses.length).toBeLessThanOrEqual(4);
+    const id = /^paycard: terminal (term-[0-9a-f]{8}) /.exec(out.find((l) => l.startsWith("paycard: terminal ")) ?? "")?.[1];
+    expect(brokerLog.filter((l) => l.endsWith(`Client paycard-${id} disconnected.`)), brokerLog.join("\n")).toHaveLength(1);
   });
 
   it("the instrumented build reports its heap's peaks against lin's creation budget, with >= 20 % headroom, in STATUS and in status", () => {
