@@ -2,7 +2,7 @@
  * runDeviceBuild without the real SDK: every missing tool gets a message that
  * says what is missing and where to get it, and a fake mcconfig (a shell script
  * in a fake $MODDABLE) exercises the stale-output guard and the copy for Wokwi.
- * The real builds are checked by hand (see the README); they need the Moddable
+ * The real builds are checked by hand (see docs/installing.md); they need the Moddable
  * SDK and ESP-IDF, which CI does not have.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -56,7 +56,7 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   build: `paycard build
   Compiles src/core and src/device to build/dist for the Moddable manifest.`,
   "bench-core": `paycard bench-core [--json] [--swipes N] [--measured N] [--device]
-  Window-engine benchmark under the XS engine (README, "Benchmarks").`,
+  Window-engine benchmark under the XS engine (docs/benchmarks.md).`,
   "bench-device32": `paycard bench-device32 [--json] [--rounds N] [--swipes N] [--outage N] [--headroom PCT]
   The device app on a 32-bit XS with the ESP32's fixed heap (needs gcc-multilib).`,
   "bench-mqtt": `paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R]

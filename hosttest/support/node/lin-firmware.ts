@@ -12,7 +12,7 @@ export const MCSIM = MODDABLE === undefined ? "" : path.join(MODDABLE, MCSIM_IN_
 const XVFB_RUN = ["/usr/bin/xvfb-run", "/usr/local/bin/xvfb-run"].find((p) => existsSync(p));
 
 export const LIN_AVAILABLE = MCSIM !== "" && existsSync(MCSIM) && XVFB_RUN !== undefined;
-export const LIN_MISSING = 'needs the Moddable SDK Linux tools (MODDABLE, mcsim) and xvfb-run; see the README, "The Linux simulator"';
+export const LIN_MISSING = 'needs the Moddable SDK Linux tools (MODDABLE, mcsim) and xvfb-run; see docs/installing.md, "The Linux simulator"';
 
 /** Which lin build: release (`npm run build:lin`) or instrumented (`npm run build:lin-instrumented`: STATUS shows the heap's peaks). */
 export type LinBuild = "lin" | "lin-instrumented";

@@ -47,7 +47,7 @@ export interface PipelineConfig {
 
 const MINUTE = 60_000;
 
-/** Defaults sized for an ESP32 (~150 KB JS heap); see README "Configuration". */
+/** Defaults sized for an ESP32 (~150 KB JS heap); see docs/configuration.md. */
 export function defaultPipelineConfig(): PipelineConfig {
   return {
     ringCapacity: 128,

@@ -22,7 +22,7 @@
  *    heap aborts the worker ("not enough memory"), an exhausted stack counts an internal error.
  *
  * Not in it: the TLS session (the SDK's TLS is native crypto that xsnap lacks; measured on lin,
- * README "MQTT over TLS on the device"), and the firmware's platform objects (sockets, timers,
+ * docs/installing.md, "MQTT over TLS on the device"), and the firmware's platform objects (sockets, timers,
  * files), which main.ts reports on the board itself (`status`: heap peaks).
  */
 import "@endo/init";
