@@ -59,8 +59,9 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   Window-engine benchmark under the XS engine (docs/benchmarks.md).`,
   "bench-device32": `paycard bench-device32 [--json] [--rounds N] [--swipes N] [--outage N] [--headroom PCT]
   The device app on a 32-bit XS with the ESP32's fixed heap (needs gcc-multilib).`,
-  "bench-mqtt": `paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R]
-  MQTT codec vs mqtt-packet; QoS 1 to mosquitto vs MQTT.js and mosquitto_pub.`,
+  "bench-mqtt": `paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R] [--codec-processes P]
+  CPU per QoS 1 message of paycard's client, MQTT.js and mosquitto_pub (each in its own process,
+  against one mosquitto); the codec against mqtt-packet in P fresh processes; XS steps per message.`,
   "bench-clock": `paycard bench-clock [--json] [--hours H] [--seeds N]
   SNTP client and disciplined clock in the seeded network simulation.`,
   "bench-fleet": `paycard bench-fleet [--json] [--duration S] [--rates a,b,...] [--terminals N]

@@ -4,6 +4,10 @@ import type { MqttTransport, TransportFactory, TransportHandlers } from "../core
 
 /** How long a closed link waits for the peer's FIN after sending its own. */
 const CLOSE_GRACE_MS = 1_000;
+/** The read buffer of a plain TCP link: a read takes at most this much. */
+const READ_BUFFER_BYTES = 64 * 1024;
+/** The first size of the buffer a turn's writes gather in (it grows for a larger turn). */
+const PENDING_BYTES = 16 * 1024;
 
 export interface NodeTcpTlsOptions {
   ca?: string | Buffer | Array<string | Buffer>;
@@ -26,10 +30,20 @@ export interface NodeTcpTransportOptions {
  * given). One instance per connection attempt; use `nodeTcpTransportFactory`
  * as the session's `transport` port.
  *
- * Backpressure: `write` hands the whole chunk to `socket.write`; once that
- * returns false the transport reports 0 bytes accepted until 'drain', which
- * becomes `onWritable()`. Nothing throws out: connection failures, socket
- * errors and ends all become one `onClosed(reason)`.
+ * Writes: what the session writes in one turn of the event loop (a PUBLISH's head and payload,
+ * the PUBLISHes that the PUBACKs of a read let go) is gathered in one buffer and handed to
+ * `socket.write` once, after that turn's I/O (setImmediate): one copy and one system call for the
+ * lot. On loopback against mosquitto that is ~0.4 writes a message, against MQTT.js's corked
+ * writev of 6 buffers a message (bench:mqtt's CPU per message). Backpressure: once
+ * `socket.write` returned false the transport reports 0 bytes accepted until 'drain', which
+ * becomes `onWritable()`.
+ *
+ * Reads (plain TCP): into one preallocated buffer (`onread`), handed to the session as a view
+ * that is valid during the call, as the transport port allows: no buffer and no stream machinery
+ * per read. With TLS, the socket's 'data' chunks.
+ *
+ * Nothing throws out: connection failures, socket errors and ends all become one
+ * `onClosed(reason)`.
  */
 export class NodeTcpTransport implements MqttTransport {
   private readonly options: NodeTcpTransportOptions;
@@ -63,7 +77,21 @@ export class NodeTcpTransport implements MqttTransport {
         o.servername = t.servername ?? (net.isIP(host) === 0 ? host : undefined);
         socket = tls.connect(o, () => this.opened());
       } else {
-        socket = net.connect({ host, port }, () => this.opened());
+        const buffer = new Uint8Array(READ_BUFFER_BYTES);
+        socket = net.connect(
+          {
+            host,
+            port,
+            onread: {
+              buffer,
+              callback: (n: number) => {
+                if (!this.closed) this.safe(() => this.handlers!.onData(buffer.subarray(0, n)));
+                return true;
+              },
+            },
+          },
+          () => this.opened(),
+        );
       }
     } catch (e) {
       queueMicrotask(() => this.finish(`connect failed: ${(e as Error).message}`));
@@ -90,30 +118,51 @@ export class NodeTcpTransport implements MqttTransport {
     socket.on("close", () => this.finish(this.lastError !== "" ? this.lastError : "closed by peer"));
   }
 
-  private corked = false;
+  /** Bytes written in this turn of the event loop, sent after its I/O (`flush`). */
+  private pending = new Uint8Array(PENDING_BYTES);
+  private pendingLength = 0;
+  private flushScheduled = false;
+  private readonly flushSoon = () => {
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   write(bytes: Uint8Array): number {
     const s = this.socket;
     if (s === null || !this.open || this.closed || this.blocked) return 0;
+    const end = this.pendingLength + bytes.length;
+    if (end > this.pending.length) {
+      const grown = new Uint8Array(Math.max(end, 2 * this.pending.length));
+      grown.set(this.pending.subarray(0, this.pendingLength));
+      this.pending = grown;
+    }
+    // A copy: the session's bytes are valid only during this call.
+    this.pending.set(bytes, this.pendingLength);
+    this.pendingLength = end;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushSoon);
+    }
+    return bytes.length;
+  }
+
+  /**
+   * Hands what was written to the socket in one write. The kernel usually takes it at once (on
+   * loopback, always): then the buffer is free again. When the socket has to keep it (bytes left
+   * queued), the next writes go to a new buffer.
+   */
+  private flush(): void {
+    const s = this.socket;
+    const n = this.pendingLength;
+    if (s === null || n === 0 || s.destroyed) return;
+    this.pendingLength = 0;
     try {
-      // Coalesce the packets written in one turn of the event loop (a burst of
-      // PUBLISHes after a PUBACK) into one segment, as MQTT.js does: cork now,
-      // uncork once the current turn is done.
-      if (!this.corked) {
-        this.corked = true;
-        s.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          s.uncork();
-        });
-      }
-      // A copy: the session's bytes are valid only during this call, and a corked or busy socket sends later.
-      if (!s.write(Buffer.from(bytes))) this.blocked = true;
-      return bytes.length;
+      const chunk = Buffer.from(this.pending.buffer, this.pending.byteOffset, n);
+      if (!s.write(chunk)) this.blocked = true;
+      if (s.writableLength > 0) this.pending = new Uint8Array(this.pending.length);
     } catch (e) {
       this.lastError = (e as Error).message;
       s.destroy();
-      return 0;
     }
   }
 
@@ -131,10 +180,7 @@ export class NodeTcpTransport implements MqttTransport {
       s.destroy();
       return;
     }
-    if (this.corked) {
-      this.corked = false;
-      s.uncork();
-    }
+    this.flush();
     s.end();
     const cut = setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
     cut.unref();

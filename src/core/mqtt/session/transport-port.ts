@@ -7,7 +7,7 @@
  * `TransportFactory` for a fresh one at every (re)connect attempt.
  *
  * Adapters:
- * - Node `net.Socket`: `write` hands a copy of the bytes to `socket.write` and returns
+ * - Node `net.Socket`: `write` copies the bytes into the turn's send buffer and returns
  *   their full length; once `socket.write` returned false it returns 0 until
  *   'drain', which becomes `onWritable()`. 'close'/'error' become `onClosed`.
  * - ECMA-419 `embedded:io/socket/tcp`: `onWritable(count)` gives the free
@@ -38,7 +38,11 @@ export interface MqttTransport {
    * arrives as two writes, head then payload.
    */
   write(bytes: Uint8Array): number;
-  /** Closes at once (no graceful wait). Idempotent. */
+  /**
+   * Closes the link; nothing reaches the handlers afterwards. What was written before goes out
+   * first where the platform can send it without waiting here (Node: `end`, cut after a grace
+   * period). Idempotent.
+   */
   close(): void;
 }
 
