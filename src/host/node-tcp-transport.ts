@@ -4,10 +4,14 @@ import type { MqttTransport, TransportFactory, TransportHandlers } from "../core
 
 /** How long a closed link waits for the peer's FIN after sending its own. */
 const CLOSE_GRACE_MS = 1_000;
-/** The read buffer of a plain TCP link: a read takes at most this much. */
-const READ_BUFFER_BYTES = 64 * 1024;
+/**
+ * The read buffer of a plain TCP link: a read takes at most this much (libuv reads again while a
+ * read fills it). Per connection, with PENDING_BYTES: 20 KB, which a fleet of many terminals in
+ * one process pays once per terminal.
+ */
+const READ_BUFFER_BYTES = 16 * 1024;
 /** The first size of the buffer a turn's writes gather in (it grows for a larger turn). */
-const PENDING_BYTES = 16 * 1024;
+const PENDING_BYTES = 4 * 1024;
 
 export interface NodeTcpTlsOptions {
   ca?: string | Buffer | Array<string | Buffer>;
