@@ -57,7 +57,7 @@ interface Counter {
   close(): Promise<void>;
 }
 
-/** A QoS 0 subscriber on TOPIC (the broker's queue limit is lifted, so nothing is dropped for it). */
+/** A QoS 0 subscriber on TOPIC (the broker's queue limit is lifted, so nothing is dropped for it). Warm-up round only. */
 async function subscriber(port: number): Promise<Counter> {
   let n = 0;
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `bench-observer-${process.pid}`, clean: true, reconnectPeriod: 0 });
