@@ -5,27 +5,20 @@
  * DISCONNECT: mosquitto says "disconnected", not "closed its connection", and publishes no Will).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import type { FleetSummary } from "../../src/host/terminal-fleet";
+import { TempTrees } from "../support/node/temp-tree";
 import { findMosquitto, findMosquittoTool, freePort, Mosquitto, MOSQUITTO_MISSING } from "../../src/host/mosquitto-broker";
 import { FaultProxy } from "../support/node/fault-proxy";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cli = path.join(root, "src", "host", "paycard.mjs");
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), "paycard-run-cli-"));
-  dirs.push(d);
-  return d;
-}
+const temps = new TempTrees("paycard-run-cli-");
+afterAll(() => temps.removeAll());
+const tempDir = (): string => temps.make({});
 
 interface Ran {
   code: number | null;

@@ -5,27 +5,20 @@
  * short run, as a child process. No broker is mocked.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddedBroker } from "../../src/host/embedded-broker";
 import { OsEventClock } from "../../src/host/os-event-clock";
 import { runFleet, type FleetSummary } from "../../src/host/terminal-fleet";
+import { TempTrees } from "../support/node/temp-tree";
 import { Chrony, CHRONYD_MISSING, findChronyd } from "../support/node/chrony";
 import { findMosquitto, Mosquitto, MOSQUITTO_MISSING } from "../../src/host/mosquitto-broker";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function stateDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), "paycard-fleet-"));
-  dirs.push(d);
-  return d;
-}
+const temps = new TempTrees("paycard-fleet-");
+afterAll(() => temps.removeAll());
+const stateDir = (): string => temps.make({});
 
 /** A few seconds of traffic with frequent bursts and big tickets. */
 async function shortRun(host: string, port: number, terminals: number): Promise<FleetSummary> {

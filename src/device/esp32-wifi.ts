@@ -67,11 +67,7 @@ export class WifiManager {
       this.start();
       return;
     }
-    if (this.up) {
-      this.up = false;
-      this.drops++;
-      this.onLink(false, "");
-    }
+    this.linkDropped();
     try {
       this.wifi.disconnect();
     } catch {
@@ -98,16 +94,20 @@ export class WifiManager {
       }
     } else if (c <= 200) {
       this.clearWatchdog();
-      if (this.up) {
-        this.up = false;
-        this.drops++;
-        this.onLink(false, "");
-      } else if (this.retry === undefined && this.attempt > 0) {
-        // A second attempt in a row ended without a link (the first may be the old attempt's end after `use`).
-        this.onFailed();
-      }
+      // Not a drop: an attempt ended without a link. Reported from the second in a row (the first
+      // may be the old attempt's end after `use`).
+      if (!this.linkDropped() && this.retry === undefined && this.attempt > 0) this.onFailed();
       this.scheduleRetry();
     }
+  }
+
+  /** The link was up and is not: counted and reported. False when it was not up. */
+  private linkDropped(): boolean {
+    if (!this.up) return false;
+    this.up = false;
+    this.drops++;
+    this.onLink(false, "");
+    return true;
   }
 
   private connect(): void {

@@ -1,6 +1,6 @@
 import mqtt from "mqtt";
 import { BrokerRefusal, refusalReason } from "./broker-refusal";
-import type { BrokerAddress } from "./fleet-subscriber";
+import { type BrokerAddress, brokerClientOptions } from "./fleet-subscriber";
 
 /**
  * One MQTT connection to `broker` before any terminal starts, so that a broker that refuses (bad
@@ -10,19 +10,7 @@ import type { BrokerAddress } from "./fleet-subscriber";
 export async function checkBroker(broker: BrokerAddress, name: string, timeoutMs = 5_000): Promise<void> {
   let client: mqtt.MqttClient;
   try {
-    client = await mqtt.connectAsync({
-      protocol: broker.tls ? "mqtts" : "mqtt",
-      host: broker.host,
-      port: broker.port,
-      username: broker.username || undefined,
-      password: broker.password || undefined,
-      ca: broker.ca,
-      clientId: `paycard-check-${process.pid}-${Math.floor(Math.random() * 1e9).toString(36)}`,
-      clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: timeoutMs,
-      protocolVersion: 4,
-    });
+    client = await mqtt.connectAsync({ ...brokerClientOptions(broker, "check"), clean: true, reconnectPeriod: 0, connectTimeout: timeoutMs });
   } catch (e) {
     throw new BrokerRefusal(`broker ${name}: ${refusalReason(e as Error & { code?: unknown })}`);
   }

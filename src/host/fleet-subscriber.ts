@@ -39,6 +39,23 @@ export interface BrokerAddress {
 }
 
 /**
+ * MQTT.js options for `broker` (MQTT 3.1.1, its credentials and CA) under a client id of its own,
+ * `paycard-<role>-<pid>-<random>`; the caller adds the session and reconnect settings.
+ */
+export function brokerClientOptions(broker: BrokerAddress, role: string): mqtt.IClientOptions {
+  return {
+    protocol: broker.tls ? "mqtts" : "mqtt",
+    host: broker.host,
+    port: broker.port,
+    username: broker.username || undefined,
+    password: broker.password || undefined,
+    ca: broker.ca,
+    clientId: `paycard-${role}-${process.pid}-${Math.floor(Math.random() * 1e9).toString(36)}`,
+    protocolVersion: 4,
+  };
+}
+
+/**
  * The measuring end of `paycard run`: an MQTT.js client subscribed to
  * <prefix>/#, deduplicating transactions on request_id (as a consumer must:
  * QoS 1 may deliver twice) and alerts on their id, timing each first arrival
@@ -72,18 +89,7 @@ export class FleetSubscriber {
   ) {}
 
   static async connect(broker: BrokerAddress, topicPrefix: string): Promise<FleetSubscriber> {
-    const options: mqtt.IClientOptions = {
-      protocol: broker.tls ? "mqtts" : "mqtt",
-      host: broker.host,
-      port: broker.port,
-      username: broker.username || undefined,
-      password: broker.password || undefined,
-      ca: broker.ca,
-      clientId: "paycard-observer-" + process.pid + "-" + Math.floor(Math.random() * 1e9).toString(36),
-      clean: false,
-      reconnectPeriod: 500,
-      protocolVersion: 4,
-    };
+    const options: mqtt.IClientOptions = { ...brokerClientOptions(broker, "observer"), clean: false, reconnectPeriod: 500 };
     const client = await mqtt.connectAsync(options);
     const sub = new FleetSubscriber(client, options);
     client.on("message", (topic, payload) => sub.receive(topic, payload));

@@ -170,10 +170,7 @@ export class SettingsConsole {
 
   private set(key: string, value: string): string[] {
     if (!this.lock.mayChange) return this.refuse(this.lockedLine("set"));
-    const candidate: Record<string, unknown> = { ...this.build, ...storedSettings(this.store), [key]: value };
-    // An empty terminalId means "derive it from the chip": check the rest with the id in use.
-    if (typeof candidate.terminalId !== "string" || candidate.terminalId.trim() === "") candidate.terminalId = this.identity.id;
-    const problem = configProblem(candidate);
+    const problem = this.problemWith({ [key]: value });
     const secret = isSecret(key);
     if (problem !== null) {
       this.counters.rejected++;
@@ -197,9 +194,7 @@ export class SettingsConsole {
       this.counters.refused++;
       return "Wi-Fi settings are locked like set (unlock <passphrase> on the console first)";
     }
-    const candidate: Record<string, unknown> = { ...this.build, ...storedSettings(this.store), wifiSsid: ssid, wifiPassword: password };
-    if (typeof candidate.terminalId !== "string" || candidate.terminalId.trim() === "") candidate.terminalId = this.identity.id;
-    const problem = configProblem(candidate);
+    const problem = this.problemWith({ wifiSsid: ssid, wifiPassword: password });
     if (problem !== null) {
       this.counters.rejected++;
       return mask(problem, password);
@@ -212,6 +207,14 @@ export class SettingsConsole {
     this.pending.add("wifiPassword");
     this.counters.done++;
     return null;
+  }
+
+  /** What device-config's rules say of the configuration these changes would make (null: fine). */
+  private problemWith(changes: Record<string, string>): string | null {
+    const candidate: Record<string, unknown> = { ...this.build, ...storedSettings(this.store), ...changes };
+    // An empty terminalId means "derive it from the chip": check the rest with the id in use.
+    if (typeof candidate.terminalId !== "string" || candidate.terminalId.trim() === "") candidate.terminalId = this.identity.id;
+    return configProblem(candidate);
   }
 
   private reset(): string[] {
