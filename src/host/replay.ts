@@ -40,7 +40,7 @@ export interface ReplaySummary extends Omit<PipelineStats, "watermark"> {
   lines: number;
   blank_lines: number;
   /** The event-time watermark the input reached (before end of input took it to +infinity); null before any accepted swipe. */
-  watermark: number | string | null;
+  watermark: number | null;
   /** Why the watermark is null, when it is. */
   watermark_note?: string;
 }
