@@ -59,9 +59,10 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   Window-engine benchmark under the XS engine (docs/benchmarks.md).`,
   "bench-device32": `paycard bench-device32 [--json] [--rounds N] [--swipes N] [--outage N] [--headroom PCT]
   The device app on a 32-bit XS with the ESP32's fixed heap (needs gcc-multilib).`,
-  "bench-mqtt": `paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rounds R] [--codec-processes P]
+  "bench-mqtt": `paycard bench-mqtt [--json] [--messages N] [--window W] [--payload BYTES] [--rate R] [--rounds R] [--codec-processes P]
   CPU per QoS 1 message of paycard's client, MQTT.js and mosquitto_pub (each in its own process,
-  against one mosquitto); the codec against mqtt-packet in P fresh processes; XS steps per message.
+  against one mosquitto), paced at R messages/s (default 10000) and flat out; the codec against
+  mqtt-packet in P fresh processes; XS steps per message.
   --messages N is at most 32767 (mosquitto_pub runs 2N, and its packet ids wrap past 65535).`,
   "bench-clock": `paycard bench-clock [--json] [--hours H] [--seeds N]
   SNTP client and disciplined clock in the seeded network simulation.`,

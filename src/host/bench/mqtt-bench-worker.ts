@@ -5,14 +5,16 @@
  *
  *   mqtt-bench-worker.ts codec <payload bytes> <rounds>        -> { ours, oursAlloc, theirs } ops/s
  *   mqtt-bench-worker.ts xs <payload bytes> <window>           -> { session, farEnd } XS steps a message
- *   mqtt-bench-worker.ts paycard|mqttjs <port> <messages> <window> <payload bytes> <client id>
- *                                                              -> { ms, cpuUs } of the measured run
+ *   mqtt-bench-worker.ts paycard|mqttjs <port> <messages> <window> <payload bytes> <rate> <client id>
+ *                                                              -> { flat, paced }: { ms, cpuUs } of each measured run
  *
- * A client first sends as many messages (at least 1 000) as a warm-up on its own connection, so
- * that V8 has compiled its paths, then the measured run.
+ * A client first runs WARMUP_RUNS flat-out runs of at least 1 000 messages, each on its own
+ * connection as the measured runs are, until V8 has compiled its paths (a client's CPU per message
+ * falls over its first three or four runs of 20 000 in one process, MQTT.js's longer than
+ * paycard's), then one flat-out and one paced run.
  */
 import { codecFigures, makePayload } from "./mqtt-codec-bench";
-import { type ClientRun, runMqttJs, runPaycard } from "./mqtt-qos1-clients";
+import { type ClientRun, type Load, runMqttJs, runPaycard, WARMUP_RUNS, warmupMessages } from "./mqtt-qos1-clients";
 
 async function main(argv: string[]): Promise<unknown> {
   const [mode, ...rest] = argv;
@@ -23,13 +25,15 @@ async function main(argv: string[]): Promise<unknown> {
     return await xsStepsPerMessage(Number(rest[0]), Number(rest[1]));
   }
   if (mode !== "paycard" && mode !== "mqttjs") throw new Error(`mqtt-bench-worker: unknown mode ${String(mode)}`);
-  const [port, n, window, bytes] = rest.slice(0, 4).map(Number) as [number, number, number, number];
-  const clientId = rest[4] ?? `bench-${mode}`;
+  const [port, n, window, bytes, rate] = rest.slice(0, 5).map(Number) as [number, number, number, number, number];
+  const clientId = rest[5] ?? `bench-${mode}`;
   const payload = makePayload(bytes);
-  const run = (count: number, id: string): Promise<ClientRun> =>
-    mode === "paycard" ? runPaycard(port, count, window, new Uint8Array(payload), id) : runMqttJs(port, count, window, payload, id);
-  await run(Math.max(1_000, n), `${clientId}-warm`);
-  return await run(n, clientId);
+  const run = (load: Load, id: string): Promise<ClientRun> =>
+    mode === "paycard" ? runPaycard(port, load, new Uint8Array(payload), id) : runMqttJs(port, load, payload, id);
+  for (let i = 0; i < WARMUP_RUNS; i++) await run({ n: warmupMessages(n), window, rate: 0 }, `${clientId}-warm${i}`);
+  const flat = await run({ n, window, rate: 0 }, `${clientId}-flat`);
+  const paced = await run({ n, window, rate }, `${clientId}-paced`);
+  return { flat, paced };
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:mqtt [-- --json] [--messages N] [--window W] [--payload BYTES] [--rounds R] [--codec-processes P]`
+ * `npm run bench:mqtt [-- --json] [--messages N] [--window W] [--payload BYTES] [--rate R] [--rounds R] [--codec-processes P]`
  *
  * What a QoS 1 client costs, apart from the broker it talks to. One mosquitto on 127.0.0.1 takes
  * every client's messages at about the same rate (its own ceiling, reported apart), so throughput
@@ -7,11 +7,16 @@
  *
  * 1. CPU per QoS 1 message (PUBLISH sent, PUBACK handled) of each client's own process, N messages
  *    with in-flight window W: paycard's MqttSession over the Node TCP transport and MQTT.js, each
- *    alone in a fresh Node process (mqtt-bench-worker.ts, `process.cpuUsage()` after a warm-up),
- *    and `mosquitto_pub -l -M W` (getrusage of the child, net of its fixed costs: t(2N) - t(N)).
- *    Rounds interleave the three in a rotating order; medians and ranges are printed, and the
- *    ratios are the median of each round's (the clients of a round ran back to back). The broker's
- *    CPU per message (from /proc) and the highest median rate of a client are reported apart.
+ *    alone in a fresh Node process (mqtt-bench-worker.ts, `process.cpuUsage()` after warm-up runs
+ *    that bring V8 to its steady state), and `mosquitto_pub -l -M W` (getrusage of the child, net
+ *    of its fixed costs: t(2N) - t(N)). Two loads: paced (R messages a second offered to each
+ *    client: the same work in the same time, the targets' figure) and flat out (the broker sets
+ *    the pace: a client that is quicker than the broker waits on it more often and pays a wake-up,
+ *    a read and a write for fewer messages each time, so CPU per message there mixes the client's
+ *    own cost with the broker's pace). Rounds interleave the three in a rotating order; medians and
+ *    ranges are printed, and the ratios are the median of each round's (the clients of a round ran
+ *    back to back). The broker's CPU per message (from /proc) and the highest median flat-out rate
+ *    of a client are reported apart.
  * 2. Codec: encode + parse of PUBLISH and PUBACK against mqtt-packet (mqtt-codec-bench.ts), in P
  *    fresh processes: the median of their ratios, with the range.
  * 3. XS steps per QoS 1 message of the device's MqttSession (deterministic; the far end's own steps
@@ -28,7 +33,7 @@ import mqtt from "mqtt";
 import { intOption, parseArgs } from "../cli-args";
 import { findMosquittoTool, Mosquitto } from "../mosquitto-broker";
 import { makePayload, MIN_MEASURE_MS, median, TOPIC } from "./mqtt-codec-bench";
-import { type ClientRun, runMosquittoPub, runToEnd } from "./mqtt-qos1-clients";
+import { type ClientRun, type Load, runMosquittoPub, runToEnd, WARMUP_RUNS, warmupMessages } from "./mqtt-qos1-clients";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..", "..", "..");
@@ -84,10 +89,12 @@ async function awaitCount(c: Counter, n: number, idleMs = 2_000): Promise<number
 
 type ClientName = "paycard" | "mqttjs" | "mosquitto_pub";
 const CLIENTS: ClientName[] = ["paycard", "mqttjs", "mosquitto_pub"];
-/** Messages a fresh-process client sends before its measured run (mqtt-bench-worker.ts). */
-const warmupOf = (n: number) => Math.max(1_000, n);
+type Regime = "paced" | "flat";
+const REGIMES: Regime[] = ["paced", "flat"];
 /** Lines mosquitto_pub -l can take in one run without packet ids wrapping (see runMqttBench). */
 const MAX_MOSQUITTO_PUB_LINES = 65_535;
+/** A paced run that reached less than this share of the offered rate did not do the same work in the same time. */
+const KEPT_RATE = 0.95;
 
 interface Spread {
   median: number;
@@ -95,15 +102,25 @@ interface Spread {
   max: number;
 }
 const spreadOf = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+type PerClient<T> = Record<ClientName, T>;
+const perClient = <T>(f: () => T): PerClient<T> => ({ paycard: f(), mqttjs: f(), mosquitto_pub: f() });
+
+/** mosquitto_pub's CPU per message under a load of N (runs of N and 2N, whose difference is N messages without the process's fixed costs) and the 2N run's rate. */
+async function mosquittoPubNet(bin: string, port: number, load: Load, line: string, files: [string, string], id: string): Promise<{ perMessageUs: number; rate: number }> {
+  const one = await runMosquittoPub(bin, port, load, line, files[0], id);
+  const two = await runMosquittoPub(bin, port, { ...load, n: 2 * load.n }, line, files[1], `${id}-2n`);
+  return { perMessageUs: (two.cpuUs - one.cpuUs) / load.n, rate: (2 * load.n * 1000) / two.ms };
+}
 
 export async function runMqttBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { json: "flag", messages: "value", window: "value", payload: "value", rounds: "value", "codec-processes": "value" });
+  const args = parseArgs(argv, { json: "flag", messages: "value", window: "value", payload: "value", rate: "value", rounds: "value", "codec-processes": "value" });
   // mosquitto_pub -l queues every line of its input at once, each with a packet id: past 65 535
   // queued the ids wrap and messages vanish (100 000 lines: 34 472 arrive, exit status 0). Its 2N
   // run must stay under that.
   const n = intOption(args, "messages", 20_000, 100, MAX_MOSQUITTO_PUB_LINES >> 1);
   const window = intOption(args, "window", 32, 1, 65_535);
   const payloadBytes = intOption(args, "payload", 256, 1, 65_000);
+  const offered = intOption(args, "rate", 10_000, 100, 1_000_000);
   const rounds = intOption(args, "rounds", 5, 1, 101);
   const codecProcesses = intOption(args, "codec-processes", 5, 1, 101);
   const payload = makePayload(payloadBytes);
@@ -124,16 +141,17 @@ export async function runMqttBench(argv: string[]): Promise<number> {
   const broker = await Mosquitto.start({ extra: ["max_queued_messages 0"] });
   const brokerPid = broker.pid as number;
   const tmp = mkdtempSync(path.join(os.tmpdir(), "paycard-bench-mqtt-"));
-  const linesFile = path.join(tmp, "lines.txt");
-  const doubleFile = path.join(tmp, "lines2.txt");
+  const files: [string, string] = [path.join(tmp, "lines.txt"), path.join(tmp, "lines2.txt")];
   const line = payload.toString("latin1");
-  writeFileSync(linesFile, (line + "\n").repeat(n));
-  writeFileSync(doubleFile, (line + "\n").repeat(2 * n));
-  const cpu: Record<ClientName, number[]> = { paycard: [], mqttjs: [], mosquitto_pub: [] };
-  const rates: Record<ClientName, number[]> = { paycard: [], mqttjs: [], mosquitto_pub: [] };
+  writeFileSync(files[0], (line + "\n").repeat(n));
+  writeFileSync(files[1], (line + "\n").repeat(2 * n));
+  const cpu: Record<Regime, PerClient<number[]>> = { paced: perClient(() => []), flat: perClient(() => []) };
+  const rates: Record<Regime, PerClient<number[]>> = { paced: perClient(() => []), flat: perClient(() => []) };
   const brokerCpu: number[] = [];
-  const delivered: Record<ClientName, number> = { paycard: 0, mqttjs: 0, mosquitto_pub: 0 };
-  const expected: Record<ClientName, number> = { paycard: n + warmupOf(n), mqttjs: n + warmupOf(n), mosquitto_pub: 3 * n };
+  const delivered = perClient(() => 0);
+  // In-process clients: the warm-up runs, then N flat out and N paced; mosquitto_pub: N + 2N of each.
+  const inProcess = WARMUP_RUNS * warmupMessages(n) + 2 * n;
+  const expected: PerClient<number> = { paycard: inProcess, mqttjs: inProcess, mosquitto_pub: 6 * n };
   try {
     let obs: Counter | null = await subscriber(broker.port);
     for (let r = 0; r <= rounds; r++) {
@@ -143,28 +161,22 @@ export async function runMqttBench(argv: string[]): Promise<number> {
         obs?.reset();
         const id = `bench-${who}-${r}`;
         const b0 = processCpuUs(brokerPid);
-        let perMessageUs: number;
-        let rate: number;
-        let brokerMessages = n;
+        const got = {} as Record<Regime, { perMessageUs: number; rate: number }>;
         if (who === "mosquitto_pub") {
-          // N and 2N lines: the difference is N messages without the process's fixed costs.
-          const one: ClientRun = await runMosquittoPub(pubBin, broker.port, window, linesFile, id);
-          const two: ClientRun = await runMosquittoPub(pubBin, broker.port, window, doubleFile, `${id}-2n`);
-          perMessageUs = (two.cpuUs - one.cpuUs) / n;
-          rate = (n * 1000) / Math.max(1e-3, two.ms - one.ms);
-          brokerMessages = 3 * n;
+          got.flat = await mosquittoPubNet(pubBin, broker.port, { n, window, rate: 0 }, line, files, `${id}-flat`);
+          got.paced = await mosquittoPubNet(pubBin, broker.port, { n, window, rate: offered }, line, files, `${id}-paced`);
         } else {
-          const run = await inFreshProcess<ClientRun>([who, String(broker.port), String(n), String(window), String(payloadBytes), id]);
-          perMessageUs = run.cpuUs / n;
-          rate = (n * 1000) / run.ms;
-          brokerMessages = n + warmupOf(n);
+          const run = await inFreshProcess<Record<Regime, ClientRun>>([who, String(broker.port), String(n), String(window), String(payloadBytes), String(offered), id]);
+          for (const g of REGIMES) got[g] = { perMessageUs: run[g].cpuUs / n, rate: (n * 1000) / run[g].ms };
         }
         const brokerUs = processCpuUs(brokerPid) - b0;
         if (obs !== null) delivered[who] = await awaitCount(obs, expected[who]);
         if (r === 0) continue;
-        cpu[who].push(perMessageUs);
-        rates[who].push(rate);
-        brokerCpu.push(brokerUs / brokerMessages);
+        for (const g of REGIMES) {
+          cpu[g][who].push(got[g].perMessageUs);
+          rates[g][who].push(got[g].rate);
+        }
+        brokerCpu.push(brokerUs / expected[who]);
       }
       if (r === 0) {
         // Warm-up round done: every client's messages must all have arrived.
@@ -180,39 +192,59 @@ export async function runMqttBench(argv: string[]): Promise<number> {
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  const c = { paycard: spreadOf(cpu.paycard), mqttjs: spreadOf(cpu.mqttjs), mosquitto_pub: spreadOf(cpu.mosquitto_pub) };
-  const rate = { paycard: spreadOf(rates.paycard), mqttjs: spreadOf(rates.mqttjs), mosquitto_pub: spreadOf(rates.mosquitto_pub) };
-  // Ratios per round (the clients ran back to back in it), then their median: a machine that is
-  // busier in one round than in another moves both sides of that round's ratio.
-  const perRound = (other: ClientName) => spreadOf(cpu.paycard.map((x, i) => x / cpu[other][i]!));
-  const vsMqttjs = perRound("mqttjs");
-  const vsMosquittoPub = perRound("mosquitto_pub");
-  const ceiling = Math.max(rate.paycard.median, rate.mqttjs.median, rate.mosquitto_pub.median);
+  const figures = (g: Regime) => {
+    const c = perClient(() => 0 as unknown as Spread);
+    const rate = perClient(() => 0 as unknown as Spread);
+    for (const who of CLIENTS) {
+      c[who] = spreadOf(cpu[g][who]);
+      rate[who] = spreadOf(rates[g][who]);
+    }
+    // Ratios per round (the clients ran back to back in it), then their median: a machine that is
+    // busier in one round than in another moves both sides of that round's ratio.
+    const perRound = (other: ClientName) => spreadOf(cpu[g].paycard.map((x, i) => x / cpu[g][other][i]!));
+    return { c, rate, vsMqttjs: perRound("mqttjs"), vsMosquittoPub: perRound("mosquitto_pub") };
+  };
+  const paced = figures("paced");
+  const flat = figures("flat");
+  const keptRate = CLIENTS.every((who) => paced.rate[who].min >= KEPT_RATE * offered);
+  const ceiling = Math.max(...CLIENTS.map((who) => flat.rate[who].median));
   const brokerPerMsg = spreadOf(brokerCpu);
   const codecMedian = (k: "ours" | "oursAlloc" | "theirs") => median(codecRuns.map((x) => x[k]));
+  const pair = (s: Spread, d = 2) => [round(s.min, d), round(s.max, d)];
+  const usOf = (f: ReturnType<typeof figures>) => ({ paycard: round(f.c.paycard.median, 2), mqttjs: round(f.c.mqttjs.median, 2), mosquitto_pub: round(f.c.mosquitto_pub.median, 2) });
+  const spreadUsOf = (f: ReturnType<typeof figures>) => ({ paycard: pair(f.c.paycard), mqttjs: pair(f.c.mqttjs), mosquitto_pub: pair(f.c.mosquitto_pub) });
+  const rateOf = (f: ReturnType<typeof figures>) => ({ paycard: round(f.rate.paycard.median), mqttjs: round(f.rate.mqttjs.median), mosquitto_pub: round(f.rate.mosquitto_pub.median) });
   const result = {
-    cpu_per_msg_ratio_vs_mqttjs: round(vsMqttjs.median, 2),
-    cpu_per_msg_ratio_vs_mqttjs_spread: [round(vsMqttjs.min, 2), round(vsMqttjs.max, 2)],
-    cpu_per_msg_ratio_vs_mosquitto_pub: round(vsMosquittoPub.median, 2),
-    cpu_per_msg_ratio_vs_mosquitto_pub_spread: [round(vsMosquittoPub.min, 2), round(vsMosquittoPub.max, 2)],
+    cpu_per_msg_ratio_vs_mqttjs: round(paced.vsMqttjs.median, 2),
+    cpu_per_msg_ratio_vs_mqttjs_spread: pair(paced.vsMqttjs),
+    cpu_per_msg_ratio_vs_mosquitto_pub: round(paced.vsMosquittoPub.median, 2),
+    cpu_per_msg_ratio_vs_mosquitto_pub_spread: pair(paced.vsMosquittoPub),
     codec_ratio_vs_mqtt_packet: round(codecRatio.median, 2),
-    codec_ratio_spread: [round(codecRatio.min, 2), round(codecRatio.max, 2)],
+    codec_ratio_spread: pair(codecRatio),
     xs_steps_per_qos1_message: round(xs.session, 1),
     xs_steps_far_end_per_message: round(xs.farEnd, 1),
-    cpu_per_msg_us: { paycard: round(c.paycard.median, 2), mqttjs: round(c.mqttjs.median, 2), mosquitto_pub: round(c.mosquitto_pub.median, 2) },
-    cpu_per_msg_spread_us: {
-      paycard: [round(c.paycard.min, 2), round(c.paycard.max, 2)],
-      mqttjs: [round(c.mqttjs.min, 2), round(c.mqttjs.max, 2)],
-      mosquitto_pub: [round(c.mosquitto_pub.min, 2), round(c.mosquitto_pub.max, 2)],
+    offered_rate_msgs_per_s: offered,
+    paced_kept_offered_rate: keptRate,
+    cpu_per_msg_us: usOf(paced),
+    cpu_per_msg_spread_us: spreadUsOf(paced),
+    msgs_per_s: rateOf(paced),
+    flat_out: {
+      cpu_per_msg_ratio_vs_mqttjs: round(flat.vsMqttjs.median, 2),
+      cpu_per_msg_ratio_vs_mqttjs_spread: pair(flat.vsMqttjs),
+      cpu_per_msg_ratio_vs_mosquitto_pub: round(flat.vsMosquittoPub.median, 2),
+      cpu_per_msg_ratio_vs_mosquitto_pub_spread: pair(flat.vsMosquittoPub),
+      cpu_per_msg_us: usOf(flat),
+      cpu_per_msg_spread_us: spreadUsOf(flat),
+      msgs_per_s: rateOf(flat),
     },
     broker: { ceiling_msgs_per_s: round(ceiling), cpu_per_msg_us: round(brokerPerMsg.median, 2) },
-    msgs_per_s: { paycard: round(rate.paycard.median), mqttjs: round(rate.mqttjs.median), mosquitto_pub: round(rate.mosquitto_pub.median) },
     codec_ops_per_s: round(codecMedian("ours")),
     codec_alloc_ops_per_s: round(codecMedian("oursAlloc")),
     mqtt_packet_ops_per_s: round(codecMedian("theirs")),
     messages: n,
     window,
     payload_bytes: payloadBytes,
+    warmup_runs: WARMUP_RUNS,
     rounds,
     codec_processes: codecProcesses,
     cpus: os.cpus().length,
@@ -223,16 +255,26 @@ export async function runMqttBench(argv: string[]): Promise<number> {
   const pad = (s: string, w: number) => s.padEnd(w);
   const num = (x: number, d = 0) => round(x, d).toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d }).padStart(10);
   const range = (s: Spread, d = 0) => `${round(s.min, d).toLocaleString("en")}..${round(s.max, d).toLocaleString("en")}`;
+  const table = (f: ReturnType<typeof figures>) => [
+    `${pad("CPU of the client's own process per message", 46)} µs/msg      range         msgs/s`,
+    `${pad("paycard MqttSession + NodeTcpTransport", 46)}${num(f.c.paycard.median, 2)}   ${pad(range(f.c.paycard, 2), 12)}${num(f.rate.paycard.median)}`,
+    `${pad("MQTT.js (mqtt) publishAsync, W outstanding", 46)}${num(f.c.mqttjs.median, 2)}   ${pad(range(f.c.mqttjs, 2), 12)}${num(f.rate.mqttjs.median)}`,
+    `${pad("mosquitto_pub -l -M W (C), net: t(2N) - t(N)", 46)}${num(f.c.mosquitto_pub.median, 2)}   ${pad(range(f.c.mosquitto_pub, 2), 12)}${num(f.rate.mosquitto_pub.median)}`,
+    `paycard / MQTT.js per round: median ${f.vsMqttjs.median.toFixed(2)}x, range ${range(f.vsMqttjs, 2)}; paycard / mosquitto_pub: median ${f.vsMosquittoPub.median.toFixed(2)}x, range ${range(f.vsMosquittoPub, 2)}`,
+  ];
   const lines = [
     `paycard MQTT benchmark — ${rounds} round(s) after a warm-up round, ${os.cpus().length} CPUs`,
     "",
-    `QoS 1: ${n.toLocaleString("en")} messages of ${payloadBytes} B to mosquitto on 127.0.0.1, in-flight window ${window}`,
-    `${pad("CPU of the client's own process per message", 46)} µs/msg      range    (msgs/s: the broker's pace)`,
-    `${pad("paycard MqttSession + NodeTcpTransport", 46)}${num(c.paycard.median, 2)}   ${range(c.paycard, 2)}    ${num(rate.paycard.median)}`,
-    `${pad("MQTT.js (mqtt) publishAsync, W outstanding", 46)}${num(c.mqttjs.median, 2)}   ${range(c.mqttjs, 2)}    ${num(rate.mqttjs.median)}`,
-    `${pad("mosquitto_pub -l -M W (C), net: t(2N) - t(N)", 46)}${num(c.mosquitto_pub.median, 2)}   ${range(c.mosquitto_pub, 2)}    ${num(rate.mosquitto_pub.median)}`,
-    `paycard / MQTT.js per round: median ${vsMqttjs.median.toFixed(2)}x, range ${range(vsMqttjs, 2)}; paycard / mosquitto_pub: median ${vsMosquittoPub.median.toFixed(2)}x, range ${range(vsMosquittoPub, 2)}`,
-    `broker (mosquitto): ${brokerPerMsg.median.toFixed(2)} µs of its CPU per message; ceiling ${round(ceiling).toLocaleString("en")} msgs/s (the highest median rate of a client)`,
+    `QoS 1: ${n.toLocaleString("en")} messages of ${payloadBytes} B to mosquitto on 127.0.0.1, in-flight window ${window}; in-process clients after ${WARMUP_RUNS} warm-up runs`,
+    "",
+    `paced: ${offered.toLocaleString("en")} messages/s offered to every client (the same work in the same time)`,
+    ...table(paced),
+    ...(keptRate ? [] : [`  a client fell below ${KEPT_RATE * 100} % of the offered rate: these figures are not at equal load (lower --rate)`]),
+    "",
+    "flat out: a message as soon as the window has room; the broker sets the pace, and a client that waits on it more often pays more wake-ups a message",
+    ...table(flat),
+    "",
+    `broker (mosquitto): ${brokerPerMsg.median.toFixed(2)} µs of its CPU per message; ceiling ${round(ceiling).toLocaleString("en")} msgs/s (the highest median flat-out rate of a client)`,
     `delivered to a subscriber in the warm-up round: ${CLIENTS.map((w) => `${w} ${delivered[w]}/${expected[w]}`).join(", ")}`,
     "",
     `codec: encode + parse of PUBLISH (QoS 1, ${TOPIC}, ${payloadBytes} B) and PUBACK, ${codecProcesses} fresh processes, each measurement >= ${MIN_MEASURE_MS} ms`,
@@ -243,9 +285,9 @@ export async function runMqttBench(argv: string[]): Promise<number> {
     "",
     `device (XS steps, deterministic): ${round(xs.session, 1)} steps per QoS 1 message (MqttSession, codec, publish store), the far end's ${round(xs.farEnd, 1)} left out`,
     "",
-    "targets",
-    `  CPU per message vs MQTT.js        ${result.cpu_per_msg_ratio_vs_mqttjs.toFixed(2)}x  (<= 0.6x)  ${met(result.cpu_per_msg_ratio_vs_mqttjs <= 0.6)}`,
-    `  CPU per message vs mosquitto_pub  ${result.cpu_per_msg_ratio_vs_mosquitto_pub.toFixed(2)}x  (<= 2x)    ${met(result.cpu_per_msg_ratio_vs_mosquitto_pub <= 2)}`,
+    "targets (paced)",
+    `  CPU per message vs MQTT.js        ${result.cpu_per_msg_ratio_vs_mqttjs.toFixed(2)}x  (<= 0.6x)  ${met(keptRate && result.cpu_per_msg_ratio_vs_mqttjs <= 0.6)}`,
+    `  CPU per message vs mosquitto_pub  ${result.cpu_per_msg_ratio_vs_mosquitto_pub.toFixed(2)}x  (<= 2x)    ${met(keptRate && result.cpu_per_msg_ratio_vs_mosquitto_pub <= 2)}`,
     `  codec vs mqtt-packet (median)     ${result.codec_ratio_vs_mqtt_packet.toFixed(2)}x  (>= 2x)    ${met(result.codec_ratio_vs_mqtt_packet >= 2)}`,
   ];
   process.stdout.write(lines.join("\n") + "\n");

@@ -1,12 +1,18 @@
 /**
  * bench:mqtt's QoS 1 clients: N equal messages to one broker with the same in-flight window W, by
- * paycard's MqttSession over the Node TCP transport, by MQTT.js (W publishAsync promises
- * outstanding) and by `mosquitto_pub -l -M W` reading N lines from stdin. Each reports its wall
- * time and the CPU time of its own process over the messages (publish sent + PUBACK handled):
- * `process.cpuUsage()` for the in-process clients (run alone in a fresh process by
+ * paycard's MqttSession over the Node TCP transport, by MQTT.js (publishAsync promises
+ * outstanding) and by `mosquitto_pub -l -M W` reading lines from stdin. Two loads:
+ *
+ * - flat out (rate 0): a message goes as soon as the window has room (from the PUBACK that made it);
+ *   the broker sets the pace;
+ * - paced (rate R): a 1 ms timer sends the messages owed by then (R a second from the first), the
+ *   window still bounding them; every client does the same work in the same time.
+ *
+ * Each reports its wall time and the CPU time of its own process over the messages (first PUBLISH
+ * to last PUBACK): `process.cpuUsage()` for the in-process clients (run alone in a fresh process by
  * mqtt-bench-worker.ts), bash's `times` (getrusage of the waited-for child) for mosquitto_pub.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import mqtt from "mqtt";
 import { MqttSession, SendOutcome } from "../../core/mqtt/session/mqtt-session";
 import { MemoryPublishStore } from "../../sim/memory-publish-store";
@@ -21,13 +27,35 @@ export interface ClientRun {
   cpuUs: number;
 }
 
+/** What a client is asked to do: `n` messages, at most `window` unacknowledged, flat out (`rate` 0) or `rate` a second. */
+export interface Load {
+  n: number;
+  window: number;
+  rate: number;
+}
+
+/** Flat-out runs an in-process client makes before its measured ones (mqtt-bench-worker.ts). */
+export const WARMUP_RUNS = 4;
+/** Messages of each warm-up run for N measured ones. */
+export const warmupMessages = (n: number) => Math.max(1_000, n);
+
+/** The paced load's timer period, ms. */
+const PACE_MS = 1;
+
+/** How many of the load's messages are due `elapsedMs` after the first: all when flat out, else one at 0 and `rate` a second after. */
+export function owedBy(load: Load, elapsedMs: number): number {
+  if (load.rate === 0) return load.n;
+  return Math.min(load.n, 1 + Math.floor((elapsedMs * load.rate) / 1000));
+}
+
 const nowMs = () => performance.now();
 const cpuNowUs = () => {
   const c = process.cpuUsage();
   return c.user + c.system;
 };
 
-export async function runPaycard(port: number, n: number, window: number, payload: Uint8Array, clientId: string): Promise<ClientRun> {
+export async function runPaycard(port: number, load: Load, payload: Uint8Array, clientId: string): Promise<ClientRun> {
+  const { n, window } = load;
   // Each message is held here until its PUBACK, as the outbox holds it on a terminal.
   const store = new MemoryPublishStore();
   const session = new MqttSession(
@@ -49,15 +77,18 @@ export async function runPaycard(port: number, n: number, window: number, payloa
   let c0 = 0;
   const errors: string[] = [];
   return await new Promise<ClientRun>((resolve, reject) => {
-    const timer = setInterval(() => session.tick(Date.now()), 100);
+    const ticker = setInterval(() => session.tick(Date.now()), 100);
+    let pacer: ReturnType<typeof setInterval> | undefined;
     const finish = (run: ClientRun | Error) => {
-      clearInterval(timer);
+      clearInterval(ticker);
+      clearInterval(pacer);
       session.stop(Date.now());
       if (run instanceof Error) reject(run);
       else resolve(run);
     };
     const offer = () => {
-      while (next < n && session.canSend()) {
+      const owed = owedBy(load, next === 0 ? 0 : nowMs() - t0);
+      while (next < owed && session.canSend()) {
         if (next === 0) {
           t0 = nowMs();
           c0 = cpuNowUs();
@@ -74,7 +105,10 @@ export async function runPaycard(port: number, n: number, window: number, payloa
       errors.push(`${e.code}: ${e.message}`);
       finish(new Error(`paycard session error: ${errors.join("; ")}`));
     });
-    session.onConnected(() => offer());
+    session.onConnected(() => {
+      offer();
+      if (load.rate > 0) pacer = setInterval(offer, PACE_MS);
+    });
     session.onPuback((handle) => {
       store.clear(handle);
       if (++acked === n) {
@@ -87,7 +121,8 @@ export async function runPaycard(port: number, n: number, window: number, payloa
   });
 }
 
-export async function runMqttJs(port: number, n: number, window: number, payload: Buffer, clientId: string): Promise<ClientRun> {
+export async function runMqttJs(port: number, load: Load, payload: Buffer, clientId: string): Promise<ClientRun> {
+  const { n, window } = load;
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
     clientId,
     clean: false,
@@ -95,23 +130,29 @@ export async function runMqttJs(port: number, n: number, window: number, payload
     keepalive: 60,
     reconnectPeriod: 0,
   });
+  let pacer: ReturnType<typeof setInterval> | undefined;
   try {
     let next = 0;
     let acked = 0;
     const t0 = nowMs();
     const c0 = cpuNowUs();
     await new Promise<void>((resolve, reject) => {
-      const one = () => {
-        next++;
-        client.publishAsync(TOPIC, payload, { qos: 1 }).then(() => {
-          if (++acked === n) resolve();
-          else if (next < n) one();
-        }, reject);
+      const offer = () => {
+        const owed = owedBy(load, nowMs() - t0);
+        while (next < owed && next - acked < window) {
+          next++;
+          client.publishAsync(TOPIC, payload, { qos: 1 }).then(() => {
+            if (++acked === n) resolve();
+            else offer();
+          }, reject);
+        }
       };
-      for (let i = 0; i < window && next < n; i++) one();
+      offer();
+      if (load.rate > 0) pacer = setInterval(offer, PACE_MS);
     });
     return { ms: nowMs() - t0, cpuUs: cpuNowUs() - c0 };
   } finally {
+    clearInterval(pacer);
     await client.endAsync();
   }
 }
@@ -129,12 +170,16 @@ function parseTimes(out: string): number {
 }
 
 /** Runs `cmd` to its end; its stdout, or an error naming `what` with its stderr when it fails. */
-export async function runToEnd(what: string, cmd: string, args: string[], cwd?: string): Promise<string> {
-  const p = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+export function runToEnd(what: string, cmd: string, args: string[], cwd?: string): Promise<string> {
+  return collect(what, spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] }));
+}
+
+/** The stdout of a child once it has ended, or an error naming `what` with its stderr when it fails. */
+async function collect(what: string, p: ChildProcess): Promise<string> {
   let out = "";
   let err = "";
-  p.stdout.on("data", (b: Buffer) => (out += b.toString()));
-  p.stderr.on("data", (b: Buffer) => (err += b.toString()));
+  p.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+  p.stderr!.on("data", (b: Buffer) => (err += b.toString()));
   const code = await new Promise<number | null>((resolve, reject) => {
     p.once("error", reject);
     p.once("close", resolve);
@@ -143,10 +188,35 @@ export async function runToEnd(what: string, cmd: string, args: string[], cwd?: 
   return out;
 }
 
-/** `mosquitto_pub -l -M W` reading `linesFile`, under bash so that its CPU time (getrusage of the child) comes back. */
-export async function runMosquittoPub(bin: string, port: number, window: number, linesFile: string, clientId: string): Promise<ClientRun> {
-  const script = `"$0" -h 127.0.0.1 -p ${port} -q 1 -t ${TOPIC} -l -M ${window} -i "$1" < "$2"; s=$?; times; exit $s`;
+/**
+ * `mosquitto_pub -l -M W` publishing `lines` lines of `line`, under bash so that its CPU time
+ * (getrusage of the child) comes back. Flat out, the lines come from a file; paced, this process
+ * writes them to its stdin as they are owed.
+ */
+export async function runMosquittoPub(bin: string, port: number, load: Load, line: string, linesFile: string, clientId: string): Promise<ClientRun> {
+  const input = load.rate === 0 ? `< "$2"` : "";
+  const script = `"$0" -h 127.0.0.1 -p ${port} -q 1 -t ${TOPIC} -l -M ${load.window} -i "$1" ${input}; s=$?; times; exit $s`;
   const t0 = nowMs();
-  const out = await runToEnd("mosquitto_pub", "bash", ["-c", script, bin, clientId, linesFile]);
+  const p = spawn("bash", ["-c", script, bin, clientId, linesFile], { stdio: [load.rate === 0 ? "ignore" : "pipe", "pipe", "pipe"] });
+  const ended = collect("mosquitto_pub", p);
+  if (load.rate > 0) {
+    const stdin = p.stdin!;
+    stdin.on("error", () => {}); // a mosquitto_pub that failed: its exit status says why
+    const text = `${line}\n`;
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const pacer = setInterval(() => {
+        const owed = owedBy(load, nowMs() - t0);
+        if (owed > sent) stdin.write(text.repeat(owed - sent));
+        sent = owed;
+        if (sent === load.n) {
+          clearInterval(pacer);
+          stdin.end();
+          resolve();
+        }
+      }, PACE_MS);
+    });
+  }
+  const out = await ended;
   return { ms: nowMs() - t0, cpuUs: parseTimes(out) };
 }
