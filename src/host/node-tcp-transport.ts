@@ -5,11 +5,14 @@ import type { MqttTransport, TransportFactory, TransportHandlers } from "../core
 /** How long a closed link waits for the peer's FIN after sending its own. */
 const CLOSE_GRACE_MS = 1_000;
 /**
- * The read buffer of a plain TCP link: a read takes at most this much (libuv reads again while a
- * read fills it). Per connection, with PENDING_BYTES: 20 KB, which a fleet of many terminals in
- * one process pays once per terminal.
+ * The read buffer of every plain TCP link in this process: a read takes at most this much (libuv
+ * reads again while a read fills it). One for all: a read's bytes are handed to the session
+ * during the read's callback and are valid only then (the transport port's rule), and callbacks
+ * never overlap, so a fleet of terminals in one process does not pay it once per terminal.
  */
 const READ_BUFFER_BYTES = 16 * 1024;
+let sharedReadBuffer: Uint8Array | null = null;
+const readBuffer = (): Uint8Array => (sharedReadBuffer ??= new Uint8Array(READ_BUFFER_BYTES));
 /** The first size of the buffer a turn's writes gather in (it grows for a larger turn). */
 const PENDING_BYTES = 4 * 1024;
 
@@ -25,6 +28,12 @@ export interface NodeTcpTlsOptions {
 export interface NodeTcpTransportOptions {
   host: string;
   port: number;
+  /**
+   * The local address to connect from (default: the system's choice). A host that opens more
+   * connections to one broker than one source address has ephemeral ports for (~28 000 on Linux)
+   * spreads them over several, e.g. 127.0.0.2 and 127.0.0.3 on loopback.
+   */
+  localAddress?: string;
   /** When present, connect with TLS. */
   tls?: NodeTcpTlsOptions;
 }
@@ -42,9 +51,9 @@ export interface NodeTcpTransportOptions {
  * `socket.write` returned false the transport reports 0 bytes accepted until 'drain', which
  * becomes `onWritable()`.
  *
- * Reads (plain TCP): into one preallocated buffer (`onread`), handed to the session as a view
- * that is valid during the call, as the transport port allows: no buffer and no stream machinery
- * per read. With TLS, the socket's 'data' chunks.
+ * Reads (plain TCP): into one preallocated buffer shared by every link of the process (`onread`),
+ * handed to the session as a view that is valid during the call, as the transport port allows: no
+ * buffer and no stream machinery per read. With TLS, the socket's 'data' chunks.
  *
  * Nothing throws out: connection failures, socket errors and ends all become one
  * `onClosed(reason)`.
@@ -69,23 +78,26 @@ export class NodeTcpTransport implements MqttTransport {
       return;
     }
     this.handlers = handlers;
-    const { host, port } = this.options;
+    const { host, port, localAddress } = this.options;
     let socket: net.Socket;
     try {
       if (this.options.tls !== undefined) {
         const t = this.options.tls;
-        const o: tls.ConnectionOptions = { host, port, rejectUnauthorized: t.rejectUnauthorized ?? true };
+        // tls.connect passes socket.connect's options on (localAddress among them); its type omits them.
+        const o: tls.ConnectionOptions & { localAddress?: string } = { host, port, rejectUnauthorized: t.rejectUnauthorized ?? true };
+        if (localAddress !== undefined) o.localAddress = localAddress;
         if (t.ca !== undefined) o.ca = t.ca;
         if (t.cert !== undefined) o.cert = t.cert;
         if (t.key !== undefined) o.key = t.key;
         o.servername = t.servername ?? (net.isIP(host) === 0 ? host : undefined);
         socket = tls.connect(o, () => this.opened());
       } else {
-        const buffer = new Uint8Array(READ_BUFFER_BYTES);
+        const buffer = readBuffer();
         socket = net.connect(
           {
             host,
             port,
+            ...(localAddress !== undefined ? { localAddress } : {}),
             onread: {
               buffer,
               callback: (n: number) => {
