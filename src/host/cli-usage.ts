@@ -67,7 +67,11 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = Object.freeze({
   "bench-clock": `paycard bench-clock [--json] [--hours H] [--seeds N]
   SNTP client and disciplined clock in the seeded network simulation.`,
   "bench-fleet": `paycard bench-fleet [--json] [--duration S] [--rates a,b,...] [--terminals N]
-  Terminals against mosquitto at rising rates: max sustained rate, latency.`,
+       paycard bench-fleet --scenario course [--json] [--terminals N] [--rate R] [--duration S] [--storm S]
+                           [--processes P] [--per-broker N] [--sources a,b,...]
+  Terminals against mosquitto at rising rates: max sustained rate, latency. --scenario course: the
+  course's fleet (default 50000 terminals, 2000 swipes/s for 60 s, a 20 s storm of broker restarts)
+  over worker processes and brokers sized by the open-files limit.`,
 });
 
 export function overview(version: string): string {

@@ -81,7 +81,7 @@ export class FleetSubscriber {
   /** Each first alert, and each late and reject record, as published (for `run --watch`). */
   onRecord: (leaf: "alerts" | "late" | "rejects", payload: Record<string, unknown>) => void = () => {};
   /** Request ids the run is waiting for (filled by the run as swipes are accepted). */
-  expected: ReadonlySet<string> = new Set<string>();
+  expected: Pick<ReadonlySet<string>, "has"> = new Set<string>();
 
   private constructor(
     private readonly client: MqttClient,
