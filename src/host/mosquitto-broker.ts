@@ -145,9 +145,9 @@ export class Mosquitto {
     await this.exited;
   }
 
-  /** Starts again on the same port and persistence dir (stops it first if running). */
-  async restart(): Promise<void> {
-    await this.stop();
+  /** Starts again on the same port and persistence dir (stops it first if running, SIGKILL after `graceMs`). */
+  async restart(graceMs = 3000): Promise<void> {
+    await this.stop(graceMs);
     await this.launch();
   }
 

@@ -161,7 +161,7 @@ async function courseBench(args: ParsedArgs): Promise<number> {
       `memory           ${r.rss_per_terminal_kb} KB RSS a terminal (workers' RSS / terminals; heap ${r.heap_per_terminal_kb} KB); brokers ${r.brokers_rss_per_connection_kb} KB a connection`,
       r.storm === null
         ? "storm            not run"
-        : `storm            every broker restarted: ${r.storm.reconnected} of ${r.terminals} reconnected in ${r.storm.reconnect_s} s; ${r.storm.swipes} swipes meanwhile, their p99 ${r.storm.latency_p99_ms} ms`,
+        : `storm            every broker restarted (back after ${r.storm.brokers_back_s} s): ${r.storm.reconnected} of ${r.terminals} reconnected ${r.storm.reconnect_s} s after the cut; ${r.storm.swipes} swipes meanwhile, their p99 ${r.storm.latency_p99_ms} ms`,
       "",
     ].join("\n"),
   );

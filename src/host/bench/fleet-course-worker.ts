@@ -199,12 +199,14 @@ function run(setup: CourseWorkerSetup): void {
       counters.internalErrors += t.app.counters.internalErrors;
     }
     const mem = process.memoryUsage();
-    send({ type: "report", accepted, held, rssBytes: mem.rss, heapBytes: mem.heapUsed, counters });
-    for (const t of terminals) t.app.stop();
-    setTimeout(() => {
-      for (const t of terminals) t.journal.close();
-      process.disconnect?.();
-    }, 200);
+    // The report can be large (every accepted request id): the channel is closed only once it is sent.
+    process.send?.({ type: "report", accepted, held, rssBytes: mem.rss, heapBytes: mem.heapUsed, counters }, () => {
+      for (const t of terminals) t.app.stop();
+      setTimeout(() => {
+        for (const t of terminals) t.journal.close();
+        process.disconnect?.();
+      }, 200);
+    });
   };
 
   process.on("message", (m: { type: string; seconds?: number; rate?: number; timeoutMs?: number }) => {

@@ -72,7 +72,8 @@ export interface CourseResult {
   rss_per_terminal_kb: number;
   heap_per_terminal_kb: number;
   brokers_rss_per_connection_kb: number;
-  storm: { reconnected: number; reconnect_s: number; swipes: number; latency_p99_ms: number } | null;
+  /** reconnect_s and brokers_back_s count from the cut (SIGTERM to every broker). */
+  storm: { reconnected: number; reconnect_s: number; brokers_back_s: number; swipes: number; latency_p99_ms: number } | null;
   retransmits: number;
   reconnects: number;
   declined: number;
@@ -149,10 +150,17 @@ function startWorker(setup: CourseWorkerSetup): Worker {
   return w;
 }
 
-async function until(what: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = performance.now() + timeoutMs;
+/** Waits until `what()` holds (true) or `timeoutMs` has passed (false), calling `meanwhile` every 10 s. */
+async function until(what: () => boolean, timeoutMs: number, meanwhile: () => void = () => {}): Promise<boolean> {
+  const start = performance.now();
+  let told = start;
   while (!what()) {
-    if (performance.now() > end) return false;
+    const now = performance.now();
+    if (now - start > timeoutMs) return false;
+    if (now - told >= 10_000) {
+      told = now;
+      meanwhile();
+    }
     await sleep(50);
   }
   return true;
@@ -211,7 +219,11 @@ export async function runCourse(o: CourseOptions): Promise<CourseResult> {
     }
     const connectedNow = () => workers.reduce((n, w) => n + w.connected, 0);
     const connectsNow = () => workers.reduce((n, w) => n + w.connects, 0);
-    const allUp = await until(() => connectedNow() === o.terminals, o.connectTimeoutMs);
+    const allUp = await until(
+      () => connectedNow() === o.terminals,
+      o.connectTimeoutMs,
+      () => say(`connecting: ${connectedNow()} of ${o.terminals} after ${((performance.now() - t0) / 1_000).toFixed(0)} s`),
+    );
     const connectS = (performance.now() - t0) / 1_000;
     const connected = connectedNow();
     say(`connected: ${connected} of ${o.terminals} in ${connectS.toFixed(1)} s over ${workers.length} processes${allUp ? "" : " (timed out)"}`);
@@ -234,21 +246,29 @@ export async function runCourse(o: CourseOptions): Promise<CourseResult> {
     if (o.stormS > 0) {
       const before = steadyLatencies.length;
       let reconnectS = Number.NaN;
+      let brokersBackS = Number.NaN;
       let reconnected = 0;
       const stormFed = await feed(o.stormS, async () => {
         await sleep(1_000);
         const cut = performance.now();
         const connectsBefore = connectsNow();
-        await Promise.all(brokers.map((b) => b.restart()));
+        // A broker with ~20 000 persistent sessions takes seconds to save them at SIGTERM: let it.
+        await Promise.all(brokers.map((b) => b.restart(60_000)));
+        brokersBackS = (performance.now() - cut) / 1_000;
         // Every terminal has had a CONNACK since the cut (the progress reports are up to 250 ms old).
-        const ok = await until(() => connectsNow() - connectsBefore >= o.terminals && connectedNow() === o.terminals, o.connectTimeoutMs);
+        const ok = await until(
+          () => connectsNow() - connectsBefore >= o.terminals && connectedNow() === o.terminals,
+          o.connectTimeoutMs,
+          () => say(`storm: ${connectedNow()} of ${o.terminals} connected after ${((performance.now() - cut) / 1_000).toFixed(0)} s`),
+        );
         reconnected = connectedNow();
         reconnectS = (performance.now() - cut) / 1_000;
-        say(`storm: every broker restarted; ${reconnected} of ${o.terminals} reconnected in ${reconnectS.toFixed(1)} s${ok ? "" : " (timed out)"}`);
+        say(`storm: every broker restarted (accepting again ${brokersBackS.toFixed(1)} s after the cut); ${reconnected} of ${o.terminals} reconnected ${reconnectS.toFixed(1)} s after the cut${ok ? "" : " (timed out)"}`);
       });
       storm = {
         reconnected,
         reconnect_s: Math.round(reconnectS * 10) / 10,
+        brokers_back_s: Math.round(brokersBackS * 10) / 10,
         swipes: stormFed.reduce((n, f) => n + f.swipes, 0) - swipes,
         latency_p99_ms: Math.round(percentile(latencies().slice(before), 99) * 10) / 10,
       };
