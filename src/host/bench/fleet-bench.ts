@@ -133,7 +133,8 @@ async function courseBench(args: ParsedArgs): Promise<number> {
     throw new UsageError(`--processes ${processes}: ${Math.ceil(terminals / processes)} terminals a process need more than the open-files limit (${limit}) allows (${perProcess})`);
   }
   const perBroker = intOption(args, "per-broker", limit - SPARE_FDS, 1, 1_000_000);
-  const sources = stringOption(args, "sources", "127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5").split(",");
+  const sourceList = stringOption(args, "sources", "127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5");
+  const sources = sourceList === "none" ? [] : sourceList.split(",");
   const o = {
     terminals,
     rate: intOption(args, "rate", 2_000, 1, 1_000_000),
@@ -153,7 +154,7 @@ async function courseBench(args: ParsedArgs): Promise<number> {
   process.stdout.write(
     [
       "",
-      `connected        ${r.connected} of ${r.terminals} in ${r.connect_s} s (${r.brokers} brokers)   ${met(r.connected === r.terminals)}`,
+      `connected        ${r.connected} of ${r.terminals} in ${r.connect_s} s (${r.brokers} brokers; ${r.connect_listen_overflows} connection requests dropped at a full accept queue)   ${met(r.connected === r.terminals)}`,
       `swipes           ${r.swipes} in ${r.duration_s} s (${r.achieved_rate}/s); accepted ${r.accepted} (storm included), received ${r.received}, held at end ${r.held_at_end}`,
       `lost             ${r.lost}   ${met(r.lost === 0)}`,
       `latency          p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, max ${r.latency_ms.max} ms (swipe to subscriber, ${r.latency_ms.samples} samples)   p99 < 200 ms ${met(r.latency_ms.p99 < 200)}`,
@@ -161,7 +162,7 @@ async function courseBench(args: ParsedArgs): Promise<number> {
       `memory           ${r.rss_per_terminal_kb} KB RSS a terminal (workers' RSS / terminals; heap ${r.heap_per_terminal_kb} KB); brokers ${r.brokers_rss_per_connection_kb} KB a connection`,
       r.storm === null
         ? "storm            not run"
-        : `storm            every broker restarted (back after ${r.storm.brokers_back_s} s): ${r.storm.reconnected} of ${r.terminals} reconnected ${r.storm.reconnect_s} s after the cut; ${r.storm.swipes} swipes meanwhile, their p99 ${r.storm.latency_p99_ms} ms`,
+        : `storm            every broker restarted (back after ${r.storm.brokers_back_s} s): ${r.storm.reconnected} of ${r.terminals} reconnected ${r.storm.reconnect_s} s after the cut (${r.storm.listen_overflows} requests dropped at a full accept queue); ${r.storm.swipes} swipes meanwhile, their p99 ${r.storm.latency_p99_ms} ms`,
       "",
     ].join("\n"),
   );

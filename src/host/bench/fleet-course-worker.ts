@@ -34,7 +34,7 @@ export interface CourseWorkerSetup {
   count: number;
   /** Broker ports on 127.0.0.1: terminal i uses brokers[i % brokers.length]. */
   brokers: number[];
-  /** Source addresses: terminal i connects from sources[i % sources.length]. */
+  /** Source addresses: terminal i connects from sources[i % sources.length]; none: the system's choice. */
   sources: string[];
   stateDir: string;
   seed: number;
@@ -48,7 +48,11 @@ const GEN_RATE = 50;
 const SWEEP_MS = 200;
 const PROGRESS_MS = 250;
 
-/** What a course terminal is: the host's terminal with metrics off (50 000 of them would send 5 000 metrics/s) and a small outbox. */
+/**
+ * What a course terminal is: the device's broker settings (in-flight window 8, reconnect backoff
+ * 1 s to 30 s with full jitter), metrics off (50 000 terminals would send 5 000 metrics/s) and a
+ * small outbox.
+ */
 function courseConfig(i: number, port: number) {
   return resolveTerminalConfig(
     {
@@ -56,7 +60,7 @@ function courseConfig(i: number, port: number) {
       merchantId: `merch_${String((i % 1_000) + 1).padStart(3, "0")}`,
       metricsIntervalMs: 0,
       outbox: { maxMessages: 64, maxBytes: 64 * 1024, reservedForAlerts: { messages: 8, bytes: 8 * 1024 }, telemetryPolicy: "drop-oldest" },
-      broker: { host: "127.0.0.1", port, inFlightWindow: 8, keepAliveSec: 60, backoffBaseMs: 250, backoffCapMs: 8_000 },
+      broker: { host: "127.0.0.1", port, inFlightWindow: 8, keepAliveSec: 60, backoffBaseMs: 1_000, backoffCapMs: 30_000 },
     },
     [],
   );
@@ -93,7 +97,11 @@ function run(setup: CourseWorkerSetup): void {
         cfg,
         {
           clock: new OsEventClock(),
-          transport: nodeTcpTransportFactory({ host: "127.0.0.1", port: cfg.broker.port, localAddress: setup.sources[i % setup.sources.length] }),
+          transport: nodeTcpTransportFactory({
+            host: "127.0.0.1",
+            port: cfg.broker.port,
+            ...(setup.sources.length > 0 ? { localAddress: setup.sources[i % setup.sources.length] } : {}),
+          }),
           journal,
           bootCounter: new FileBootCounter(path.join(dir, `${cfg.terminalId}.boot`)),
           random: new SeededRandom((setup.seed * 7919 + i) >>> 0),

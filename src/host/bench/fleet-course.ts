@@ -54,6 +54,8 @@ export interface CourseResult {
   terminals: number;
   connected: number;
   connect_s: number;
+  /** Connection requests dropped at a full accept queue while connecting (host-wide; -1: unknown). */
+  connect_listen_overflows: number;
   brokers: number;
   processes: number;
   rate: number;
@@ -73,7 +75,7 @@ export interface CourseResult {
   heap_per_terminal_kb: number;
   brokers_rss_per_connection_kb: number;
   /** reconnect_s and brokers_back_s count from the cut (SIGTERM to every broker). */
-  storm: { reconnected: number; reconnect_s: number; brokers_back_s: number; swipes: number; latency_p99_ms: number } | null;
+  storm: { reconnected: number; reconnect_s: number; brokers_back_s: number; listen_overflows: number; swipes: number; latency_p99_ms: number } | null;
   retransmits: number;
   reconnects: number;
   declined: number;
@@ -105,6 +107,24 @@ interface WorkerReport {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Connection requests the host's listening sockets dropped so far because their accept queue was
+ * full (TcpExt ListenOverflows in /proc/net/netstat; -1 when unreadable). mosquitto listens with a
+ * backlog of 100: a herd past that waits for its SYN to be retransmitted (1 s, 3 s, 7 s, ...).
+ */
+function listenOverflows(): number {
+  try {
+    const lines = readFileSync("/proc/net/netstat", "utf8").split("\n").filter((l) => l.startsWith("TcpExt:"));
+    const names = lines[0]!.split(/\s+/);
+    const values = lines[1]!.split(/\s+/);
+    const i = names.indexOf("ListenOverflows");
+    return i < 0 ? -1 : Number(values[i]);
+  } catch {
+    return -1;
+  }
+}
+const overflowsSince = (before: number) => (before < 0 ? -1 : listenOverflows() - before);
 
 function rssKb(pid: number): number {
   try {
@@ -201,6 +221,7 @@ export async function runCourse(o: CourseOptions): Promise<CourseResult> {
     // ---- connect
     const per = Math.ceil(o.terminals / o.processes);
     const t0 = performance.now();
+    const overflowsAtStart = listenOverflows();
     for (let p = 0; p < o.processes; p++) {
       const first = p * per;
       const count = Math.min(per, o.terminals - first);
@@ -226,6 +247,7 @@ export async function runCourse(o: CourseOptions): Promise<CourseResult> {
     );
     const connectS = (performance.now() - t0) / 1_000;
     const connected = connectedNow();
+    const connectOverflows = overflowsSince(overflowsAtStart);
     say(`connected: ${connected} of ${o.terminals} in ${connectS.toFixed(1)} s over ${workers.length} processes${allUp ? "" : " (timed out)"}`);
 
     // ---- feed
@@ -247,11 +269,13 @@ export async function runCourse(o: CourseOptions): Promise<CourseResult> {
       const before = steadyLatencies.length;
       let reconnectS = Number.NaN;
       let brokersBackS = Number.NaN;
+      let stormOverflows = -1;
       let reconnected = 0;
       const stormFed = await feed(o.stormS, async () => {
         await sleep(1_000);
         const cut = performance.now();
         const connectsBefore = connectsNow();
+        const overflowsBefore = listenOverflows();
         // A broker with ~20 000 persistent sessions takes seconds to save them at SIGTERM: let it.
         await Promise.all(brokers.map((b) => b.restart(60_000)));
         brokersBackS = (performance.now() - cut) / 1_000;
@@ -263,12 +287,14 @@ export async function runCourse(o: CourseOptions): Promise<CourseResult> {
         );
         reconnected = connectedNow();
         reconnectS = (performance.now() - cut) / 1_000;
+        stormOverflows = overflowsSince(overflowsBefore);
         say(`storm: every broker restarted (accepting again ${brokersBackS.toFixed(1)} s after the cut); ${reconnected} of ${o.terminals} reconnected ${reconnectS.toFixed(1)} s after the cut${ok ? "" : " (timed out)"}`);
       });
       storm = {
         reconnected,
         reconnect_s: Math.round(reconnectS * 10) / 10,
         brokers_back_s: Math.round(brokersBackS * 10) / 10,
+        listen_overflows: stormOverflows,
         swipes: stormFed.reduce((n, f) => n + f.swipes, 0) - swipes,
         latency_p99_ms: Math.round(percentile(latencies().slice(before), 99) * 10) / 10,
       };
@@ -304,6 +330,7 @@ export async function runCourse(o: CourseOptions): Promise<CourseResult> {
       terminals: o.terminals,
       connected,
       connect_s: r1(connectS),
+      connect_listen_overflows: connectOverflows,
       brokers: brokerCount,
       processes: workers.length,
       rate: o.rate,
