@@ -1,0 +1,19 @@
+/**
+ * The suites mutation testing runs against src/core (stryker.config.mjs): every core suite, and the
+ * codec's Node suites (the differential test against mqtt-packet, the fuzzer). The XS runs of the
+ * core suites are left out: they run the same tests under another engine.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export default defineConfig({
+  root,
+  test: {
+    include: ["hosttest/core/**/*.test.ts", "hosttest/node/mqtt-differential.test.ts", "hosttest/node/mqtt-fuzz.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
