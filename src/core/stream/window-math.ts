@@ -19,9 +19,10 @@ export function gcd(a: number, b: number): number {
 }
 
 /** Start of the latest window (of the given slide and offset) that contains `ts`:
- *  start = ts - ((ts - offset + slide) mod slide). */
+ *  start = ts - ((ts - offset) floorMod slide). Flink adds `slide` inside the `%` to keep it
+ *  non-negative for non-negative times; floorMod is non-negative for every time. */
 export function windowStartFor(ts: number, offset: number, slide: number): number {
-  return ts - floorMod(ts - offset + slide, slide);
+  return ts - floorMod(ts - offset, slide);
 }
 
 export interface WindowSpec {
