@@ -176,3 +176,107 @@ describe("swipe validation", () => {
     );
   });
 });
+
+describe("swipe validation: every limit's edge and every message", () => {
+  const MIN_MS = Date.UTC(2000, 0, 1);
+  const MAX_MS = Date.UTC(2100, 0, 1);
+  const over = (o: Record<string, unknown>) => ({ ...rawSwipe(), ...o });
+  /** A Luhn-valid 16-digit number starting with `first`. */
+  const cardStartingWith = (first: string) => {
+    for (let c = 0; c < 10; c++) {
+      const n = first + "0".repeat(14) + String(c);
+      if (looksLikeCardNumber(n)) return n;
+    }
+    throw new Error("no check digit");
+  };
+
+  it("accepts the edges of every range", () => {
+    const accepted: Record<string, unknown>[] = [
+      over({ location: { lat: -90, lon: -180 } }),
+      over({ location: { lat: 90, lon: 180 } }),
+      over({ amount_cents: 1 }),
+      over({ amount_cents: 10_000_000 }),
+      over({ currency: "AAA" }),
+      over({ currency: "ZZZ" }),
+      over({ timestamp: MIN_MS, terminal_time: MIN_MS }),
+      over({ timestamp: MAX_MS, terminal_time: MAX_MS }),
+      over({ timestamp: T0 + 600_000, terminal_time: T0 }),
+      over({ transaction_id: "t".repeat(64) }),
+      over({ card_hash: ":4111111111111111" }), // not a digit first: not a card number's shape
+    ];
+    for (const input of accepted) expect(check(input).ok, JSON.stringify(input)).toBe(true);
+    expect(MIN_MS).toBe(946_684_800_000);
+    expect(MAX_MS).toBe(4_102_444_800_000);
+  });
+
+  it("refuses one step past each edge, with the reason, the field and the message", () => {
+    const refused: [Record<string, unknown>, RejectReason, string, string][] = [
+      [over({ location: { lat: -90.000001, lon: 0 } }), RejectReason.LAT_OUT_OF_RANGE, "location.lat", "location.lat must be within -90..90"],
+      [over({ location: { lat: 90.000001, lon: 0 } }), RejectReason.LAT_OUT_OF_RANGE, "location.lat", "location.lat must be within -90..90"],
+      [over({ location: { lat: Number.NaN, lon: 0 } }), RejectReason.LAT_OUT_OF_RANGE, "location.lat", "location.lat must be within -90..90"],
+      [over({ location: { lat: 0, lon: -180.000001 } }), RejectReason.LON_OUT_OF_RANGE, "location.lon", "location.lon must be within -180..180"],
+      [over({ location: { lat: 0, lon: 180.000001 } }), RejectReason.LON_OUT_OF_RANGE, "location.lon", "location.lon must be within -180..180"],
+      [over({ location: { lon: 0 } }), RejectReason.MISSING_FIELD, "location.lat", "location.lat is required"],
+      [over({ location: { lat: null, lon: 0 } }), RejectReason.MISSING_FIELD, "location.lat", "location.lat is required"],
+      [over({ location: { lat: "1", lon: 0 } }), RejectReason.WRONG_TYPE, "location.lat", "location.lat must be a number"],
+      [over({ location: { lat: 0 } }), RejectReason.MISSING_FIELD, "location.lon", "location.lon is required"],
+      [over({ location: { lat: 0, lon: null } }), RejectReason.MISSING_FIELD, "location.lon", "location.lon is required"],
+      [over({ location: { lat: 0, lon: "1" } }), RejectReason.WRONG_TYPE, "location.lon", "location.lon must be a number"],
+      [over({ location: undefined }), RejectReason.MISSING_FIELD, "location", "location is required"],
+      [over({ location: null }), RejectReason.MISSING_FIELD, "location", "location is required"],
+      [over({ location: [1, 2] }), RejectReason.WRONG_TYPE, "location", "location must be an object {lat, lon}"],
+      [over({ location: "40,-74" }), RejectReason.WRONG_TYPE, "location", "location must be an object {lat, lon}"],
+      [over({ amount_cents: undefined }), RejectReason.MISSING_FIELD, "amount_cents", "amount_cents is required"],
+      [over({ amount_cents: null }), RejectReason.MISSING_FIELD, "amount_cents", "amount_cents is required"],
+      [over({ amount_cents: "5" }), RejectReason.WRONG_TYPE, "amount_cents", "amount_cents must be a number, got string"],
+      [over({ amount_cents: 1.5 }), RejectReason.AMOUNT_NOT_INTEGER, "amount_cents", "amount_cents must be a whole number of cents"],
+      [over({ amount_cents: 0 }), RejectReason.AMOUNT_NOT_POSITIVE, "amount_cents", "amount_cents must be positive"],
+      [over({ amount_cents: 10_000_001 }), RejectReason.AMOUNT_TOO_LARGE, "amount_cents", "amount_cents 10000001 exceeds the limit 10000000"],
+      [over({ currency: undefined }), RejectReason.MISSING_FIELD, "currency", "currency is required"],
+      [over({ currency: null }), RejectReason.MISSING_FIELD, "currency", "currency is required"],
+      [over({ currency: 840 }), RejectReason.WRONG_TYPE, "currency", "currency must be a string, got number"],
+      [over({ currency: "usd" }), RejectReason.BAD_CURRENCY, "currency", "currency must be three upper-case letters (ISO 4217)"],
+      [over({ currency: "@AA" }), RejectReason.BAD_CURRENCY, "currency", "currency must be three upper-case letters (ISO 4217)"],
+      [over({ currency: "AA[" }), RejectReason.BAD_CURRENCY, "currency", "currency must be three upper-case letters (ISO 4217)"],
+      [over({ currency: "USDX" }), RejectReason.BAD_CURRENCY, "currency", "currency must be three upper-case letters (ISO 4217)"],
+      [over({ currency: "US" }), RejectReason.BAD_CURRENCY, "currency", "currency must be three upper-case letters (ISO 4217)"],
+      [over({ timestamp: MIN_MS - 1, terminal_time: MIN_MS }), RejectReason.BAD_TIME, "timestamp", "timestamp is outside 2000..2100"],
+      [over({ timestamp: MAX_MS + 1, terminal_time: MAX_MS }), RejectReason.BAD_TIME, "timestamp", "timestamp is outside 2000..2100"],
+      [over({ timestamp: MIN_MS, terminal_time: MIN_MS - 1 }), RejectReason.BAD_TIME, "terminal_time", "terminal_time is outside 2000..2100"],
+      [over({ timestamp: T0 + 600_001, terminal_time: T0 }), RejectReason.EVENT_TIME_IN_FUTURE, "timestamp", "timestamp is 600001 ms ahead of terminal_time (limit 600000 ms)"],
+      [over({ transaction_id: "t".repeat(65) }), RejectReason.STRING_TOO_LONG, "transaction_id", "transaction_id has 65 characters, limit 64"],
+      [over({ card_hash: cardStartingWith("0") }), RejectReason.CARD_NUMBER_IN_CARD_HASH, "card_hash", "card_hash looks like a card number; send only its hash"],
+      [over({ card_hash: cardStartingWith("9") }), RejectReason.CARD_NUMBER_IN_CARD_HASH, "card_hash", "card_hash looks like a card number; send only its hash"],
+    ];
+    for (const [input, reason, field, detail] of refused) {
+      const r = check(input);
+      expect([r.reason, r.field, r.detail], JSON.stringify(input)).toEqual([reason, field, detail]);
+    }
+  });
+
+  it("checks the currency, terminal and merchant again when they differ from the last accepted swipe's", () => {
+    const v = new SwipeValidator(DEFAULT_VALIDATION_LIMITS);
+    const s = createEmptySwipe();
+    const info = createRejectInfo();
+    expect(v.validate(rawSwipe(), s, info)).toBe(true);
+    expect(v.validate(over({ currency: undefined }), s, info)).toBe(false);
+    expect(info.detail).toBe("currency is required");
+    expect(v.validate(over({ merchant_id: "" }), s, info)).toBe(false);
+    expect(info.detail).toBe("merchant_id is empty");
+    expect(v.validate(over({ terminal_id: "bad id" }), s, info)).toBe(false);
+    expect(info.detail).toBe("terminal_id may hold only letters, digits and _ - . :");
+    expect(v.validate(rawSwipe(), s, info)).toBe(true);
+  });
+
+  it("refuses an id length limit below 1", () => {
+    expect(() => new SwipeValidator({ ...DEFAULT_VALIDATION_LIMITS, maxIdLength: 0 })).toThrow("maxIdLength must be a positive integer, got 0");
+    expect(() => new SwipeValidator({ ...DEFAULT_VALIDATION_LIMITS, maxIdLength: 1.5 })).toThrow("maxIdLength must be a positive integer, got 1.5");
+    const one = new SwipeValidator({ ...DEFAULT_VALIDATION_LIMITS, maxIdLength: 1 });
+    expect(one.validate(over({ transaction_id: "t", card_hash: "c", terminal_id: "x", merchant_id: "m" }), createEmptySwipe(), createRejectInfo())).toBe(true);
+  });
+
+  it("keeps the default limits", () => {
+    expect(DEFAULT_VALIDATION_LIMITS).toEqual({ maxIdLength: 64, maxAmountCents: 10_000_000, maxFutureSkewMs: 600_000 });
+  });
+});
+
