@@ -50,6 +50,17 @@ function plain(r: JournalRecord | null): unknown {
   return r === null ? null : { ...r, payload: Array.from(r.payload) };
 }
 
+/** `frame` with its CRC made right again (in place): a frame that is well checksummed whatever else is wrong with it. */
+function withCrc(frame: Uint8Array): Uint8Array {
+  const crcAt = frame.length - 4;
+  const crc = crc32(frame, 0, crcAt);
+  frame[crcAt] = crc & 0xff;
+  frame[crcAt + 1] = (crc >>> 8) & 0xff;
+  frame[crcAt + 2] = (crc >>> 16) & 0xff;
+  frame[crcAt + 3] = crc >>> 24;
+  return frame;
+}
+
 const recordArb: fc.Arbitrary<JournalRecord> = fc.record({
   id: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.maxSafeInteger().filter((n) => n >= 0)),
   cls: fc.constantFrom(MessageClass.ALERT, MessageClass.TRANSACTION, MessageClass.TELEMETRY),
@@ -207,15 +218,7 @@ describe("journal frame encoding", () => {
 
   it("reports BAD_BODY for a well-checksummed but malformed body", () => {
     const out = new DecodedFrame();
-    const reseal = (g: Uint8Array) => {
-      const end = g.length - 4;
-      const c = crc32(g, 0, end);
-      g[end] = c & 0xff;
-      g[end + 1] = (c >>> 8) & 0xff;
-      g[end + 2] = (c >>> 16) & 0xff;
-      g[end + 3] = c >>> 24;
-      return decodeFrame(g, 0, g.length, out);
-    };
+    const reseal = (g: Uint8Array) => decodeFrame(withCrc(g), 0, g.length, out);
     const f = encodeRecordFrame(record());
     const badClass = f.slice();
     badClass[FRAME_HEADER_BYTES + 8] = 9;
@@ -294,5 +297,51 @@ describe("journal frames: the codec's ports (native CRC-32 and UTF-8 on the devi
     expect(() => encodeRecordFrame(record(), refusing)).toThrow("no");
     expect(() => encodeRecordFrame(record({ requestId: "\ud800" }))).toThrow("journal record cannot be encoded");
     expect(() => encodeRecordFrame(record({ topic: "t".repeat(65_536) }))).toThrow("journal record cannot be encoded");
+  });
+});
+
+describe("journal frames whose CRC matches but whose string lengths do not fit the body", () => {
+  // RECORD body: id 8, class 1, time 8, topic length u16 at 17, topic, request id length u16, request id, payload.
+  const TOPIC_LENGTH_AT = FRAME_HEADER_BYTES + 17;
+  /** A copy of `frame` with the u16 at `at` set to `value`, its CRC right. */
+  function patched(frame: Uint8Array, at: number, value: number): Uint8Array {
+    const out = frame.slice();
+    out[at] = value & 0xff;
+    out[at + 1] = value >> 8;
+    return withCrc(out);
+  }
+  const decode = (frame: Uint8Array) => decodeFrame(frame, 0, frame.length, new DecodedFrame());
+
+  it("takes a topic that fills the body to its end, and refuses one byte more", () => {
+    // No request id, no payload: the topic and the request id's length end exactly at the CRC.
+    const frame = encodeRecordFrame(record({ topic: "abc", requestId: "", payload: new Uint8Array(0) }));
+    expect(decode(frame)).toBe(FrameStatus.OK);
+    expect(decode(patched(frame, TOPIC_LENGTH_AT, 4))).toBe(FrameStatus.BAD_BODY);
+    expect(decode(patched(frame, TOPIC_LENGTH_AT, 0xffff))).toBe(FrameStatus.BAD_BODY);
+  });
+
+  it("takes a request id that ends at the CRC, and refuses one byte more", () => {
+    const frame = encodeRecordFrame(record({ topic: "t", requestId: "rid", payload: new Uint8Array(0) }));
+    const ridLengthAt = TOPIC_LENGTH_AT + 2 + 1;
+    const out = new DecodedFrame();
+    expect(decodeFrame(frame, 0, frame.length, out)).toBe(FrameStatus.OK);
+    expect(out.record!.requestId).toBe("rid");
+    expect(out.record!.payload.length).toBe(0);
+    expect(decode(patched(frame, ridLengthAt, 4))).toBe(FrameStatus.BAD_BODY);
+    // A shorter request id leaves the rest as payload: still a well-formed record.
+    expect(decodeFrame(patched(frame, ridLengthAt, 1), 0, frame.length, out)).toBe(FrameStatus.OK);
+    expect(out.record!.requestId).toBe("r");
+    expect(Array.from(out.record!.payload)).toEqual([0x69, 0x64]);
+  });
+
+  it("refuses a topic or request id that is not UTF-8", () => {
+    const frame = encodeRecordFrame(record({ topic: "abc", requestId: "rid", payload: new Uint8Array(0) }));
+    const topicAt = TOPIC_LENGTH_AT + 2;
+    const ridAt = topicAt + 3 + 2;
+    for (const at of [topicAt, ridAt + 2]) {
+      const bad = frame.slice();
+      bad[at] = 0xff; // never a UTF-8 byte
+      expect(decode(withCrc(bad))).toBe(FrameStatus.BAD_BODY);
+    }
   });
 });
