@@ -19,6 +19,14 @@ describe("request ids", () => {
     expect(ids.format(1)).toBe("term_1-r" + (0xdeadbeef).toString(36) + "-1");
   });
 
+  it("take boot 0 as it is, and a boot number that is negative or not whole as a failed counter", () => {
+    expect(new RequestIdAllocator("t", { nextBoot: () => 0 }, rnd(7)).bootPart).toBe("0");
+    expect(new RequestIdAllocator("t", { nextBoot: () => 1 }, rnd(7)).bootPart).toBe("1");
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(new RequestIdAllocator("t", { nextBoot: () => bad }, rnd(35)).bootPart).toBe("rz");
+    }
+  });
+
   it("are unique across reboots and sequences", () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.nat({ max: 1e6 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 60 }), (boots, perBoot) => {
