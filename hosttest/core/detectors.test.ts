@@ -36,6 +36,24 @@ describe("burst detector", () => {
     expect(d().check(windowOf(5, 5 * 100))).toBeNull();
   });
 
+  it("fills the alert: count, times, average in the detail, confidence; and counts what it saw", () => {
+    const det = d();
+    expect(det.check(windowOf(3, 300, 130_000))).toBeNull();
+    const a = det.check(windowOf(12, 12 * 250 + 5, 135_000))!;
+    expect(a.key).toBe("card_x");
+    expect(a.keyField).toBe("card_hash");
+    expect(a.value).toBe(12);
+    expect(a.windowEnd).toBe(135_000);
+    expect(a.eventTime).toBe(134_999);
+    expect(a.detail).toBe("12 swipes in [15000,135000), average 250 cents");
+    expect(a.confidence).toBe(0.6);
+    expect(a.transactionIds).toEqual([]);
+    expect(det.check(windowOf(30, 30 * 100, 140_000))).toBeNull(); // the same incident: no second alert
+    expect(det.evaluated).toBe(3);
+    expect(det.matched).toBe(2);
+    expect(d().check(windowOf(25, 25 * 100, 135_000))!.confidence).toBe(0.95);
+  });
+
   it("gives the same id for the same card and window end, whatever the content", () => {
     const a = d().check(windowOf(12, 100, 135_000));
     const b = d().check(windowOf(20, 200, 135_000));
