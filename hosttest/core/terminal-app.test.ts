@@ -230,6 +230,7 @@ describe("TerminalApp: time", () => {
     }
     expect(r.app.counters.backdated).toBe(3);
     expect(r.app.counters.declinedClockUnsynced).toBe(1);
+    expect(r.app.declined).toBe(1);
     // Waiting for the clock is not clock drift.
     expect(r.app.pipeline.stats().alerts.CLOCK_DRIFT).toBe(0);
     // After the sync, swipes go straight through and are not flagged.
@@ -272,6 +273,7 @@ describe("TerminalApp: backpressure and loss", () => {
     expect(accepted.length).toBe(10); // 12 minus the alert reserve
     expect(declined).toBe(20);
     expect(r.app.counters.declinedBackpressure).toBe(20);
+    expect(r.app.declined).toBe(20);
     r.broker.down = false;
     r.run(2_000);
     const got = published(r.broker, "tx").map((t) => t.request_id as string);

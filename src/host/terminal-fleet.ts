@@ -180,15 +180,24 @@ function terminalConfig(i: number, o: FleetOptions): TerminalConfig {
 }
 
 /**
+ * Group commit of one terminal, asynchronously: its journal's fdatasync on libuv's thread pool;
+ * what it covers is published once it succeeded (TerminalApp.commitPoint/committed).
+ */
+export function commitAsync(app: TerminalApp, journal: FileJournal): void {
+  const point = app.commitPoint();
+  void journal.flushAsync().then((ok) => app.committed(point, ok));
+}
+
+const encoder = new TextEncoder();
+const textEncoder = { encode: (s: string) => encoder.encode(s) };
+
+/**
  * Runs `terminals` terminal apps in this process against a broker, fed by
  * seeded generators at `rate` swipes/s in total for `durationS`, measured by
  * a subscriber on the same broker. Swipes are fed in batches each tick and
  * group-committed (one fdatasync per journal, in parallel) before their
  * messages may leave the terminal.
  */
-const encoder = new TextEncoder();
-const textEncoder = { encode: (s: string) => encoder.encode(s) };
-
 export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
   const tickMs = o.tickMs ?? 5;
   const traffic = { ...LIVE_TRAFFIC, ...o.traffic };
@@ -339,10 +348,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
       }
       // Group commit: one fdatasync per journal that took appends, all in
       // parallel on the thread pool; what they cover is published after.
-      for (const t of fleet) {
-        const point = t.app.commitPoint();
-        void t.journal.flushAsync().then((ok) => t.app.committed(point, ok));
-      }
+      for (const t of fleet) commitAsync(t.app, t.journal);
       let depth = 0;
       for (const t of fleet) {
         t.app.tick();
@@ -405,7 +411,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetSummary> {
     },
     late: sum((t) => t.app.counters.lateQueued),
     rejects: sum((t) => t.app.counters.rejected),
-    declined: sum((t) => t.app.counters.declinedBackpressure + t.app.counters.declinedClockUnsynced + t.app.counters.declinedStorage),
+    declined: sum((t) => t.app.declined),
     held_for_time: sum((t) => t.app.counters.heldForTime),
     latency_ms: { p50: r2(percentile(lat, 50)), p99: r2(percentile(lat, 99)), max: r2(percentile(lat, 100)), samples: lat.length },
     feed_lag_ms: { p99: r2(percentile(feedLag, 99)), max: r2(percentile(feedLag, 100)) },

@@ -434,6 +434,12 @@ export class TerminalApp {
     return this.held.length;
   }
 
+  /** Swipes declined, for any reason: backpressure (full storage included), no clock yet, storage failing. */
+  get declined(): number {
+    const c = this.counters;
+    return c.declinedBackpressure + c.declinedClockUnsynced + c.declinedStorage;
+  }
+
   // ------------------------------------------------------------ internals
 
   private hold(input: unknown): SwipeAnswer {
@@ -589,7 +595,7 @@ export class TerminalApp {
     pack.number("swipe_rate", elapsedS > 0 ? Math.round(((c.swipes - this.swipesAtLastMetrics) / elapsedS) * 100) / 100 : 0, "1/s");
     pack.number("accepted", c.accepted, "count");
     pack.number("rejected", c.rejected, "count");
-    pack.number("declined", c.declinedBackpressure + c.declinedClockUnsynced + c.declinedStorage, "count");
+    pack.number("declined", this.declined, "count");
     pack.number("held_for_time", this.held.length, "count");
     const wm = this.pipeline.watermark.current;
     pack.number("window_lag", Number.isFinite(wm) && Number.isFinite(utc) ? Math.round(utc - wm) / 1000 : NaN, "s");

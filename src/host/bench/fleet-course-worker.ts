@@ -28,6 +28,7 @@ import { percentile } from "../fleet-subscriber";
 import { FileJournal } from "../file-journal";
 import { nodeTcpTransportFactory } from "../node-tcp-transport";
 import { OsEventClock } from "../os-event-clock";
+import { commitAsync } from "../terminal-fleet";
 
 export interface CourseWorkerSetup {
   first: number;
@@ -163,8 +164,7 @@ function run(setup: CourseWorkerSetup): void {
     // the thread pool; what each covers is published after it.
     for (const t of dirty) {
       t.dirty = false;
-      const point = t.app.commitPoint();
-      void t.journal.flushAsync().then((ok) => t.app.committed(point, ok));
+      commitAsync(t.app, t.journal);
       t.app.tick();
     }
     dirty.length = 0;
@@ -202,7 +202,7 @@ function run(setup: CourseWorkerSetup): void {
       for (const id of t.app.outbox.heldRequestIds()) held.push(id);
       counters.retransmits += t.app.session.counters.retransmits;
       counters.reconnects += t.app.session.counters.reconnects;
-      counters.declined += t.app.counters.declinedBackpressure + t.app.counters.declinedClockUnsynced + t.app.counters.declinedStorage;
+      counters.declined += t.app.declined;
       counters.rejected += t.app.counters.rejected;
       counters.internalErrors += t.app.counters.internalErrors;
     }
