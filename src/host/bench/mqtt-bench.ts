@@ -103,7 +103,7 @@ interface Spread {
 }
 const spreadOf = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 type PerClient<T> = Record<ClientName, T>;
-const perClient = <T>(f: () => T): PerClient<T> => ({ paycard: f(), mqttjs: f(), mosquitto_pub: f() });
+const perClient = <T>(f: (who: ClientName) => T): PerClient<T> => ({ paycard: f("paycard"), mqttjs: f("mqttjs"), mosquitto_pub: f("mosquitto_pub") });
 
 /** mosquitto_pub's CPU per message under a load of N (runs of N and 2N, whose difference is N messages without the process's fixed costs) and the 2N run's rate. */
 async function mosquittoPubNet(bin: string, port: number, load: Load, line: string, files: [string, string], id: string): Promise<{ perMessageUs: number; rate: number }> {
@@ -193,12 +193,8 @@ export async function runMqttBench(argv: string[]): Promise<number> {
   }
 
   const figures = (g: Regime) => {
-    const c = perClient(() => 0 as unknown as Spread);
-    const rate = perClient(() => 0 as unknown as Spread);
-    for (const who of CLIENTS) {
-      c[who] = spreadOf(cpu[g][who]);
-      rate[who] = spreadOf(rates[g][who]);
-    }
+    const c = perClient((who) => spreadOf(cpu[g][who]));
+    const rate = perClient((who) => spreadOf(rates[g][who]));
     // Ratios per round (the clients ran back to back in it), then their median: a machine that is
     // busier in one round than in another moves both sides of that round's ratio.
     const perRound = (other: ClientName) => spreadOf(cpu[g].paycard.map((x, i) => x / cpu[g][other][i]!));
@@ -211,9 +207,9 @@ export async function runMqttBench(argv: string[]): Promise<number> {
   const brokerPerMsg = spreadOf(brokerCpu);
   const codecMedian = (k: "ours" | "oursAlloc" | "theirs") => median(codecRuns.map((x) => x[k]));
   const pair = (s: Spread, d = 2) => [round(s.min, d), round(s.max, d)];
-  const usOf = (f: ReturnType<typeof figures>) => ({ paycard: round(f.c.paycard.median, 2), mqttjs: round(f.c.mqttjs.median, 2), mosquitto_pub: round(f.c.mosquitto_pub.median, 2) });
-  const spreadUsOf = (f: ReturnType<typeof figures>) => ({ paycard: pair(f.c.paycard), mqttjs: pair(f.c.mqttjs), mosquitto_pub: pair(f.c.mosquitto_pub) });
-  const rateOf = (f: ReturnType<typeof figures>) => ({ paycard: round(f.rate.paycard.median), mqttjs: round(f.rate.mqttjs.median), mosquitto_pub: round(f.rate.mosquitto_pub.median) });
+  const usOf = (f: ReturnType<typeof figures>) => perClient((who) => round(f.c[who].median, 2));
+  const spreadUsOf = (f: ReturnType<typeof figures>) => perClient((who) => pair(f.c[who]));
+  const rateOf = (f: ReturnType<typeof figures>) => perClient((who) => round(f.rate[who].median));
   const result = {
     cpu_per_msg_ratio_vs_mqttjs: round(paced.vsMqttjs.median, 2),
     cpu_per_msg_ratio_vs_mqttjs_spread: pair(paced.vsMqttjs),
@@ -255,11 +251,14 @@ export async function runMqttBench(argv: string[]): Promise<number> {
   const pad = (s: string, w: number) => s.padEnd(w);
   const num = (x: number, d = 0) => round(x, d).toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d }).padStart(10);
   const range = (s: Spread, d = 0) => `${round(s.min, d).toLocaleString("en")}..${round(s.max, d).toLocaleString("en")}`;
+  const LABELS: PerClient<string> = {
+    paycard: "paycard MqttSession + NodeTcpTransport",
+    mqttjs: "MQTT.js (mqtt) publishAsync, W outstanding",
+    mosquitto_pub: "mosquitto_pub -l -M W (C), net: t(2N) - t(N)",
+  };
   const table = (f: ReturnType<typeof figures>) => [
     `${pad("CPU of the client's own process per message", 46)} µs/msg      range         msgs/s`,
-    `${pad("paycard MqttSession + NodeTcpTransport", 46)}${num(f.c.paycard.median, 2)}   ${pad(range(f.c.paycard, 2), 12)}${num(f.rate.paycard.median)}`,
-    `${pad("MQTT.js (mqtt) publishAsync, W outstanding", 46)}${num(f.c.mqttjs.median, 2)}   ${pad(range(f.c.mqttjs, 2), 12)}${num(f.rate.mqttjs.median)}`,
-    `${pad("mosquitto_pub -l -M W (C), net: t(2N) - t(N)", 46)}${num(f.c.mosquitto_pub.median, 2)}   ${pad(range(f.c.mosquitto_pub, 2), 12)}${num(f.rate.mosquitto_pub.median)}`,
+    ...CLIENTS.map((who) => `${pad(LABELS[who], 46)}${num(f.c[who].median, 2)}   ${pad(range(f.c[who], 2), 12)}${num(f.rate[who].median)}`),
     `paycard / MQTT.js per round: median ${f.vsMqttjs.median.toFixed(2)}x, range ${range(f.vsMqttjs, 2)}; paycard / mosquitto_pub: median ${f.vsMosquittoPub.median.toFixed(2)}x, range ${range(f.vsMosquittoPub, 2)}`,
   ];
   const lines = [
