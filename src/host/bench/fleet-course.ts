@@ -338,7 +338,7 @@ export async function runCourse(o: CourseOptions): Promise<CourseResult> {
       swipes,
       achieved_rate: Math.round(swipes / o.durationS),
       accepted,
-      received: [...received].length,
+      received: received.size,
       lost,
       held_at_end: heldAtEnd,
       duplicates_received: duplicates,
