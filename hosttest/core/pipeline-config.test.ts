@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultPipelineConfig, resolvePipelineConfig } from "../../src/core/pipeline/pipeline-config";
+import { ConfigError, defaultPipelineConfig, mergeSettings, resolvePipelineConfig } from "../../src/core/pipeline/pipeline-config";
 import { resolveTerminalConfig } from "../../src/core/app/terminal-config";
 
 describe("pipeline config", () => {
@@ -54,5 +54,76 @@ describe("pipeline config", () => {
     const terminal: string[] = [];
     expect(resolveTerminalConfig({ pipeline: { keyedState: { terminal_id: { maxPanes: 3 } } } }, terminal).pipeline.keyedState.terminal_id.maxSlices).toBe(3);
     expect(terminal).toEqual(["pipeline.keyedState.terminal_id.maxPanes is now called maxSlices (read as it)"]);
+  });
+  it("refuses each bad setting with its own message, and accepts every limit itself", () => {
+    const bad: [unknown, string][] = [
+      [{ keyedState: 5 }, "keyedState must be an object"],
+      [{ burst: [] }, "burst must be an object"],
+      [{ ringCapacity: [1] }, "ringCapacity must be a number, got array"],
+      [{ ringCapacity: 2.5 }, "ringCapacity must be a positive integer, got 2.5"],
+      [{ watermarkDelayMs: -1 }, "watermarkDelayMs must be a non-negative integer, got -1"],
+      [{ watermarkDelayMs: 0.5 }, "watermarkDelayMs must be a non-negative integer, got 0.5"],
+      [{ validation: { maxIdLength: 0 } }, "validation.maxIdLength must be a positive integer, got 0"],
+      [{ validation: { maxAmountCents: 2_147_483_648 } }, "validation.maxAmountCents must fit in 32 bits (at most 2147483647)"],
+      [{ validation: { maxFutureSkewMs: -1 } }, "validation.maxFutureSkewMs must be >= 0"],
+      [{ validation: { maxFutureSkewMs: Number.NaN } }, "validation.maxFutureSkewMs must be >= 0"],
+      [{ windows: [] }, "windows must be a non-empty array"],
+      [{ windows: {} }, "windows must be a non-empty array"],
+      [{ windows: [{ size: 1000 }] }, "windows[0].name must be a non-empty string"],
+      [{ windows: ["burst"] }, "windows[0].name must be a non-empty string"],
+      [{ windows: [{ name: "burst" }, { name: "" }] }, "windows[1].name must be a non-empty string"],
+      [{ windows: [{ name: "burst" }, { name: "burst" }] }, "window name burst is used twice"],
+      [{ windows: [{ name: "burst", keyField: "pan" }] }, "window burst: keyField must be one of card_hash, merchant_id, terminal_id"],
+      [{ keyedState: { card_hash: { maxKeys: 0 } } }, "keyedState.card_hash.maxKeys must be a positive integer, got 0"],
+      [{ keyedState: { merchant_id: { keyTtlMs: 0 } } }, "keyedState.merchant_id.keyTtlMs must be positive"],
+      [{ smallAmountCents: -1 }, "smallAmountCents must be >= 0"],
+      [{ burst: { window: "nope" } }, "burst.window names no window: nope"],
+      [{ burst: { maxCount: 0 } }, "burst thresholds must be positive"],
+      [{ burst: { smallBurstCount: 0 } }, "burst thresholds must be positive"],
+      [{ burst: { smallAverageCents: 0 } }, "burst thresholds must be positive"],
+      [{ alertDedupCapacity: 0 }, "alertDedupCapacity must be a positive integer, got 0"],
+      [{ transactionDedupCapacity: 0 }, "transactionDedupCapacity must be a positive integer, got 0"],
+      [{ clockDrift: { maxDriftMs: 0 } }, "clockDrift.maxDriftMs must be positive"],
+      [{ clockDrift: { bucketMs: 0 } }, "clockDrift.bucketMs must be a positive integer, got 0"],
+      [{ anomaly: { maxMerchants: 0 } }, "anomaly.maxMerchants must be a positive integer, got 0"],
+    ];
+    for (const [over, message] of bad) {
+      let err: unknown = null;
+      try {
+        resolvePipelineConfig(over);
+      } catch (e) {
+        err = e;
+      }
+      expect(err instanceof ConfigError, JSON.stringify(over)).toBe(true);
+      expect((err as Error).message, JSON.stringify(over)).toBe(message);
+    }
+    // The limits themselves are accepted.
+    const edge = resolvePipelineConfig({
+      ringCapacity: 1,
+      watermarkDelayMs: 0,
+      smallAmountCents: 0,
+      validation: { maxIdLength: 1, maxAmountCents: 2_147_483_647, maxFutureSkewMs: 0 },
+      burst: { maxCount: 1, smallBurstCount: 1, smallAverageCents: 1 },
+      alertDedupCapacity: 1,
+      transactionDedupCapacity: 1,
+      clockDrift: { bucketMs: 1 },
+      anomaly: { maxMerchants: 1 },
+      keyedState: { card_hash: { maxKeys: 1, maxSlices: 1, keyTtlMs: 1 } },
+    });
+    expect(edge.ringCapacity).toBe(1);
+    expect(edge.validation.maxAmountCents).toBe(2_147_483_647);
+    expect(edge.keyedState.card_hash).toEqual({ maxKeys: 1, maxSlices: 1, keyTtlMs: 1 });
+    // A window list may name windows of its own (settings from the first default), and burst may be off.
+    const own = resolvePipelineConfig({ windows: [{ name: "m", keyField: "merchant_id" }], burst: { enabled: false } });
+    expect(own.windows.map((w) => [w.name, w.keyField, w.size])).toEqual([["m", "merchant_id", defaultPipelineConfig().windows[0]!.size]]);
+  });
+
+  it("mergeSettings: array settings are their owner's, a bad nested object is named by its path", () => {
+    expect(() => mergeSettings({ list: [1] }, { list: [2] }, "")).toThrow("internal: array setting list must be handled by its owner");
+    expect(() => mergeSettings({ a: { b: 1 } }, { a: 3 }, "top")).toThrow("top.a must be an object");
+    expect(() => mergeSettings({}, 3, "")).toThrow("config must be an object");
+    const dst = { a: { b: 1, c: "x" } };
+    mergeSettings(dst, { a: { c: "y" } }, "");
+    expect(dst).toEqual({ a: { b: 1, c: "y" } });
   });
 });

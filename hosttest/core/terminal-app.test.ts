@@ -561,7 +561,27 @@ describe("TerminalConfig", () => {
       [{ nope: 1 }, "unknown setting nope"],
       [{ outbox: { maxMessages: 0 } }, "maxMessages"],
       [[], "must be a JSON object"],
+      [{ ntpServers: "a" }, "ntpServers must be an array of non-empty host names"],
+      [{ ntpServers: ["a", ""] }, "ntpServers must be an array of non-empty host names"],
+      [{ ntpServers: [7] }, "ntpServers must be an array of non-empty host names"],
+      [{ merchantId: "" }, 'merchantId must be 1-64 of [A-Za-z0-9_.:-], got ""'],
+      [{ topicPrefix: "a+b" }, 'topicPrefix must be one topic level without + # /, got "a+b"'],
+      [{ location: { lat: 90.5 } }, "location.lat must be within [-90, 90]"],
+      [{ location: { lat: -90.5 } }, "location.lat must be within [-90, 90]"],
+      [{ location: { lon: 180.5 } }, "location.lon must be within [-180, 180]"],
+      [{ location: { lon: -180.5 } }, "location.lon must be within [-180, 180]"],
+      [{ broker: { host: "" } }, "broker.host must not be empty"],
+      [{ broker: { backoffBaseMs: 5_000, backoffCapMs: 4_999 } }, "broker.backoffCapMs must be an integer in [5000, 3600000], got 4999"],
+      [{ metricsIntervalMs: -1 }, "metricsIntervalMs must be an integer in [0, 86400000], got -1"],
+      [{ maxTransactionBytes: 63 }, "maxTransactionBytes must be an integer in [64, "],
+      [{ broker: { maxPacketSize: 200 }, maxTransactionBytes: 193 }, "maxTransactionBytes must leave room for the PUBLISH header within broker.maxPacketSize"],
+      [{ pipeline: [] }, "pipeline: config must be a JSON object"],
     ];
+    // The limits themselves are accepted.
+    const edge = resolveTerminalConfig({ location: { lat: -90, lon: 180 }, broker: { maxPacketSize: 200 }, maxTransactionBytes: 192 });
+    expect(edge.location).toEqual({ lat: -90, lon: 180 });
+    expect(edge.maxTransactionBytes).toBe(192);
+    expect(resolveTerminalConfig({ location: { lat: 90, lon: -180 } }).location).toEqual({ lat: 90, lon: -180 });
     for (const [over, msg] of bad) {
       let err: unknown = null;
       try {
