@@ -8,7 +8,7 @@ import type { ClockState, ClockTelemetry } from "../../src/core/clock/clock-read
 import { terminalCommands } from "../../src/core/app/console-reports";
 import { SwipeDecision } from "../../src/core/app/swipe-decision";
 import { HeapMargin } from "../../src/core/app/heap-margin";
-import { IDLE_RECHECK_MS, TerminalApp } from "../../src/core/app/terminal-app";
+import { IDLE_RECHECK_MS, TerminalApp, type TerminalPorts } from "../../src/core/app/terminal-app";
 import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { defaultTerminalConfig, resolveTerminalConfig, type TerminalConfig } from "../../src/core/app/terminal-config";
 import { encodeUtf8 } from "../../src/core/lib/utf8";
@@ -59,6 +59,7 @@ function rig(
   journal: MemoryJournal | SegmentedJournal = new MemoryJournal(),
   utf8?: Utf8EncoderPort,
   heapMargin?: HeapMargin,
+  extra: Pick<TerminalPorts, "heapBytes" | "tlsFailures"> = {},
 ): Rig {
   const cfg = defaultTerminalConfig();
   cfg.broker.backoffBaseMs = 50;
@@ -77,6 +78,7 @@ function rig(
       random: { nextUint32: () => 0x9e3779b9 },
       utf8,
       heapMargin,
+      ...extra,
     },
     { onAlert: (a) => alerts.push(a.id) },
   );
@@ -428,6 +430,98 @@ describe("TerminalApp: alerts and metrics", () => {
       expect(typeof x.n).toBe("string");
       expect(x.v === undefined ? typeof x.vs : typeof x.v).toBe(x.v === undefined ? "string" : "number");
     }
+  });
+});
+
+describe("TerminalApp: the metrics pack and the telemetry counters", () => {
+  it("every record's name, value and unit; the swipe rate is since the last report", () => {
+    const r = rig((c) => (c.metricsIntervalMs = 2_000), new FakeClock(), new MemoryJournal(), undefined, undefined, { heapBytes: () => 12_345, tlsFailures: () => 2 });
+    for (let i = 0; i < 3; i++) expect(r.app.swipe(reading()).decision).toBe(SwipeDecision.ACCEPTED);
+    expect(r.app.swipe(reading({ amount_cents: -1 })).decision).toBe(SwipeDecision.REJECTED);
+    r.app.swipeUnparsable("{not json");
+    r.run(1_900); // started at mono 5 000: the first report is due at 7 000, 2 s later
+    expect(r.broker.publishes.filter((p) => p.topic === "paycard/term_1/metrics")).toHaveLength(0);
+    r.run(100);
+    const m = r.broker.publishes.filter((p) => p.topic === "paycard/term_1/metrics");
+    expect(m).toHaveLength(1);
+    const utc = T0 + 2_000; // mono 7 000 on the FakeClock
+    expect(JSON.parse(m[0]!.payload)).toEqual([
+      { bn: "urn:dev:paycard:term_1:", bt: utc / 1000, n: "swipes", u: "count", v: 5 },
+      { n: "swipe_rate", u: "1/s", v: 2.5 },
+      { n: "accepted", u: "count", v: 3 },
+      { n: "rejected", u: "count", v: 2 },
+      { n: "declined", u: "count", v: 0 },
+      { n: "held_for_time", u: "count", v: 0 },
+      // The clock watermark trails the clock by the pipeline's delay and 1 ms (now - delay - 1).
+      { n: "window_lag", u: "s", v: 30.001 },
+      { n: "outbox_alert", u: "count", v: 0 },
+      { n: "outbox_transaction", u: "count", v: 0 },
+      { n: "outbox_telemetry", u: "count", v: 0 },
+      { n: "outbox_bytes", u: "B", v: 0 },
+      { n: "outbox_backlog", u: "count", v: 0 },
+      { n: "telemetry_dropped", u: "count", v: 0 },
+      { n: "alerts_refused", u: "count", v: 0 },
+      { n: "burst_incidents", u: "count", v: 0 },
+      { n: "burst_repeat_windows", u: "count", v: 0 },
+      { n: "keys_evicted", u: "count", v: 0 },
+      { n: "retransmits", u: "count", v: 0 },
+      { n: "reconnects", u: "count", v: 0 },
+      { n: "clock_state", vs: "synced" },
+      { n: "clock_offset", u: "s", v: 0.0015 },
+      { n: "clock_error_bound", u: "s", v: 0.003 },
+      { n: "clock_frequency", u: "/", v: -12e-6 },
+      { n: "heap", u: "B", v: 12_345 },
+      { n: "tls_failures", u: "count", v: 2 },
+    ]);
+    // Two more swipes in the next 4 s: 0.5 a second since the last report.
+    r.app.swipe(reading());
+    r.app.swipe(reading());
+    r.run(4_000);
+    const rates = r.broker.publishes
+      .filter((p) => p.topic === "paycard/term_1/metrics")
+      .map((p) => (JSON.parse(p.payload) as { n: string; v: number }[]).find((x) => x.n === "swipe_rate")!.v);
+    expect(rates).toEqual([2.5, 1, 0]);
+    expect(r.app.counters.metricsQueued).toBe(3);
+    expect(r.app.counters.rejectsQueued).toBe(2);
+    expect(r.app.counters.lateQueued).toBe(0);
+    expect(r.app.counters.statusPublished).toBe(1);
+    expect(r.app.counters.telemetryRefused).toBe(0);
+  });
+
+  it("offline and unsynced: the outbox's depths and bytes, held swipes, no base time and no window lag", () => {
+    const clock = new FakeClock();
+    const r = rig(() => {}, clock);
+    expect(terminalCommands(r.app, () => clock.read({ utcMs: 0, errorBoundMs: 0, state: "unsynced" })).offline()).toContain("offline");
+    r.run(100);
+    r.app.swipe(reading());
+    r.app.swipe(reading({ amount_cents: 0 }));
+    clock.state = "unsynced";
+    r.app.swipe(reading());
+    const by = new Map(r.app.metrics().toJSON().map((x) => [x.n, x]));
+    expect(r.app.metrics().toJSON()[0]!.bt).toBe(0);
+    expect(by.get("outbox_transaction")?.v).toBe(1);
+    expect(by.get("outbox_telemetry")?.v).toBe(1);
+    expect(by.get("outbox_bytes")?.v).toBeGreaterThan(300);
+    expect(by.get("held_for_time")?.v).toBe(1);
+    expect(by.has("window_lag")).toBe(false);
+    expect(by.has("heap")).toBe(false);
+    expect(by.has("tls_failures")).toBe(false);
+    expect(by.get("clock_state")?.vs).toBe("unsynced");
+    expect(r.app.counters.heldForTime).toBe(1);
+  });
+
+  it("a swipe dated before the watermark's allowed lateness goes to /late, once for each window it missed", () => {
+    const r = rig();
+    const windows = r.app.config.pipeline.windows.map((w) => w.name).sort();
+    const old = new Date(T0 - 10 * 60_000).toISOString();
+    const a = r.app.swipe(reading({ timestamp: old }));
+    expect(a.decision).toBe(SwipeDecision.ACCEPTED);
+    r.run(200);
+    const late = published(r.broker, "late");
+    expect(late.map((l) => l.window).sort()).toEqual(windows);
+    expect(late.every((l) => l.request_id === a.requestId)).toBe(true);
+    expect(r.app.counters.lateQueued).toBe(windows.length);
+    expect(r.app.counters.rejectsQueued).toBe(0);
   });
 });
 
