@@ -8,7 +8,7 @@ import type { ClockState, ClockTelemetry } from "../../src/core/clock/clock-read
 import { terminalCommands } from "../../src/core/app/console-reports";
 import { SwipeDecision } from "../../src/core/app/swipe-decision";
 import { HeapMargin } from "../../src/core/app/heap-margin";
-import { IDLE_RECHECK_MS, TerminalApp, type TerminalPorts } from "../../src/core/app/terminal-app";
+import { IDLE_RECHECK_MS, TerminalApp, type TerminalEvents, type TerminalPorts } from "../../src/core/app/terminal-app";
 import { Pipeline } from "../../src/core/pipeline/pipeline";
 import { defaultTerminalConfig, resolveTerminalConfig, type TerminalConfig } from "../../src/core/app/terminal-config";
 import { encodeUtf8 } from "../../src/core/lib/utf8";
@@ -17,7 +17,7 @@ import { MemorySegmentStore } from "../../src/sim/memory-segment-store";
 import { SegmentedJournal } from "../../src/core/outbox/segmented-journal";
 import type { Utf8EncoderPort } from "../../src/core/lib/ports";
 import { ConfigError } from "../../src/core/pipeline/pipeline-config";
-import { Broker, Link } from "../../src/sim/scripted-broker";
+import { Broker, Link, text } from "../../src/sim/scripted-broker";
 import { T0 } from "../support/swipes";
 
 class FakeClock implements EventClockPort {
@@ -59,7 +59,7 @@ function rig(
   journal: MemoryJournal | SegmentedJournal = new MemoryJournal(),
   utf8?: Utf8EncoderPort,
   heapMargin?: HeapMargin,
-  extra: Pick<TerminalPorts, "heapBytes" | "tlsFailures"> = {},
+  more: { ports?: Pick<TerminalPorts, "heapBytes" | "tlsFailures">; events?: TerminalEvents } = {},
 ): Rig {
   const cfg = defaultTerminalConfig();
   cfg.broker.backoffBaseMs = 50;
@@ -78,9 +78,9 @@ function rig(
       random: { nextUint32: () => 0x9e3779b9 },
       utf8,
       heapMargin,
-      ...extra,
+      ...more.ports,
     },
-    { onAlert: (a) => alerts.push(a.id) },
+    { onAlert: (a) => alerts.push(a.id), ...more.events },
   );
   const r: Rig = {
     app, broker, clock, journal, alerts,
@@ -435,7 +435,7 @@ describe("TerminalApp: alerts and metrics", () => {
 
 describe("TerminalApp: the metrics pack and the telemetry counters", () => {
   it("every record's name, value and unit; the swipe rate is since the last report", () => {
-    const r = rig((c) => (c.metricsIntervalMs = 2_000), new FakeClock(), new MemoryJournal(), undefined, undefined, { heapBytes: () => 12_345, tlsFailures: () => 2 });
+    const r = rig((c) => (c.metricsIntervalMs = 2_000), new FakeClock(), new MemoryJournal(), undefined, undefined, { ports: { heapBytes: () => 12_345, tlsFailures: () => 2 } });
     for (let i = 0; i < 3; i++) expect(r.app.swipe(reading()).decision).toBe(SwipeDecision.ACCEPTED);
     expect(r.app.swipe(reading({ amount_cents: -1 })).decision).toBe(SwipeDecision.REJECTED);
     r.app.swipeUnparsable("{not json");
@@ -522,6 +522,164 @@ describe("TerminalApp: the metrics pack and the telemetry counters", () => {
     expect(late.every((l) => l.request_id === a.requestId)).toBe(true);
     expect(r.app.counters.lateQueued).toBe(windows.length);
     expect(r.app.counters.rejectsQueued).toBe(0);
+  });
+});
+
+describe("TerminalApp: the session it opens, its events, and failures of its ports", () => {
+  it("connects as paycard-<terminal id> without credentials, cleanSession false, with the retained offline status as its Will", () => {
+    const r = rig();
+    const c = r.broker.connects[0]!;
+    expect([c.clientId, c.username, c.password, c.cleanSession, c.keepAlive]).toEqual(["paycard-term_1", undefined, undefined, false, 30]);
+    expect(c.will?.topic).toBe("paycard/term_1/status");
+    expect([c.will?.qos, c.will?.retain]).toEqual([1, true]);
+    expect(JSON.parse(text(c.will!.payload))).toEqual({ v: 1, terminal_id: "term_1", status: "offline", boot: r.app.pipeline.requestIds.bootPart });
+    const named = rig((cfg) => {
+      cfg.broker.clientId = "till-7";
+      cfg.broker.username = "u";
+      cfg.broker.password = "pässword";
+    });
+    const n = named.broker.connects[0]!;
+    expect([n.clientId, n.username]).toEqual(["till-7", "u"]);
+    expect(Array.from(n.password!)).toEqual(Array.from(encodeUtf8("pässword")!)); // UTF-8 on the wire
+    const userOnly = rig((cfg) => (cfg.broker.username = "u")).broker.connects[0]!;
+    expect([userOnly.username, userOnly.password]).toEqual(["u", undefined]);
+  });
+
+  it("tells its observer of the link and of each acknowledgement; an observer that throws is counted, not fatal", () => {
+    const link: boolean[] = [];
+    const acked: string[] = [];
+    const r = rig(() => {}, new FakeClock(), new MemoryJournal(), undefined, undefined, {
+      events: { onLink: (up) => link.push(up), onAcknowledged: (rec) => acked.push(rec.requestId) },
+    });
+    expect(link).toEqual([true]);
+    expect(r.app.counters.statusPublished).toBe(1);
+    const a = r.app.swipe(reading());
+    r.run(100);
+    expect(acked).toEqual([a.requestId]);
+    r.broker.drop();
+    r.run(10);
+    expect(link).toEqual([true, false]);
+    r.run(1_000);
+    expect(link).toEqual([true, false, true]);
+    expect(r.app.counters.statusPublished).toBe(2);
+    const angry = rig(() => {}, new FakeClock(), new MemoryJournal(), undefined, undefined, {
+      events: {
+        onAcknowledged: () => {
+          throw new Error("observer bug");
+        },
+      },
+    });
+    angry.app.swipe(reading());
+    angry.app.swipe(reading());
+    angry.run(100);
+    expect(angry.app.counters.acknowledged).toBe(2);
+    expect(angry.app.counters.observerErrors).toBe(2);
+    expect(angry.app.outbox.messages).toBe(0);
+  });
+
+  it("a clock that throws declines the swipe as an internal error; ticks go on", () => {
+    const clock = new FakeClock();
+    const r = rig(() => {}, clock);
+    const read = clock.read;
+    clock.read = () => {
+      throw new Error("clock bug");
+    };
+    const a = r.app.swipe(reading());
+    expect([a.decision, a.reason, a.requestId]).toEqual([SwipeDecision.DECLINED_ERROR, "internal error: Error: clock bug", ""]);
+    r.run(50);
+    expect(r.app.counters.internalErrors).toBeGreaterThan(1); // the swipe, then the ticks
+    clock.read = read;
+    expect(r.app.swipe(reading()).decision).toBe(SwipeDecision.ACCEPTED);
+  });
+
+  it("a journal that cannot store declines the transaction for storage; a payload beyond maxTransactionBytes is refused by the outbox", () => {
+    const journal = new MemoryJournal();
+    const r = rig(() => {}, new FakeClock(), journal);
+    journal.failAppends = true;
+    const a = r.app.swipe(reading());
+    expect([a.decision, a.reason, a.requestId]).toEqual([SwipeDecision.DECLINED_STORAGE, "the journal could not store the transaction", ""]);
+    expect([r.app.counters.declinedStorage, r.app.counters.accepted, r.app.declined]).toEqual([1, 0, 1]);
+    // The outbox's class limit is 1 024 - 700 B: room for maxTransactionBytes (300), not for this swipe's payload.
+    const small = rig((c) => {
+      c.outbox = { maxMessages: 10, maxBytes: 1024, reservedForAlerts: { messages: 1, bytes: 700 }, telemetryPolicy: "drop-oldest" };
+      c.maxTransactionBytes = 300;
+    });
+    const b = small.app.swipe(reading({ transaction_id: "t".repeat(64), card_hash: "h".repeat(64) }));
+    expect([b.decision, b.reason, b.requestId]).toEqual([SwipeDecision.DECLINED_BACKPRESSURE, "outbox refused the transaction: REJECTED_TOO_LARGE", ""]);
+    expect([small.app.counters.declinedBackpressure, small.app.declined]).toEqual([1, 1]);
+  });
+
+  it("held swipes: the capacity's refusal names how many wait; while they wait for room, new swipes are declined", () => {
+    const clock = new FakeClock();
+    clock.state = "unsynced";
+    const r = rig((c) => {
+      c.unsyncedCapacity = 3;
+      c.outbox = { maxMessages: 3, maxBytes: 16 * 1024, reservedForAlerts: { messages: 1, bytes: 512 }, telemetryPolicy: "drop-oldest" };
+    }, clock);
+    r.broker.down = true;
+    r.broker.drop();
+    r.run(50);
+    for (let i = 0; i < 3; i++) expect(r.app.swipe(reading()).decision).toBe(SwipeDecision.ACCEPTED_PENDING_TIME);
+    const full = r.app.swipe(reading());
+    expect([full.decision, full.reason]).toEqual([SwipeDecision.DECLINED_CLOCK_UNSYNCED, "no time yet: 3 swipes already wait for the clock"]);
+    // Synced, the broker still down: room for two transactions (3 minus the alert reserve), so one held swipe keeps waiting.
+    clock.state = "synced";
+    const now = r.app.swipe(reading());
+    expect([now.decision, now.reason]).toEqual([SwipeDecision.DECLINED_BACKPRESSURE, "earlier swipes are still waiting for room in the outbox"]);
+    expect(r.app.counters.backdated).toBe(2);
+    expect(r.app.metrics().toJSON().find((x) => x.n === "held_for_time")?.v).toBe(1);
+    r.broker.down = false;
+    r.run(2_000);
+    expect(r.app.counters.backdated).toBe(3);
+    expect(published(r.broker, "tx")).toHaveLength(3);
+    expect(r.app.swipe(reading()).decision).toBe(SwipeDecision.ACCEPTED);
+  });
+
+  it("stop: the retained offline status, DISCONNECT, the clock stopped; start again reconnects, a second start does nothing", () => {
+    let stopped = 0;
+    const clock = new FakeClock();
+    (clock as FakeClock & { stop(): void }).stop = () => stopped++;
+    const r = rig(() => {}, clock);
+    r.app.start();
+    r.run(100);
+    expect(r.broker.connects).toHaveLength(1);
+    r.app.stop();
+    r.run(100);
+    expect(stopped).toBe(1);
+    expect(JSON.parse(r.broker.retained.get("paycard/term_1/status") as string).status).toBe("offline");
+    expect(r.app.session.connected).toBe(false);
+    r.run(2_000);
+    expect(r.broker.connects).toHaveLength(1); // stopped: no reconnect
+    expect(r.app.releaseLink()).toBe(false);
+    r.app.start();
+    r.run(200);
+    expect(r.broker.connects).toHaveLength(2);
+    expect(JSON.parse(r.broker.retained.get("paycard/term_1/status") as string).status).toBe("online");
+  });
+
+  it("asynchronous group commit: nothing above the last durable point is published; a failed flush is counted", () => {
+    class GroupJournal extends MemoryJournal {
+      readonly groupCommit = true;
+      flush(): boolean {
+        return true;
+      }
+    }
+    const r = rig(() => {}, new FakeClock(), new GroupJournal());
+    r.app.swipe(reading());
+    const point = r.app.commitPoint();
+    r.app.swipe(reading());
+    expect(r.app.commitPoint()).toBe(point + 1);
+    r.app.committed(point + 1, false);
+    r.run(200);
+    expect(r.app.counters.journalFlushFailures).toBe(1);
+    expect(published(r.broker, "tx")).toHaveLength(0);
+    r.app.committed(point, true);
+    r.run(200);
+    expect(published(r.broker, "tx")).toHaveLength(1);
+    r.app.committed(point - 1, true); // an older point moves nothing back
+    r.app.committed(point + 1, true);
+    r.run(200);
+    expect(published(r.broker, "tx")).toHaveLength(2);
   });
 });
 
