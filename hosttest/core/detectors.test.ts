@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { BurstDetector, DEFAULT_BURST_THRESHOLDS } from "../../src/core/detect/burst-detector";
 import { AmountAnomalyDetector, DEFAULT_AMOUNT_ANOMALY } from "../../src/core/detect/amount-anomaly-detector";
 import { ClockDriftDetector } from "../../src/core/detect/clock-drift-detector";
+import { BurstIncidents } from "../../src/core/detect/burst-incidents";
 import { alertId } from "../../src/core/model/alert";
 import { createWindowResult } from "../../src/core/stream/window-result";
 
@@ -196,5 +197,75 @@ describe("clock drift detector", () => {
     expect(a?.id).toBe(alertId("CLOCK_DRIFT", "term_1", 1_020_000));
     expect(d.check("term_1", 1_000_500, 900_000)?.id).toBe(alertId("CLOCK_DRIFT", "term_1", 1_020_000));
     expect(d.check("term_1", 1_000_000, 940_000)).toBeNull();
+  });
+
+  it("fills the alert and counts what it checked and matched; refuses a limit or bucket it cannot use", () => {
+    const d = new ClockDriftDetector(1, 1);
+    expect(d.check("t", 5, 6)).toBeNull();
+    const a = d.check("t", 5, 7)!;
+    expect([a.type, a.keyField, a.key, a.windowEnd, a.eventTime, a.value]).toEqual(["CLOCK_DRIFT", "terminal_id", "t", 6, 5, 2]);
+    expect(a.detail).toBe("processing time minus event time is 2 ms (limit 1)");
+    expect(d.check("t", 9, 7)?.detail).toBe("processing time minus event time is -2 ms (limit 1)");
+    expect([d.checked, d.matched]).toEqual([3, 2]);
+    for (const [limit, bucket, message] of [
+      [0, 1, "clock drift limit must be positive ms, got 0"],
+      [Number.NaN, 1, "clock drift limit must be positive ms, got NaN"],
+      [1, 0, "clock drift bucket must be a positive integer of ms, got 0"],
+      [1, -5, "clock drift bucket must be a positive integer of ms, got -5"],
+      [1, 1.5, "clock drift bucket must be a positive integer of ms, got 1.5"],
+    ] as const) {
+      expect(() => new ClockDriftDetector(limit, bucket)).toThrow(message);
+    }
+  });
+});
+
+describe("burst incidents", () => {
+  it("an overlapping hit continues the open incident and extends its end; an earlier end does not shrink it", () => {
+    const inc = new BurstIncidents(4);
+    expect(inc.hit("a", 0, 100)).toBe(true);
+    expect(inc.hit("a", 50, 150)).toBe(false);
+    expect(inc.hit("a", 20, 120)).toBe(false); // ends before the last: the incident still ends at 150
+    expect(inc.hit("a", 149, 300)).toBe(false); // overlaps 150
+    expect(inc.hit("a", 300, 400)).toBe(true); // starts where the incident ended: no overlap, a new one
+    expect([inc.opened, inc.repeatWindows, inc.closed, inc.size]).toEqual([2, 3, 1, 1]);
+  });
+
+  it("a miss closes only its own card's incident; an update overlapping a closed incident belongs to it", () => {
+    const inc = new BurstIncidents(4);
+    inc.hit("a", 0, 100);
+    inc.hit("b", 0, 100);
+    inc.hit("c", 0, 100);
+    inc.miss("b");
+    inc.miss("zz"); // no incident: nothing happens
+    expect([inc.isOpenFor("a"), inc.isOpenFor("b"), inc.isOpenFor("c"), inc.isOpenFor("zz")]).toEqual([true, false, true, false]);
+    expect([inc.size, inc.closed]).toEqual([2, 1]);
+    expect(inc.hit("b", 50, 150, true)).toBe(false); // late data re-fired a window of the closed attack
+    expect(inc.isOpenFor("b")).toBe(false);
+    expect(inc.hit("b", 50, 150)).toBe(true); // a fresh hit after the miss is a new incident
+    inc.miss("c");
+    inc.miss("a");
+    expect([inc.isOpenFor("a"), inc.isOpenFor("b"), inc.isOpenFor("c"), inc.size]).toEqual([false, true, false, 1]);
+  });
+
+  it("forgets the card seen least recently, whichever slot it holds", () => {
+    const inc = new BurstIncidents(3);
+    inc.hit("a", 0, 100);
+    inc.hit("b", 0, 100);
+    inc.hit("c", 0, 100);
+    inc.hit("a", 50, 150); // a seen again: b is now the least recent
+    inc.miss("a");
+    expect(inc.hit("d", 0, 100)).toBe(true);
+    expect(inc.evicted).toBe(1);
+    expect([inc.isOpenFor("a"), inc.isOpenFor("b"), inc.isOpenFor("c"), inc.isOpenFor("d")]).toEqual([false, false, true, true]);
+    expect(inc.size).toBe(2);
+    expect(inc.hit("c", 50, 150)).toBe(false); // c kept its incident
+    expect(inc.hit("b", 50, 150)).toBe(true); // b was forgotten: alerts again; a (seen before c's last hit) goes
+    expect(inc.evicted).toBe(2);
+    expect(inc.hit("a", 50, 150)).toBe(true); // a forgotten too
+  });
+
+  it("refuses a capacity it cannot hold", () => {
+    expect(new BurstIncidents(1).capacity).toBe(1);
+    for (const c of [0, -1, 1.5, Number.NaN]) expect(() => new BurstIncidents(c)).toThrow(`burst incident capacity must be a positive integer, got ${c}`);
   });
 });

@@ -163,6 +163,32 @@ describe("swipe validation", () => {
     expect(looksLikeCardNumber("41111111111111111111")).toBe(false); // 20 digits
   });
 
+  it("card numbers: 13 to 19 digits exactly, only digits and dashes, against a reference Luhn check", () => {
+    /** `body` completed with its Luhn check digit (a reference, written the textbook way). */
+    const luhn = (body: string): string => {
+      let sum = 0;
+      for (let i = 0; i < body.length; i++) {
+        const d = body.charCodeAt(body.length - 1 - i) - 48;
+        sum += i % 2 === 0 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d;
+      }
+      return body + String((10 - (sum % 10)) % 10);
+    };
+    const digits = "9876543210987654321";
+    for (let n = 12; n <= 20; n++) {
+      const pan = luhn(digits.slice(0, n - 1));
+      expect(looksLikeCardNumber(pan), `${n} digits`).toBe(n >= 13 && n <= 19);
+      // The same with any non-digit but the dash inside is not a number at all.
+      for (const c of [" ", "/", ":", "a", ".", "_"]) {
+        for (let at = 0; at <= pan.length; at += 3) expect(looksLikeCardNumber(pan.slice(0, at) + c + pan.slice(at)), JSON.stringify(c)).toBe(false);
+      }
+      expect(looksLikeCardNumber(pan.replace(/(\d{4})/g, "$1-"))).toBe(n >= 13 && n <= 19);
+    }
+    expect(looksLikeCardNumber("0000000000000")).toBe(true);
+    expect(looksLikeCardNumber("9999999999999995")).toBe(true);
+    expect(looksLikeCardNumber("")).toBe(false);
+    expect(looksLikeCardNumber("----")).toBe(false);
+  });
+
   it("never throws, whatever the input", () => {
     const anyValue = fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true });
     const mutated = fc.record({ field: fc.constantFrom(...Object.keys(rawSwipe())), value: anyValue }).map(({ field, value }) => ({ ...rawSwipe(), [field]: value }));
