@@ -318,6 +318,87 @@ describe("OutboxPublisher", () => {
     expect(new Set(deliveredIds(broker)).size).toBe(6);
   });
 
+  it("tells its callbacks and counts: connects, stalls while the window is full, acknowledgements, a cut, a session error; retain as asked", () => {
+    const broker = new Broker(3);
+    const journal = new MemoryJournal();
+    const outbox = new Outbox(BOUNDS, journal);
+    outbox.restore();
+    const session = new MqttSession({ ...SESSION, inFlightWindow: 2 }, { transport: () => new Link(broker), random: new SeededRandom(3), store: outbox });
+    const seen: string[] = [];
+    const publisher = new OutboxPublisher(outbox, session, {
+      retain: true,
+      onConnected: () => seen.push("up"),
+      onDisconnected: () => seen.push("down"),
+      onAcknowledged: (rec) => seen.push("ack " + rec.requestId),
+      onError: (e) => seen.push("error " + e.code),
+    });
+    expect(publisher.pump()).toBe(0);
+    expect(publisher.backedUp).toBe(false); // nothing queued
+    for (let i = 0; i < 3; i++) outbox.enqueue(MessageClass.TRANSACTION, TOPIC, event(i).payload, `r${i}`, 0);
+    expect(publisher.pump()).toBe(0); // not connected: stalled, backed up
+    expect([publisher.backedUp, publisher.counters.stalls]).toEqual([true, 1]);
+    let now = 0;
+    session.start(now);
+    broker.autoAck = false; // PUBLISHes arrive, no PUBACK: the window of 2 fills
+    for (let i = 0; i < 3; i++) {
+      session.tick((now += 50));
+      broker.pump();
+    }
+    expect(seen).toEqual(["up"]);
+    expect(publisher.counters.connects).toBe(1);
+    expect([outbox.inFlight, outbox.queued, publisher.backedUp]).toEqual([2, 1, true]);
+    expect(publisher.pump()).toBe(0);
+    expect(publisher.counters.stalls).toBeGreaterThan(1);
+    expect(broker.publishes.every((p) => p.retain)).toBe(true);
+    // The link is cut (no PUBACK came): the session resends after reconnecting, then every PUBACK is told.
+    broker.drop();
+    broker.autoAck = true;
+    for (let i = 0; i < 40; i++) {
+      session.tick((now += 50));
+      publisher.pump();
+      broker.pump();
+    }
+    expect(seen.slice(0, 4)).toEqual(["up", "error TRANSPORT_CLOSED", "down", "up"]);
+    expect(publisher.counters.disconnects).toBe(1);
+    expect(seen.filter((x) => x.startsWith("ack ")).sort()).toEqual(["ack r0", "ack r1", "ack r2"]);
+    expect([publisher.counters.acknowledged, outbox.messages, journal.size, publisher.backedUp]).toEqual([3, 0, 0, false]);
+    expect(publisher.counters.published).toBe(3);
+    expect(publisher.counters.sessionErrors).toEqual({ TRANSPORT_CLOSED: 1 });
+  });
+
+  it("needs the outbox to be the session's store; events of a replaced session are ignored", () => {
+    const broker = new Broker(4);
+    const outbox = new Outbox(BOUNDS, new MemoryJournal());
+    outbox.restore();
+    const other = new Outbox(BOUNDS, new MemoryJournal());
+    other.restore();
+    const foreign = new MqttSession(SESSION, { transport: () => new Link(broker), random: new SeededRandom(1), store: other });
+    expect(() => new OutboxPublisher(outbox, foreign)).toThrow("OutboxPublisher: the session's PublishStore must be the outbox");
+    const first = new MqttSession(SESSION, { transport: () => new Link(broker), random: new SeededRandom(1), store: outbox });
+    const ups: number[] = [];
+    const publisher = new OutboxPublisher(outbox, first, { onConnected: () => ups.push(1), onDisconnected: () => ups.push(0) });
+    const second = new MqttSession({ ...SESSION, clientId: "term-2" }, { transport: () => new Link(broker), random: new SeededRandom(2), store: outbox });
+    expect(() => publisher.replaceSession(foreign)).toThrow("OutboxPublisher: the session's PublishStore must be the outbox");
+    publisher.replaceSession(second);
+    // The replaced session still runs (it should have been stopped): its CONNACK and its cut are not the publisher's.
+    let now = 0;
+    first.start(now);
+    for (let i = 0; i < 5; i++) {
+      first.tick((now += 50));
+      broker.pump();
+    }
+    expect(first.connected).toBe(true);
+    expect([publisher.counters.connects, ups.length]).toEqual([0, 0]);
+    first.stop(now);
+    expect([publisher.counters.disconnects, ups.length]).toEqual([0, 0]);
+    second.start(now);
+    for (let i = 0; i < 5; i++) {
+      second.tick((now += 50));
+      broker.pump();
+    }
+    expect([publisher.counters.connects, ups]).toEqual([1, [1]]);
+  });
+
   it("property: with random cuts, fragments, forgotten sessions, outages and restarts nothing accepted is lost", () => {
     fc.assert(
       fc.property(

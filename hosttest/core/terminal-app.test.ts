@@ -886,4 +886,46 @@ describe("TerminalApp: the console's terminal commands (status, ring, offline, o
     expect(cmd.status()[2].startsWith("outbox 0 messages")).toBe(true);
     expect(cmd.online()).toBe("online already (the link was not held down)");
   });
+
+  it("status, line by line: the clock's bound and time, card-testing incidents, the ring, a link that is down", () => {
+    const r = rig((c) => (c.clockWatermark = false));
+    const clockNow = () => r.clock.read({ utcMs: 0, errorBoundMs: 0, state: "unsynced" });
+    const cmd = terminalCommands(r.app, clockNow);
+    for (let i = 0; i < 12; i++) {
+      r.app.swipe(reading({ card_hash: "hash_tester", amount_cents: 150 + i }));
+      r.run(500);
+    }
+    r.app.swipe(reading({ amount_cents: -3 }));
+    r.app.finish();
+    r.run(200);
+    const incidents = r.app.pipeline.stats().burst_incidents;
+    expect(incidents.opened).toBe(1);
+    const now = T0 + (r.clock.mono - 5_000);
+    expect(cmd.status()).toEqual([
+      "link up; in flight 0",
+      `clock synced ±3.0 ms, ${new Date(now).toISOString()}`,
+      `outbox 0 messages / 0 B: alerts 0, transactions 0, telemetry 0 (at most ${r.app.outbox.config.maxMessages} / ${r.app.outbox.config.maxBytes} B)`,
+      // Acknowledged counts every message of the outbox: 12 transactions, the alert, the reject.
+      "swipes 13: accepted 12, acknowledged 14, rejected 1, declined backpressure 0 (storage full 0), clock 0, storage 0",
+      `alerts queued ${r.app.counters.alertsQueued}; card testing: 1 incidents, ${incidents.repeat_windows} more windows of them not alerted, ${incidents.open} open`,
+      "ring 12/128 swipes (0 overwritten); keys evicted 0 (0 windows fired early for it)",
+    ]);
+    expect(r.app.counters.alertsQueued).toBeGreaterThan(0);
+    expect(incidents.repeat_windows).toBeGreaterThan(0);
+    r.clock.state = "unsynced";
+    expect(cmd.status()[1]).toBe("clock unsynced");
+    r.clock.state = "synced";
+    r.clock.offset = -r.clock.mono; // the epoch itself: no time to show
+    expect(cmd.status()[1]).toBe("clock synced ±3.0 ms, -");
+    r.broker.down = true;
+    r.broker.drop();
+    r.run(10);
+    expect(cmd.status()[0]).toBe("link down (backing-off); in flight 0");
+    const ring = cmd.ring(100);
+    expect(ring[0]).toBe("ring: 12 of 128 swipes, newest first");
+    expect(ring).toHaveLength(13);
+    expect(ring[12]).toBe(`  #1 ${new Date(T0 + 50).toISOString()} tx=${/tx=(\S+)/.exec(ring[12]!)![1]} card=hash_tester 150 USD`);
+    expect(cmd.ring(12)[0]).toBe("ring: 12 of 128 swipes, newest first");
+    expect(cmd.ring(11)[0]).toBe("ring: 12 of 128 swipes, newest first (the 11 newest)");
+  });
 });
