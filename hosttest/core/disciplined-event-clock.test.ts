@@ -73,5 +73,11 @@ describe("DisciplinedEventClock", () => {
     ev.tick();
     ev.stop();
     expect(calls).toEqual(["tick", "tick", "stop"]);
+    // Without a client (no NTP server configured) ticking and stopping do nothing, and do not throw.
+    const alone = new DisciplinedEventClock(new DisciplinedClock(mono), null, mono);
+    alone.tick();
+    alone.stop();
+    expect(alone.read(createTimeReading()).state).toBe("unsynced");
+    expect(createTimeReading()).toEqual({ utcMs: Number.NaN, errorBoundMs: 0, state: "unsynced" });
   });
 });

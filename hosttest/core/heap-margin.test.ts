@@ -36,6 +36,32 @@ describe("HeapMargin", () => {
     expect(m.minHeadroom()).toBe(-22.1);
   });
 
+  it("measured needs both kinds of reading; a reading with any NaN is left out whole; a lower reading never lowers a peak", () => {
+    const m = new HeapMargin(ESP32);
+    m.noteStack(2_000);
+    expect(m.measured).toBe(false); // no live reading yet
+    m.noteLive(Number.NaN, 9_000);
+    m.noteLive(9_000, Number.NaN);
+    expect(m.measured).toBe(false);
+    expect(m.peaks).toEqual({ slotBytes: 0, chunkBytes: 0, stackBytes: 2_000 });
+    m.noteLive(90_000, 40_000);
+    m.noteLive(10_000, 10_000);
+    m.noteStack(1_000);
+    expect(m.measured).toBe(true);
+    expect(m.peaks).toEqual({ slotBytes: 90_000, chunkBytes: 40_000, stackBytes: 2_000 });
+    // Each part can be the smallest headroom.
+    expect([m.headroom("slots"), m.headroom("chunks"), m.headroom("stack")]).toEqual([8.4, 18.6, 83.7]);
+    expect(m.minHeadroom()).toBe(8.4);
+    const stackBound = new HeapMargin(ESP32);
+    stackBound.noteLive(1_000, 1_000);
+    stackBound.noteStack(12_000);
+    expect(stackBound.minHeadroom()).toBe(2.3);
+    const fresh = new HeapMargin(ESP32);
+    fresh.noteLive(1_000, 1_000);
+    fresh.noteStack(Number.NaN);
+    expect(fresh.measured).toBe(false);
+  });
+
   it("refuses a budget that is not positive whole bytes, naming the field", () => {
     expect(() => new HeapMargin({ ...ESP32, chunkBytes: 0 })).toThrow("heap budget chunkBytes must be a positive integer, got 0");
     expect(() => new HeapMargin({ ...ESP32, stackBytes: 1.5 })).toThrow("heap budget stackBytes must be a positive integer, got 1.5");

@@ -828,7 +828,32 @@ describe("TerminalConfig", () => {
       [{ maxTransactionBytes: 63 }, "maxTransactionBytes must be an integer in [64, "],
       [{ broker: { maxPacketSize: 200 }, maxTransactionBytes: 193 }, "maxTransactionBytes must leave room for the PUBLISH header within broker.maxPacketSize"],
       [{ pipeline: [] }, "pipeline: config must be a JSON object"],
+      [{ topicPrefix: "pay/card" }, 'topicPrefix must be one topic level without + # /, got "pay/card"'],
+      [{ topicPrefix: "p".repeat(65) }, "topicPrefix must be one topic level"],
+      [{ terminalId: "t".repeat(65) }, "terminalId must be 1-64 of"],
+      [{ currency: "USDX" }, 'currency must be three upper-case letters, got "USDX"'],
+      [{ currency: "XUSD" }, 'currency must be three upper-case letters, got "XUSD"'],
+      [{ broker: { keepAliveSec: 65_536 } }, "broker.keepAliveSec must be an integer in [0, 65535], got 65536"],
+      [{ broker: { keepAliveSec: 1.5 } }, "broker.keepAliveSec must be an integer in [0, 65535], got 1.5"],
+      [{ broker: { inFlightWindow: 0 } }, "broker.inFlightWindow must be an integer in [1, 65535], got 0"],
+      [{ broker: { maxPacketSize: 127 } }, "broker.maxPacketSize must be an integer in [128, 268435460], got 127"],
+      [{ broker: { backoffBaseMs: 0 } }, "broker.backoffBaseMs must be an integer in [1, 3600000], got 0"],
+      [{ broker: { pingTimeoutMs: 0 } }, "broker.pingTimeoutMs must be an integer in [1, 3600000], got 0"],
+      [{ broker: { connectTimeoutMs: 3_600_001 } }, "broker.connectTimeoutMs must be an integer in [1, 3600000], got 3600001"],
+      [{ unsyncedCapacity: 100_001 }, "unsyncedCapacity must be an integer in [0, 100000], got 100001"],
+      [{ outbox: { maxBytes: 4_096, reservedForAlerts: { bytes: 1_024 } }, maxTransactionBytes: 3_073 }, "maxTransactionBytes must be an integer in [64, 3072], got 3073"],
     ];
+    const defaults = defaultTerminalConfig();
+    expect([defaults.broker.tls, defaults.ntpServers]).toEqual([false, ["0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org"]]);
+    const top = resolveTerminalConfig({
+      topicPrefix: "p".repeat(64),
+      terminalId: "t".repeat(64),
+      broker: { keepAliveSec: 65_535, inFlightWindow: 1, maxPacketSize: 268_435_460, backoffBaseMs: 1, backoffCapMs: 1, connectTimeoutMs: 3_600_000 },
+      unsyncedCapacity: 100_000,
+      outbox: { maxBytes: 4_096, reservedForAlerts: { bytes: 1_024 } },
+      maxTransactionBytes: 3_072,
+    });
+    expect([top.broker.keepAliveSec, top.broker.maxPacketSize, top.unsyncedCapacity, top.maxTransactionBytes]).toEqual([65_535, 268_435_460, 100_000, 3_072]);
     // The limits themselves are accepted.
     const edge = resolveTerminalConfig({ location: { lat: -90, lon: 180 }, broker: { maxPacketSize: 200 }, maxTransactionBytes: 192 });
     expect(edge.location).toEqual({ lat: -90, lon: 180 });
