@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { folderOf, scoreOf, summarize } from "../../src/host/mutation-report";
+import { coreFolders, folderFileName, folderOf, scoreOf, summarize } from "../../src/host/mutation-report";
+import { folderConfig } from "../../src/host/mutation-run";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const mutants = (...statuses: string[]) => ({ mutants: statuses.map((status) => ({ status, mutatorName: "x", location: { start: { line: 1 } } })) });
@@ -34,6 +35,25 @@ describe("mutation report", () => {
     expect(scoreOf(folders.get("model")!)).toBe(100);
     expect(files.has("src/host/cli.ts")).toBe(false);
     expect(scoreOf({ detected: 0, survived: 0, noCoverage: 0, uncounted: 2 })).toBe(100);
+  });
+
+  it("measures src/core folder by folder (mqtt's two apart), each with its own configuration, incremental file and report", () => {
+    const folders = coreFolders();
+    expect(folders).toContain("stream");
+    expect(folders).toContain("mqtt/codec");
+    expect(folders).toContain("mqtt/session");
+    expect(folders).not.toContain("mqtt");
+    expect(folders).toEqual([...folders].sort());
+    expect(folderFileName("mqtt/codec")).toBe("mqtt-codec");
+    const dir = path.join(root, "reports", "mutation", "folders");
+    const text = folderConfig("mqtt/codec", dir);
+    expect(text).toContain('import base from "../../../stryker.config.mjs";');
+    expect(text).toContain('mutate: ["src/core/mqtt/codec/**/*.ts"],');
+    expect(text).toContain('incrementalFile: "reports/mutation/folders/mqtt-codec.incremental.json",');
+    expect(text).toContain('jsonReporter: { fileName: "reports/mutation/folders/mqtt-codec.json" },');
+    const r = spawnSync(process.execPath, ["--import", "tsx", "src/host/mutation-run.ts", "nosuch"], { cwd: root, encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("mutation: no folder nosuch in src/core; the folders are: app, clock");
   });
 
   it("says where the report is missing instead of failing obscurely", () => {
