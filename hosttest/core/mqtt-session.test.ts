@@ -16,6 +16,7 @@ import type { SessionError } from "../../src/core/mqtt/session/session-error";
 import { SeededRandom } from "../../src/sim/seeded-random";
 import { Broker, bytes, Link, text } from "../../src/sim/scripted-broker";
 import { MemoryPublishStore } from "../../src/sim/memory-publish-store";
+import type { MqttTransport, TransportHandlers } from "../../src/core/mqtt/session/transport-port";
 
 // ---------------------------------------------------------------- helpers
 
@@ -570,6 +571,203 @@ describe("MqttSession: keep-alive and dead links", () => {
     expect(r.session.counters.errors["CALLBACK_ERROR"]).toBe(1);
     expect(r.session.state).toBe(MqttSessionState.CONNECTED);
     expect(r.session.inFlightCount).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------- a transport driven by hand
+
+/** Takes `accept` bytes a write; the test calls its handlers itself (late ones included). */
+class HandLink implements MqttTransport {
+  handlers: TransportHandlers | null = null;
+  readonly written: number[] = [];
+  accept = Number.POSITIVE_INFINITY;
+  closed = false;
+  connect(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+  }
+  write(b: Uint8Array): number {
+    const n = Math.min(b.length, this.accept);
+    for (let i = 0; i < n; i++) this.written.push(b[i]!);
+    return n;
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+interface HandRig {
+  session: MqttSession;
+  links: HandLink[];
+  errors: string[];
+  store: MemoryPublishStore;
+}
+
+function handRig(overrides: Partial<MqttSessionOptions> = {}): HandRig {
+  const links: HandLink[] = [];
+  const store = new MemoryPublishStore();
+  const session = new MqttSession({ ...BASE, ...overrides }, {
+    transport: () => {
+      const l = new HandLink();
+      links.push(l);
+      return l;
+    },
+    random: new SeededRandom(1),
+    store,
+  });
+  const errors: string[] = [];
+  session.onError((e) => errors.push(`${e.code}: ${e.message}`));
+  return { session, links, errors, store };
+}
+
+/** Started and connected over the first hand link at time 0. */
+function handConnected(overrides: Partial<MqttSessionOptions> = {}): HandRig & { link: HandLink } {
+  const r = handRig(overrides);
+  r.session.start(0);
+  const link = r.links[0]!;
+  link.handlers!.onConnected();
+  link.handlers!.onData(encodePacket({ type: "connack", sessionPresent: false, returnCode: 0 }));
+  expect(r.session.state).toBe(MqttSessionState.CONNECTED);
+  link.written.length = 0;
+  return { ...r, link };
+}
+
+describe("MqttSession: the transport's edges, driven by hand", () => {
+  it("refuses ports and a CONNECT it could never send, at construction", () => {
+    const store = new MemoryPublishStore();
+    const random = new SeededRandom(1);
+    const transport = () => new HandLink();
+    expect(() => new MqttSession(BASE, { transport: 5 as unknown as () => HandLink, random, store })).toThrow("ports.transport must be a transport factory");
+    expect(() => new MqttSession(BASE, { transport, random: {} as SeededRandom, store })).toThrow("ports.random must be a RandomPort");
+    expect(() => new MqttSession(BASE, { transport, random, store: {} as MemoryPublishStore })).toThrow("ports.store must be a PublishStore");
+    expect(() => new MqttSession({ ...BASE, clientId: "c".repeat(40), maxPacketSize: 32 }, { transport, random, store })).toThrow("CONNECT is 54 bytes, above maxPacketSize 32");
+  });
+
+  it("a second start, a second onConnected: nothing more is sent", () => {
+    const r = handRig();
+    r.session.start(0);
+    r.session.start(0);
+    expect(r.links).toHaveLength(1);
+    r.links[0]!.handlers!.onConnected();
+    const connect = r.links[0]!.written.length;
+    expect(connect).toBeGreaterThan(0);
+    r.links[0]!.handlers!.onConnected();
+    expect(r.links[0]!.written.length).toBe(connect);
+  });
+
+  it("a dropped link's late callbacks change nothing on the next one", () => {
+    const r = handRig({ backoff: { baseMs: 10, capMs: 10 } });
+    r.session.start(0);
+    const old = r.links[0]!;
+    old.handlers!.onClosed("reset");
+    expect(r.errors).toEqual(["TRANSPORT_CLOSED: connection closed: reset"]);
+    r.session.tick(20);
+    expect(r.links).toHaveLength(2);
+    const fresh = r.links[1]!;
+    old.handlers!.onConnected();
+    old.handlers!.onData(encodePacket({ type: "connack", sessionPresent: false, returnCode: 0 }));
+    old.handlers!.onWritable();
+    old.handlers!.onClosed("late");
+    expect(r.session.state).toBe(MqttSessionState.CONNECTING);
+    expect(r.errors).toHaveLength(1);
+    expect(fresh.written).toHaveLength(0);
+    fresh.handlers!.onConnected();
+    fresh.handlers!.onData(encodePacket({ type: "connack", sessionPresent: false, returnCode: 0 }));
+    expect(r.session.connected).toBe(true);
+  });
+
+  it("a transport factory that throws a non-Error is described as it is", () => {
+    const session = new MqttSession(BASE, {
+      transport: () => {
+        throw "no sockets";
+      },
+      random: new SeededRandom(1),
+      store: new MemoryPublishStore(),
+    });
+    const errors: string[] = [];
+    session.onError((e) => errors.push(`${e.code}: ${e.message}`));
+    session.start(0);
+    expect(errors).toEqual(["TRANSPORT_CLOSED: transport factory threw: no sockets"]);
+  });
+
+  it("anything but CONNACK first is a protocol error; UNSUBACK and an unknown SUBACK are ignored once connected", () => {
+    const r = handRig();
+    r.session.start(0);
+    r.links[0]!.handlers!.onConnected();
+    r.links[0]!.handlers!.onData(encodePacket({ type: "puback", packetId: 1 }));
+    expect(r.errors).toEqual(["PROTOCOL_ERROR: expected CONNACK, got PUBACK"]);
+    const c = handConnected();
+    c.link.handlers!.onData(encodePacket({ type: "unsuback", packetId: 7 }));
+    c.link.handlers!.onData(encodePacket({ type: "suback", packetId: 9, returnCodes: [0] }));
+    expect(c.errors).toEqual([]);
+    expect(c.session.connected).toBe(true);
+  });
+
+  it("answers an incoming QoS 1 PUBLISH with its PUBACK; a QoS 2 one is a protocol error", () => {
+    const c = handConnected();
+    const got: string[] = [];
+    c.session.onMessage((topic, payload, qos, retain) => got.push(`${topic} ${text(payload)} ${qos} ${retain}`));
+    c.link.handlers!.onData(encodePacket({ type: "publish", topic: "cmd/a", payload: bytes("hi"), qos: 1, packetId: 0x1234, retain: true, dup: false }));
+    expect(c.link.written).toEqual([0x40, 2, 0x12, 0x34]);
+    c.link.handlers!.onData(encodePacket({ type: "publish", topic: "cmd/b", payload: bytes("yo"), qos: 0, retain: false, dup: false }));
+    expect(c.link.written).toHaveLength(4); // no answer at QoS 0
+    expect(got).toEqual(["cmd/a hi 1 true", "cmd/b yo 0 false"]);
+    expect(c.session.counters.messagesReceived).toBe(2);
+    c.link.handlers!.onData(encodePacket({ type: "publish", topic: "cmd/c", payload: bytes("x"), qos: 2, packetId: 5, retain: false, dup: false }));
+    expect(c.errors).toEqual(["PROTOCOL_ERROR: QoS 2 PUBLISH on cmd/c: this client never subscribes at QoS 2"]);
+  });
+
+  it("keep-alive 0: never pings", () => {
+    const c = handConnected({ keepAliveSec: 0 });
+    for (let t = 0; t <= 600_000; t += 10_000) c.session.tick(t);
+    expect(c.session.counters.pingsSent).toBe(0);
+    expect(c.link.written).toHaveLength(0);
+    expect(c.session.connected).toBe(true);
+  });
+
+  it("short writes: nothing new is taken while bytes wait; onWritable sends them in order", () => {
+    const c = handConnected();
+    c.link.accept = 3;
+    const a = bytes("first-payload");
+    expect(c.session.publish("t/a", a, 1, true, 1).outcome).toBe(SendOutcome.SENT);
+    expect(c.session.counters.writeStalls).toBe(1);
+    expect(c.session.canSend()).toBe(false);
+    expect(c.session.publish("t/b", bytes("q0"), 0, false).outcome).toBe(SendOutcome.LATER);
+    expect(c.session.publish("t/c", bytes("third"), 1, false, 3).outcome).toBe(SendOutcome.LATER);
+    c.link.handlers!.onWritable(); // 3 more bytes
+    expect(c.link.written).toHaveLength(6);
+    c.link.accept = Number.POSITIVE_INFINITY;
+    c.link.handlers!.onWritable();
+    expect(c.session.canSend()).toBe(true);
+    expect(c.session.publish("t/c", bytes("third"), 1, false, 3).outcome).toBe(SendOutcome.SENT);
+    const first = encodePacket({ type: "publish", topic: "t/a", payload: a, qos: 1, packetId: 1, retain: true, dup: false });
+    const third = encodePacket({ type: "publish", topic: "t/c", payload: bytes("third"), qos: 1, packetId: 2, retain: false, dup: false });
+    expect(c.link.written).toEqual([...first, ...third]);
+    // An empty payload goes as its head alone.
+    c.link.written.length = 0;
+    expect(c.session.publish("t/d", new Uint8Array(0), 1, false, 4).outcome).toBe(SendOutcome.SENT);
+    expect(c.link.written).toEqual(Array.from(encodePacket({ type: "publish", topic: "t/d", payload: new Uint8Array(0), qos: 1, packetId: 3, retain: false, dup: false })));
+  });
+
+  it("a payload that is not bytes is refused as INVALID, its packet id given back", () => {
+    // One packet id in all (a window of 1, no subscriptions): had the refusal kept it, nothing more could be sent.
+    const c = handConnected({ inFlightWindow: 1, maxSubscriptions: 0 });
+    expect(c.session.publish("t/a", "text" as unknown as Uint8Array, 1, false, 1).outcome).toBe(SendOutcome.INVALID);
+    expect(c.errors).toEqual(["INVALID_MESSAGE: publish to t/a: the payload must be a Uint8Array"]);
+    expect(c.session.inFlightCount).toBe(0);
+    expect(c.session.publish("t/a", bytes("x"), 1, false, 2).outcome).toBe(SendOutcome.SENT);
+    expect(c.session.inFlightCount).toBe(1);
+  });
+
+  it("a write that throws drops the link as TRANSPORT_CLOSED; the message stays to resend", () => {
+    const c = handConnected({ inFlightWindow: 2 });
+    c.link.write = () => {
+      throw new Error("EPIPE");
+    };
+    c.store.put(1, "t/a", bytes("x"));
+    expect(c.session.publish("t/a", bytes("x"), 1, false, 1).outcome).toBe(SendOutcome.SENT);
+    expect(c.errors).toEqual(["TRANSPORT_CLOSED: transport write threw: Error: EPIPE"]);
+    expect(c.session.state).toBe(MqttSessionState.BACKING_OFF);
+    expect(c.session.inFlightCount).toBe(1);
   });
 });
 
