@@ -683,6 +683,83 @@ describe("TerminalApp: the session it opens, its events, and failures of its por
   });
 });
 
+describe("TerminalApp: the smaller paths", () => {
+  it("ticks the clock when it has a tick; commit without group commit is a no-op; stop and releaseLink when there is nothing to do", () => {
+    const clock = new FakeClock();
+    let ticks = 0;
+    (clock as FakeClock & { tick(): void }).tick = () => ticks++;
+    const r = rig(() => {}, clock);
+    expect(ticks).toBe(5); // rig runs 50 ms in 10 ms ticks
+    expect(r.app.commit()).toBe(true);
+    r.broker.down = true;
+    r.broker.drop();
+    r.run(50);
+    const before = r.broker.publishes.length;
+    r.app.stop(); // not connected: no offline status to publish
+    expect(r.broker.publishes.length).toBe(before);
+    expect(r.app.holdLinkDown()).toBe(true);
+    r.broker.down = false;
+    expect(r.app.releaseLink()).toBe(true); // stopped: the link is not started again
+    r.run(2_000);
+    expect(r.app.session.connected).toBe(false);
+  });
+
+  it("keeps a reader's own location; a non-object swipe is rejected, also when held for the clock", () => {
+    const r = rig();
+    r.app.swipe(reading({ location: { lat: 51.5, lon: -0.12 } }));
+    r.run(50);
+    expect(published(r.broker, "tx")[0]!.location).toEqual({ lat: 51.5, lon: -0.12 });
+    expect(r.app.swipe("not an object").decision).toBe(SwipeDecision.REJECTED);
+    const clock = new FakeClock();
+    clock.state = "unsynced";
+    const held = rig(() => {}, clock);
+    const reused = reading({ location: { lat: 1, lon: 2 } });
+    expect(held.app.swipe(reused).decision).toBe(SwipeDecision.ACCEPTED_PENDING_TIME);
+    expect(held.app.swipe(["array"]).decision).toBe(SwipeDecision.ACCEPTED_PENDING_TIME);
+    expect(held.app.swipe(reading({ location: "here" })).decision).toBe(SwipeDecision.ACCEPTED_PENDING_TIME);
+    (reused.location as { lat: number }).lat = 99; // the reader reuses its object: the held copy keeps what was swiped
+    clock.state = "synced";
+    held.run(200);
+    expect(published(held.broker, "tx").map((t) => t.location)).toEqual([{ lat: 1, lon: 2 }]);
+    const rejects = published(held.broker, "rejects");
+    expect(rejects.map((x) => x.reason).sort()).toEqual(["NOT_AN_OBJECT", "WRONG_TYPE"]);
+    expect(held.app.counters.rejected).toBe(2);
+  });
+
+  it("telemetry that finds no room is refused and counted; a reject while unsynced is queued on the monotonic clock", () => {
+    // Room for a transaction of maxTransactionBytes (64) is left after the first, not for a reject's ~250 B.
+    const r = rig((c) => {
+      c.outbox = { maxMessages: 8, maxBytes: 1024, reservedForAlerts: { messages: 1, bytes: 512 }, telemetryPolicy: "drop-oldest" };
+      c.maxTransactionBytes = 64;
+    });
+    r.app.holdLinkDown();
+    r.run(50);
+    expect(r.app.swipe(reading()).decision).toBe(SwipeDecision.ACCEPTED);
+    expect(r.app.swipe(reading({ amount_cents: -1 })).decision).toBe(SwipeDecision.REJECTED);
+    expect([r.app.counters.telemetryRefused, r.app.counters.rejectsQueued]).toEqual([1, 0]);
+    const clock = new FakeClock();
+    clock.state = "unsynced";
+    const u = rig(() => {}, clock);
+    expect(u.app.swipe("x").decision).toBe(SwipeDecision.ACCEPTED_PENDING_TIME);
+    u.app.swipeUnparsable("{");
+    expect(u.app.counters.rejectsQueued).toBe(1);
+    u.run(100);
+    expect(published(u.broker, "rejects")).toHaveLength(1);
+  });
+
+  it("the online status waits while earlier bytes wait for the link, and goes at a later tick", () => {
+    const r = rig();
+    r.broker.writeBudget = 8;
+    r.broker.budgetPerPump = 8;
+    for (let i = 0; i < 3; i++) r.app.swipe(reading());
+    r.broker.drop();
+    r.run(3_000);
+    expect(r.app.session.connected).toBe(true);
+    expect(r.app.counters.statusPublished).toBe(2);
+    expect(JSON.parse(r.broker.retained.get("paycard/term_1/status") as string).status).toBe("online");
+  });
+});
+
 /** A FakeClock that counts its reads: a full tick reads it, an idle one does not. */
 class CountingReadsClock extends FakeClock {
   reads = 0;
