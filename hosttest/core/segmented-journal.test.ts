@@ -223,6 +223,34 @@ describe("SegmentedJournal", () => {
     expect(k.counters.lastError).toMatch(/^replay: /);
   });
 
+  it("reads its store on first use, whichever call comes first; a frame above maxFrameBytes is refused by size", () => {
+    /** A store holding an alert (1) and three waiting transactions (2-4), and the journal that wrote it. */
+    const filled = (): { store: MemorySegmentStore; j: SegmentedJournal } => {
+      const store = new MemorySegmentStore();
+      const { j } = open(store);
+      expect(j.append(rec(1, ALERT))).toBe(true);
+      for (let id = 2; id <= 4; id++) expect(j.appendToBacklog(rec(id))).toBe(BacklogAppend.STORED);
+      return { store, j };
+    };
+    const { j } = filled();
+    const first: [string, (k: SegmentedJournal) => unknown, unknown][] = [
+      ["highestId", (k) => k.highestId(), 4],
+      ["append", (k) => k.append(rec(5, ALERT)), true],
+      ["appendToBacklog", (k) => k.appendToBacklog(rec(5)), BacklogAppend.STORED],
+      ["remove", (k) => k.remove(1), true],
+      ["syncRemovals", (k) => k.syncRemovals(), true],
+    ];
+    for (const [name, call, answer] of first) {
+      const k = new SegmentedJournal(filled().store, OPTIONS);
+      expect(call(k), name).toEqual(answer);
+      expect([k.backlogCount, k.highestId()], name).toEqual([name === "appendToBacklog" ? 4 : 3, name.startsWith("append") ? 5 : 4]);
+    }
+    const big = rec(9, ALERT, 300);
+    expect(j.append(big)).toBe(false);
+    expect(j.counters.lastError).toMatch(/^append: frame of \d+ B above maxFrameBytes 256$/);
+    expect(j.highestId()).toBe(4);
+  });
+
   it("checks its options", () => {
     const s = new MemorySegmentStore();
     expect(() => new SegmentedJournal(s, { ...OPTIONS, segmentBytes: 500 })).toThrow(/segmentBytes must be at least/);

@@ -465,6 +465,49 @@ describe("SntpClient names and sockets", () => {
     expect(client.counters.internalErrors).toBe(0);
   });
 
+  it("refuses ports it cannot use, each by name", () => {
+    const ports = { clock: new FakeMono(), udp: new FakeNet(new FakeMono()).factory, resolver: { resolve: () => {} }, random: new SeededRandom(1) };
+    const sink = new RecordingSink();
+    const opts = { servers: ["a"] };
+    expect(() => new SntpClient(opts, { ...ports, clock: {} as FakeMono }, sink)).toThrow("ports.clock must be a MonotonicClockPort");
+    expect(() => new SntpClient(opts, { ...ports, udp: null as never }, sink)).toThrow("ports.udp must be a datagram socket factory");
+    expect(() => new SntpClient(opts, { ...ports, resolver: {} as never }, sink)).toThrow("ports.resolver must be a ResolverPort");
+    expect(() => new SntpClient(opts, ports, {} as RecordingSink)).toThrow("sink must be a ClockSampleSink");
+  });
+
+  it("a second start opens nothing more; stop during a lookup forgets it, and its late answer is ignored", () => {
+    const pending: Array<(a: string | null) => void> = [];
+    const { client, net, run } = setup({ servers: ["a"] }, (_n, done) => {
+      pending.push(done);
+    });
+    client.stop(); // not started: nothing to do
+    expect(net.closed).toBe(0);
+    client.start();
+    client.start();
+    expect([net.sockets, pending.length]).toEqual([1, 1]);
+    expect(client.servers[0]!.state).toBe(SntpServerState.RESOLVING);
+    client.stop();
+    expect(client.servers[0]!.state).toBe(SntpServerState.UNRESOLVED);
+    expect(net.closed).toBe(1);
+    pending[0]!("192.0.2.1");
+    run(1000);
+    expect(client.servers[0]!.state).toBe(SntpServerState.UNRESOLVED);
+    expect(net.sent).toHaveLength(0);
+  });
+
+  it("a random source that draws zero still sends a non-zero transmit timestamp (zero means 'not set')", () => {
+    const mono = new FakeMono();
+    const net = new FakeNet(mono);
+    const client = new SntpClient(
+      { servers: ["192.0.2.1"] },
+      { clock: mono, udp: net.factory, resolver: { resolve: (n, d) => d(n) }, random: { nextUint32: () => 0 } },
+      new RecordingSink(),
+    );
+    client.start();
+    client.tick();
+    expect(Array.from(net.sent[0]!.bytes.subarray(40, 48))).toEqual([0, 0, 0, 1, 0, 0, 0, 0]);
+  });
+
   it("rejects options that can never work", () => {
     const ports = { clock: new FakeMono(), udp: new FakeNet(new FakeMono()).factory, resolver: { resolve: () => {} }, random: new SeededRandom(1) };
     const sink = new RecordingSink();
