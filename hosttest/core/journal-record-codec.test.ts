@@ -22,6 +22,10 @@ import {
   recordFrameSize,
   TOMBSTONE_FRAME_BYTES,
   writeRecordFrame,
+  checkpointFrameSize,
+  checkpointIdAt,
+  frameSizeFromHeader,
+  writeCheckpointFrame,
 } from "../../src/core/outbox/journal-record-codec";
 import { MessageClass } from "../../src/core/outbox/message-class";
 import { concat } from "../support/bytes";
@@ -144,6 +148,70 @@ describe("journal frame encoding", () => {
     expect(() => encodeRecordFrame(record({ id: -1 }))).toThrow("safe integer");
     expect(() => encodeRecordFrame(record({ id: 1.5 }))).toThrow("safe integer");
     expect(() => encodeTombstoneFrame(2 ** 53)).toThrow("safe integer");
+  });
+
+  it("each encoder guard: the exact message, and the limit itself accepted", () => {
+    const r = record();
+    const size = recordFrameSize(r);
+    expect(writeRecordFrame(r, new Uint8Array(size), 0)).toBe(size);
+    expect(() => writeRecordFrame(r, new Uint8Array(size - 1), 0)).toThrow("journal frame target too short");
+    expect(() => writeRecordFrame(record({ topic: "\ud800" }), new Uint8Array(100), 0)).toThrow("journal record cannot be encoded (string or payload too long, or lone surrogate)");
+    expect(() => encodeRecordFrame(record({ cls: 9 as MessageClass }))).toThrow("bad outbox class 9");
+    expect(() => encodeRecordFrame(record({ id: 2 ** 53 }))).toThrow("journal id must be a non-negative safe integer, got 9007199254740992");
+    expect(encodeRecordFrame(record({ id: 2 ** 53 - 1 })).length).toBe(size);
+    expect(encodeRecordFrame(record({ id: 0 })).length).toBe(size);
+    expect(() => encodeRecordFrame(record({ requestId: "r".repeat(65_536) }))).toThrow("cannot be encoded");
+    // The body's limit: a payload that makes it exactly MAX_FRAME_BODY is encodable, one byte more is not.
+    const fixed = recordFrameSize(record({ payload: new Uint8Array(0) })) - FRAME_HEADER_BYTES - 4;
+    expect(recordFrameSize(record({ payload: new Uint8Array(MAX_FRAME_BODY - fixed) }))).toBe(MAX_FRAME_BODY + FRAME_HEADER_BYTES + 4);
+    expect(() => encodeRecordParts(record({ payload: new Uint8Array(MAX_FRAME_BODY - fixed + 1) }))).toThrow("cannot be encoded");
+  });
+
+  it("checkpoint frames: ids of every size, each guard by name, read back in place", () => {
+    const ids = Float64Array.from([0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]);
+    const size = checkpointFrameSize(ids.length);
+    expect(size).toBe(FRAME_HEADER_BYTES + 16 + 8 * ids.length + 4);
+    const buf = new Uint8Array(size + 3);
+    expect(writeCheckpointFrame(7, 2 ** 40, ids, ids.length, buf, 3)).toBe(size);
+    const out = new DecodedFrame();
+    expect(decodeFrame(buf, 3, 3 + size, out)).toBe(FrameStatus.OK);
+    expect([out.kind, out.id, out.highestId, out.idCount]).toEqual([FrameKind.CHECKPOINT, 7, 2 ** 40, ids.length]);
+    expect(Array.from({ length: ids.length }, (_, i) => checkpointIdAt(buf, 3, i))).toEqual(Array.from(ids));
+    expect(frameSizeFromHeader(buf, 3)).toBe(size);
+    expect(() => writeCheckpointFrame(0, 0, ids, ids.length, new Uint8Array(size - 1), 0)).toThrow("journal frame target too short");
+    expect(() => writeCheckpointFrame(-1, 0, ids, 0, buf, 0)).toThrow("journal checkpoint ids must be non-negative safe integers, got -1, 0");
+    expect(() => writeCheckpointFrame(0, 2 ** 53, ids, 0, buf, 0)).toThrow("journal checkpoint ids must be non-negative safe integers, got 0, 9007199254740992");
+    for (const bad of [-1, 0.5, 2 ** 53]) {
+      expect(() => writeCheckpointFrame(0, 0, Float64Array.from([bad]), 1, new Uint8Array(64), 0)).toThrow(`journal id must be a non-negative safe integer, got ${bad}`);
+    }
+  });
+
+  it("a frame header alone: its size, or -1 for a wrong magic, an unknown kind or a body its kind cannot have", () => {
+    const t = encodeTombstoneFrame(5);
+    expect(frameSizeFromHeader(t, 0)).toBe(TOMBSTONE_FRAME_BYTES);
+    const wrongMagic = t.slice();
+    wrongMagic[0] = JOURNAL_MAGIC ^ 1;
+    expect(frameSizeFromHeader(wrongMagic, 0)).toBe(-1);
+    for (const kind of [0, 4, 0xff]) {
+      const k = t.slice();
+      k[1] = kind;
+      expect(frameSizeFromHeader(k, 0), `kind ${kind}`).toBe(-1);
+    }
+    const long = t.slice();
+    long[2] += 1; // a tombstone's body is 8 bytes exactly
+    expect(frameSizeFromHeader(long, 0)).toBe(-1);
+  });
+
+  it("a well-checksummed checkpoint whose ids are beyond 2^53 is BAD_BODY", () => {
+    const ids = Float64Array.from([3]);
+    // The highest id, then the one listed id.
+    for (const at of [FRAME_HEADER_BYTES + 8, FRAME_HEADER_BYTES + 16]) {
+      const f = new Uint8Array(checkpointFrameSize(1));
+      writeCheckpointFrame(1, 3, ids, 1, f, 0);
+      new DataView(f.buffer).setUint32(at, 0x200000, true); // an id's high word (written first): 2^53 and above
+      withCrc(f);
+      expect(decodeFrame(f, 0, f.length, new DecodedFrame()), `id at ${at}`).toBe(FrameStatus.BAD_BODY);
+    }
   });
 
   it("round-trips any record, alone and in a sequence", () => {

@@ -292,5 +292,28 @@ describe("settings console", () => {
     expect(calls).toEqual(["offline", "online"]);
     // Without a running terminal (the fuzz rig, the host): said so.
     expect(rig().console.handle("status")).toEqual(["error: status needs a running terminal"]);
+    expect(rig().console.handle("ring 3")).toEqual(["error: ring needs a running terminal"]);
+    expect(rig().console.handle("offline")).toEqual(["error: offline needs a running terminal"]);
   });
+
+  it("help lists every command and key; unlock without a passphrase; a changed passphrase locks; a store that refuses it", () => {
+    const { console, store } = rig();
+    const help = console.handle("help");
+    expect(help[0]).toBe("commands: help | show | set key=value | reset | passphrase <p> | unlock <p> | lock");
+    expect(help).toHaveLength(4 + SETTING_KEYS.length);
+    for (const k of SETTING_KEYS) expect(help.some((l) => l.startsWith(`  ${k.name} `)), k.name).toBe(true);
+    expect(console.handle("unlock whatever-it-is")).toEqual(["error: no passphrase is set yet (passphrase <p> sets one)"]);
+    expect(console.counters.rejected).toBe(1);
+    expect(console.handle("show").pop()).toBe("installer lock: no passphrase yet (anyone may set; passphrase <p> locks); refused 0, rejected 1, storage failures 0");
+    console.handle("passphrase open sesame");
+    console.handle("unlock open sesame");
+    expect(console.handle("show").pop()).toMatch(/^installer lock: passphrase set, unlocked;/);
+    expect(console.handle("passphrase another secret")).toEqual(["ok: passphrase changed; locked"]);
+    expect(console.handle("set brokerPort=1885")).toEqual(["refused: set is locked (unlock <passphrase> first)"]);
+    console.handle("unlock another secret");
+    store.failWrites = true;
+    expect(console.handle("passphrase third secret")).toEqual(["error: passphrase not saved: the settings store refused the write"]);
+    expect(console.counters.storageFailures).toBe(1);
+  });
+
 });
