@@ -211,6 +211,33 @@ describe("pipeline", () => {
     expect(sink.accepted.map((a) => a.tx)).toContain("old-1");
   });
 
+  it("detectors switched off raise nothing and count nothing; a burst on a card its window cannot hold still goes late as STATE_FULL", () => {
+    const { p, sink } = pipeline({ anomaly: { enabled: false }, clockDrift: { enabled: false } });
+    p.process(rawSwipe({ timestamp: T0, terminal_time: T0 + 5 * 60_000 })); // would drift
+    for (let i = 0; i < 40; i++) p.process(rawSwipe({ card_hash: "c" + i, amount_cents: 1_800, timestamp: T0 + i * 1_000, terminal_time: T0 + i * 1_000 }));
+    p.process(rawSwipe({ transaction_id: "big", card_hash: "cz", amount_cents: 900_000, timestamp: T0 + 50_000, terminal_time: T0 + 50_000 }));
+    expect(sink.alerts).toEqual([]);
+    const st = p.stats();
+    expect([st.merchants_evicted, st.merchants_expired]).toEqual([0, 0]);
+    // One slice per card: a swipe that needs a second slice for its card has no room, and is late by state.
+    const tight = pipeline({ keyedState: { card_hash: { maxKeys: 1, maxSlices: 1 } }, windows: [{ name: "burst", size: 60_000, slide: 15_000 }] });
+    tight.p.process(rawSwipe({ card_hash: "only", timestamp: T0, terminal_time: T0 }));
+    tight.p.process(rawSwipe({ transaction_id: "later", card_hash: "only", timestamp: T0 + 20_000, terminal_time: T0 + 20_000 }));
+    expect(tight.sink.late.map((l) => [l.window, l.transaction_id, l.reason])).toEqual([["burst", "later", "STATE_FULL"]]);
+  });
+
+  it("advancing the watermark by the clock does nothing when the clock has not moved it", () => {
+    const { p, sink } = pipeline();
+    p.process(rawSwipe({ timestamp: T0, terminal_time: T0 }));
+    const wm = p.watermark.current;
+    p.advanceWatermark(T0 - 60_000); // behind: nothing moves, nothing fires
+    expect(p.watermark.current).toBe(wm);
+    expect(sink.windows).toEqual([]);
+    p.advanceWatermark(T0 + 3_600_000);
+    expect(p.watermark.current).toBe(T0 + 3_600_000 - 30_000 - 1);
+    expect(sink.windows.length).toBeGreaterThan(0);
+  });
+
   it("flags clock drift between event time and terminal time", () => {
     const { p, sink } = pipeline();
     p.process(rawSwipe({ timestamp: T0, terminal_time: T0 + 5 * 60_000 }));
