@@ -53,6 +53,8 @@ describe("recent id set", () => {
     expect(s.has("b")).toBe(true);
     expect(s.size).toBe(2);
     expect(s.forgotten).toBe(1);
+    expect(new RecentIdSet(1).add("x")).toBe(true);
+    for (const bad of [0, -1, 1.5]) expect(() => new RecentIdSet(bad)).toThrow(`id set capacity must be a positive integer, got ${bad}`);
   });
 
   it("agrees with an unbounded model over the last N distinct ids", () => {

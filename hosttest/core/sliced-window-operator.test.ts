@@ -135,6 +135,34 @@ describe("sliced window operator", () => {
     expect(firings).toEqual([{ key: "a", start: 0, end: 10_000, count: 3, sum: 2_549, min: 99, max: 2_000, small: 2, update: false }]);
   });
 
+  it("a small amount is one below smallAmountCents: 499 counts, 500 does not, in the newest slice and in an older one", () => {
+    const op = makeOp({ size: 20_000, slide: 10_000 });
+    const { firings } = drive(op, 15_000, [
+      { key: "a", ts: 12_000, amount: 500 },
+      { key: "a", ts: 13_000, amount: 499 },
+      { key: "a", ts: 1_000, amount: 500 }, // an older slice than the newest
+      { key: "a", ts: 2_000, amount: 499 },
+    ]);
+    expect(firings.map((f) => [f.start, f.end, f.count, f.small])).toEqual([
+      [-10_000, 10_000, 2, 1],
+      [0, 20_000, 4, 2],
+      [10_000, 30_000, 2, 1],
+    ]);
+  });
+
+  it("refuses a key with no window, more than 30, or no slices", () => {
+    const wm = new ManualWatermark();
+    const w = { name: "w", size: 10_000, slide: 10_000, offset: 0, allowedLateness: 0 };
+    const make = (windows: (typeof w)[], maxSlices = 10) =>
+      () => new SlicedWindowOperator({ keyField: "card_hash", smallAmountCents: 500, maxKeys: 4, keyTtlMs: 1e9, maxSlices, windows }, wm);
+    expect(make([])).toThrow("key card_hash: between 1 and 30 window queries, got 0");
+    expect(make(Array.from({ length: 31 }, (_, i) => ({ ...w, name: "w" + i })))).toThrow("key card_hash: between 1 and 30 window queries, got 31");
+    expect(make(Array.from({ length: 30 }, (_, i) => ({ ...w, name: "w" + i })))).not.toThrow();
+    expect(make([w], 0)).toThrow("key card_hash: maxSlices must be a positive integer");
+    expect(make([w], 1.5)).toThrow("key card_hash: maxSlices must be a positive integer");
+    expect(make([w], 1)).not.toThrow();
+  });
+
   it("a late element within allowed lateness re-fires its window as an update", () => {
     const op = makeOp({ allowedLateness: 5_000 });
     const { firings, late } = drive(op, 0, [

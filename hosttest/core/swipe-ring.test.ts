@@ -48,6 +48,33 @@ describe("swipe ring buffer", () => {
     ring.push(swipeAt(1), 1);
     expect(() => ring.eventTimeAt(1)).toThrow("outside");
     expect(() => new SwipeRing(0)).toThrow("positive integer");
+    expect(() => ring.eventTimeAt(-1)).toThrow("ring position -1 outside 0..0");
+    expect(() => ring.txIdAt(1)).toThrow("ring position 1 outside 0..0");
+  });
+
+  it("push answers the new swipe's position; every field reads back at it; clear empties it", () => {
+    const ring = new SwipeRing(2);
+    const s = swipeAt(7);
+    s.card_hash = "card-7";
+    s.merchant_id = "merch-7";
+    s.terminal_id = "term-7";
+    s.currency = "EUR";
+    s.lat = 1.5;
+    s.lon = -2.5;
+    s.terminal_time = 99;
+    expect(ring.push(swipeAt(6), 6)).toBe(0);
+    expect(ring.push(s, 7)).toBe(1);
+    expect(ring.push(s, 8)).toBe(1); // full: still the newest position
+    expect([ring.keyAt(0, "card_hash"), ring.keyAt(0, "merchant_id"), ring.keyAt(0, "terminal_id")]).toEqual(["card-7", "merch-7", "term-7"]);
+    const out = createEmptySwipe();
+    expect(ring.read(0, out)).toBe(7);
+    expect(out).toEqual({ ...s });
+    expect(ring.txIdAt(1)).toBe("t7");
+    ring.clear();
+    expect(ring.size).toBe(0);
+    expect(() => ring.eventTimeAt(0)).toThrow("outside");
+    expect(ring.push(swipeAt(9), 9)).toBe(0);
+    expect(ring.txIdAt(0)).toBe("t9");
   });
 
   it("behaves like an array that keeps its last `capacity` items", () => {

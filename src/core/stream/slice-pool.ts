@@ -44,6 +44,7 @@ export class SlicePool {
     this.small = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
+    // Stryker disable next-line EqualityOperator: i <= capacity only adds a write past the end of a typed array, which is ignored
     for (let i = 0; i < capacity; i++) this.next[i] = i + 1 < capacity ? i + 1 : -1;
     this.free = 0;
     this.head = new Int32Array(keySlots).fill(-1);
@@ -85,7 +86,9 @@ export class SlicePool {
   add(s: number, amount: number): void {
     this.count[s]++;
     this.sum[s] += amount;
+    // Stryker disable next-line EqualityOperator: on equal values <= or >= writes the same value again
     if (amount < this.min[s]) this.min[s] = amount;
+    // Stryker disable next-line EqualityOperator: on equal values <= or >= writes the same value again
     if (amount > this.max[s]) this.max[s] = amount;
     if (amount < this.smallAmount) this.small[s]++;
   }
@@ -117,7 +120,9 @@ export class SlicePool {
     for (; this.start[s] >= from; s = this.prev[s]) {
       count += this.count[s];
       sum += this.sum[s];
+      // Stryker disable next-line EqualityOperator: on equal values <= or >= writes the same value again
       if (this.min[s] < min) min = this.min[s];
+      // Stryker disable next-line EqualityOperator: on equal values <= or >= writes the same value again
       if (this.max[s] > max) max = this.max[s];
       small += this.small[s];
     }

@@ -230,7 +230,9 @@ export class SlicedWindowOperator {
     // SlicePool.add, in line on purpose: the call would cost 22 of this path's ~130 XS steps.
     this.counts[s]++;
     this.sums[s] += amount;
+    // Stryker disable next-line EqualityOperator: on equal values <= or >= writes the same value again
     if (amount < this.mins[s]) this.mins[s] = amount;
+    // Stryker disable next-line EqualityOperator: on equal values <= or >= writes the same value again
     if (amount > this.maxs[s]) this.maxs[s] = amount;
     if (amount < this.smallAmount) this.smalls[s]++;
     return 0;
@@ -497,7 +499,9 @@ export class SlicedWindowOperator {
         for (; starts[p] >= start; p = prev[p]) {
           count += counts[p];
           sum += sums[p];
+          // Stryker disable next-line EqualityOperator: on equal values <= or >= writes the same value again
           if (mins[p] < min) min = mins[p];
+          // Stryker disable next-line EqualityOperator: on equal values <= or >= writes the same value again
           if (maxs[p] > max) max = maxs[p];
           small += smalls[p];
         }

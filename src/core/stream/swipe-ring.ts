@@ -39,11 +39,13 @@ export class SwipeRing {
     this.lat = new Float64Array(capacity);
     this.lon = new Float64Array(capacity);
     this.requestSeq = new Float64Array(capacity);
+    // Stryker disable ArrayDeclaration,StringLiteral: placeholders: a slot is written before it is read (slotOf refuses the others)
     this.txId = new Array<string>(capacity).fill("");
     this.cardHash = new Array<string>(capacity).fill("");
     this.terminalId = new Array<string>(capacity).fill("");
     this.merchantId = new Array<string>(capacity).fill("");
     this.currency = new Array<string>(capacity).fill("");
+    // Stryker restore ArrayDeclaration,StringLiteral
   }
 
   get size(): number {
@@ -54,8 +56,8 @@ export class SwipeRing {
   push(s: Swipe, requestSeq: number): number {
     let slot: number;
     if (this.count < this.capacity) {
-      slot = this.head + this.count;
-      if (slot >= this.capacity) slot -= this.capacity;
+      // Not full: nothing was overwritten since the last clear, so the oldest is at slot 0.
+      slot = this.count;
       this.count++;
     } else {
       slot = this.head;
