@@ -101,6 +101,7 @@ describe("key slot table", () => {
         const model = new Map<string, number>(); // key -> last use, least recent first
         const removed: string[] = [];
         const expected: string[] = [];
+        const tally = { evicted: 0, expired: 0, released: 0 };
         t.onRemove = (slot, why) => removed.push(why + ":" + t.keys[slot]);
         let now = 0;
         for (const [kind, k] of ops) {
@@ -110,6 +111,7 @@ describe("key slot table", () => {
           for (const [mk, at] of [...model]) {
             if (now - at >= ttl) {
               expected.push("expired:" + mk);
+              tally.expired++;
               model.delete(mk);
             }
           }
@@ -119,6 +121,7 @@ describe("key slot table", () => {
             if (!model.has(key) && model.size === cap) {
               const lru = model.keys().next().value as string;
               expected.push("evicted:" + lru);
+              tally.evicted++;
               model.delete(lru);
             }
             model.delete(key);
@@ -130,8 +133,10 @@ describe("key slot table", () => {
             t.touch(slot);
           } else if (kind === 2 && slot >= 0) {
             model.delete(key);
+            tally.released++;
             t.release(slot);
           }
+          expect([t.evictions, t.expirations, t.releases]).toEqual([tally.evicted, tally.expired, tally.released]);
           // Each step removes what the model does (the keys one expiry pass frees, in any order).
           expect(removed.sort()).toEqual(expected.sort());
           removed.length = 0;
@@ -150,6 +155,12 @@ describe("key slot table", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("refuses a capacity or TTL it cannot use", () => {
+    expect(new KeySlotTable(1, 1).capacity).toBe(1);
+    for (const c of [0, -1, 1.5]) expect(() => new KeySlotTable(c, 10)).toThrow(`key capacity must be a positive integer, got ${c}`);
+    for (const ttl of [0, -1, Number.NaN]) expect(() => new KeySlotTable(4, ttl)).toThrow(`key TTL must be positive ms, got ${ttl}`);
   });
 
   it("never holds more than its capacity and keeps its index consistent", () => {

