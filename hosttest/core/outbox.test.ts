@@ -390,6 +390,46 @@ describe("Outbox journal", () => {
     expect(again.stats().restored).toBe(3);
   });
 
+  it("restores a journal that replays out of order in id order, ids continuing above the highest ever used", () => {
+    /** A journal holding transactions 1-4, replayed newest first, whose highest id ever used is `highest`. */
+    const shuffled = (highest: number) => {
+      const journal = new MemoryJournal();
+      const { ob } = fresh({ maxMessages: 10 }, journal);
+      for (let i = 0; i < 4; i++) put(ob, TRANSACTION, 2, "req-" + i);
+      return {
+        replay: () => journal.replay().reverse(),
+        highestId: () => highest,
+        append: (r: Parameters<MemoryJournal["append"]>[0]) => journal.append(r),
+        remove: (id: number) => journal.remove(id),
+      };
+    };
+    const again = new Outbox(config({ maxMessages: 10 }), shuffled(20));
+    expect(again.restore().records).toBe(4);
+    expect(again.queuedIds(TRANSACTION)).toEqual([1, 2, 3, 4]);
+    expect(put(again, TRANSACTION)).toBe(21);
+    const lower = new Outbox(config({ maxMessages: 10 }), shuffled(0));
+    lower.restore();
+    expect(put(lower, TRANSACTION)).toBe(5); // above the highest restored id
+  });
+
+  it("attempts: for a queued message too, 0 for one not held; retrieve only what is in flight; hasRoom refuses a bad class or size", () => {
+    const { ob } = fresh({ maxMessages: 10 });
+    const a = put(ob, TRANSACTION);
+    const b = put(ob, TRANSACTION);
+    expect(ob.next()!.id).toBe(a);
+    expect([ob.attempts(a), ob.attempts(b), ob.attempts(99)]).toEqual([1, 0, 0]);
+    ob.requeueInFlight();
+    expect(ob.attempts(a)).toBe(1); // queued again, taken once
+    expect(ob.next()!.id).toBe(a);
+    expect(ob.attempts(a)).toBe(2);
+    expect(ob.retrieve(a)?.id).toBe(a);
+    expect(ob.retrieve(b)).toBe(null); // queued, not in flight
+    expect(ob.retrieve(99)).toBe(null);
+    expect(ob.hasRoom(9 as MessageClass, 1)).toBe(false);
+    expect(ob.hasRoom(TRANSACTION, 1001)).toBe(false);
+    expect(ob.hasRoom(TRANSACTION, 10)).toBe(true);
+  });
+
   it("keeps everything a journal over the bounds holds, and refuses new messages until it drains", () => {
     const journal = new MemoryJournal();
     const { ob: big } = fresh({ maxMessages: 10 }, journal);
