@@ -358,4 +358,52 @@ describe("sliced window operator", () => {
       { numRuns: 200 },
     );
   });
+
+  it("silent queries fire nothing but still report late data; below minCount only the keys keepLowCounts names fire (brute-force model)", () => {
+    const query = fc.record({
+      slideUnits: fc.integer({ min: 1, max: 4 }),
+      extraUnits: fc.integer({ min: 0, max: 8 }),
+      lateness: fc.integer({ min: 0, max: 40 }).map((x) => x * 250),
+      silent: fc.boolean(),
+      minCount: fc.integer({ min: 0, max: 5 }),
+    });
+    const events = outOfOrderEvents(fc.constantFrom("a", "b", "c"), { steps: 16, maxStep: 4_000, backs: 120, maxBack: 30_000, maxLength: 80 });
+    fc.assert(
+      fc.property(fc.array(query, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 20 }).map((x) => x * 250), fc.subarray(["a", "b", "c"]), events, (qs, delay, kept, evs) => {
+        const windows: WindowQuery[] = qs.map((q, i) => {
+          const slide = q.slideUnits * 1_000;
+          return { name: "q" + i, size: slide + q.extraUnits * 1_000, slide, offset: 0, allowedLateness: q.lateness, silent: q.silent, minCount: q.minCount };
+        });
+        const wm = new BoundedOutOfOrdernessWatermark(delay);
+        const op = new SlicedWindowOperator({ keyField: "card_hash", windows, smallAmountCents: 500, maxKeys: 64, keyTtlMs: 1e15, maxSlices: 20_000 }, wm);
+        op.keepLowCounts((key) => kept.includes(key));
+        const refs = windows.map((w) => new ReferenceWindows({ size: w.size, slide: w.slide, offset: 0, lateness: w.allowedLateness, delay, small: 500 }));
+        const got = windows.map(() => [] as string[]);
+        const gotLate = windows.map(() => [] as string[]);
+        op.onWindow((r) => got[Number(r.window.slice(1))].push(firingKey({ ...r })));
+        let clock = 1_000_000;
+        for (const e of evs) {
+          clock += e.step;
+          const ts = clock - e.back;
+          for (const ref of refs) ref.add(e.key, ts, e.amount);
+          const mask = op.add(e.key, hashString(e.key), ts, e.amount);
+          windows.forEach((_, i) => {
+            if (mask & (1 << i)) gotLate[i].push(e.key + "@" + ts);
+          });
+          if (wm.observe(ts) && wm.current >= op.dueAt) op.catchUp();
+        }
+        wm.finish();
+        op.catchUp();
+        refs.forEach((ref, i) => {
+          ref.advance(Infinity);
+          const q = windows[i]!;
+          const expected = q.silent ? [] : ref.firings.filter((f) => f.count >= (q.minCount ?? 0) || kept.includes(f.key));
+          expect(got[i].sort()).toEqual(expected.map(firingKey).sort());
+          expect(gotLate[i]).toEqual(ref.late.map((l) => l.key + "@" + l.ts));
+        });
+        expect(op.liveSlices).toBe(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
