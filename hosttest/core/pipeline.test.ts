@@ -87,6 +87,39 @@ describe("pipeline", () => {
     expect(p.stats().burst_incidents.repeat_windows).toBeGreaterThan(incidents.repeat_windows);
   });
 
+  it("an alert carries only its card's swipes inside its window's [start, end), the newest 16, oldest first", () => {
+    const { p, sink } = pipeline({ ringCapacity: 128 });
+    const mine: { tx: string; ts: number }[] = [];
+    // 40 swipes of the card 3 s apart (every fifth on a 15 s boundary, so on window edges), another card's between them.
+    for (let i = 0; i < 40; i++) {
+      const ts = T0 + i * 3_000;
+      const tx = "x-" + i;
+      mine.push({ tx, ts });
+      p.process(rawSwipe({ transaction_id: tx, card_hash: "card_x", amount_cents: 100, timestamp: ts, terminal_time: ts }));
+      p.process(rawSwipe({ transaction_id: "o-" + i, card_hash: "card_o", amount_cents: 100, timestamp: ts + 1_000, terminal_time: ts + 1_000 }));
+    }
+    p.process(rawSwipe({ card_hash: "late_mover", timestamp: T0 + 400_000, terminal_time: T0 + 400_000 }));
+    const alerts = sink.alerts.filter((a) => a.type === "BURST_ATTACK" && a.key === "card_x");
+    expect(alerts).toHaveLength(1);
+    const a = alerts[0]!;
+    const w = sink.windows.find((x) => x.window === "burst" && x.key === "card_x" && x.end === a.windowEnd)!;
+    const inside = mine.filter((m) => m.ts >= w.start && m.ts < w.end).map((m) => m.tx);
+    expect(inside.length).toBeGreaterThan(0);
+    expect(a.transactionIds).toEqual(inside.slice(-16));
+    expect(a.value).toBe(inside.length);
+    // The second card, swiped as often, raised its own alert with its own swipes.
+    const other = sink.alerts.find((x) => x.type === "BURST_ATTACK" && x.key === "card_o")!;
+    expect(other.transactionIds.every((t) => t.startsWith("o-"))).toBe(true);
+  });
+
+  it("an alert id seen before is suppressed and counted", () => {
+    const { p, sink } = pipeline();
+    p.process(rawSwipe({ transaction_id: "d1", timestamp: T0, terminal_time: T0 + 5 * 60_000 }));
+    p.process(rawSwipe({ transaction_id: "d2", timestamp: T0 + 10, terminal_time: T0 + 5 * 60_000 })); // same terminal, same minute bucket
+    expect(sink.alerts.map((a) => a.type)).toEqual(["CLOCK_DRIFT"]);
+    expect(p.stats().alerts_suppressed).toBe(1);
+  });
+
   it("alerts again for a second attack on the same card after it went quiet, with its own id", () => {
     const { p, sink } = pipeline();
     for (const s of cardTest("card_tester", T0)) p.process(s);
