@@ -1,6 +1,7 @@
 /**
- * The suites mutation testing runs against src/core (stryker.config.mjs): every core suite, and the
- * codec's Node suites (the differential test against mqtt-packet, the fuzzer). The XS runs of the
+ * The suites mutation testing runs against src/core (stryker.config.mjs): every core suite, the
+ * codec's Node suites (the differential test against mqtt-packet, the fuzzer), and the device
+ * configuration's Node suite (src/core/settings/device-config.ts against the manifest's values). The XS runs of the
  * core suites are left out: they run the same tests under another engine.
  */
 import path from "node:path";
@@ -12,7 +13,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export default defineConfig({
   root,
   test: {
-    include: ["hosttest/core/**/*.test.ts", "hosttest/node/mqtt-differential.test.ts", "hosttest/node/mqtt-fuzz.test.ts"],
+    include: ["hosttest/core/**/*.test.ts", "hosttest/node/mqtt-differential.test.ts", "hosttest/node/mqtt-fuzz.test.ts", "hosttest/node/device-config.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
