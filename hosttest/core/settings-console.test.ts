@@ -66,6 +66,55 @@ describe("passphrase hash", () => {
     expect(passphraseProblem("short")).toBe("a passphrase has 8-64 characters (this one has 5)");
     expect(passphraseProblem("x".repeat(65))).toBe("a passphrase has 8-64 characters (this one has 65)");
     expect(passphraseProblem("eight ok")).toBeNull();
+    expect(passphraseProblem("x".repeat(64))).toBeNull();
+    expect(passphraseProblem("lone \ud800 half")).toBe("a passphrase must be valid text");
+    expect(verifyPassphrase("lone \ud800 half", hashPassphrase("correct horse", counter(5)))).toBe(false);
+  });
+
+  it("matches known answers: digest_1 = H(salt | p), digest_i = H(digest_i-1 | salt | p), the salt as the random source drew it", () => {
+    // Vectors from an independent SHA-256 (Python's hashlib) over the same definition.
+    const words = [0x01020304, 0x05060708, 0x090a0b0c, 0x0d0e0f10];
+    const fixed = () => {
+      let i = 0;
+      return { nextUint32: () => words[i++ % 4]! };
+    };
+    const salt = "0102030405060708090a0b0c0d0e0f10";
+    const cases: [number, string][] = [
+      [1, "96603e1eb1bf98c619eb89005a58a2206c2e968b6f8bafcc41e0ca4d5e9ba307"],
+      [3, "a5fd024da1eb04ee5cb58278b6e0fe2a2b596879ddcf3a313648b88535838a53"],
+      [64, "aa6322ff526c98899df3bdd144fac93c0e895d01c728ecc49383c440c6a527d4"],
+    ];
+    for (const [iterations, digest] of cases) {
+      const stored = iterations === 64 ? hashPassphrase("correct horse", fixed()) : hashPassphrase("correct horse", fixed(), iterations);
+      expect(stored).toBe(`sha256i$${iterations}$${salt}$${digest}`);
+      expect(verifyPassphrase("correct horse", stored)).toBe(true);
+    }
+  });
+
+  it("tells a well-made stored hash from a damaged one, part by part", () => {
+    const good = hashPassphrase("correct horse", counter(5));
+    const [, iter, salt, digest] = good.split("$");
+    const made = (...parts: string[]) => parts.join("$");
+    expect(isPassphraseHash(made("sha256i", "999999", salt!, digest!))).toBe(true);
+    for (const bad of [
+      made("sha256i", iter!, salt!),
+      made("sha256i", iter!, salt!, digest!, "x"),
+      made("sha256x", iter!, salt!, digest!),
+      made("sha256i", "0", salt!, digest!),
+      made("sha256i", "1234567", salt!, digest!),
+      made("sha256i", "a1", salt!, digest!),
+      made("sha256i", "1a", salt!, digest!),
+      made("sha256i", iter!, salt!.slice(1), digest!),
+      made("sha256i", iter!, "zz" + salt!, digest!),
+      made("sha256i", iter!, salt! + "zz", digest!),
+      made("sha256i", iter!, salt!.toUpperCase(), digest!),
+      made("sha256i", iter!, salt!, digest!.slice(2)),
+      made("sha256i", iter!, salt!, digest! + "00"),
+      made("sha256i", iter!, salt!, "g" + digest!.slice(1)),
+    ]) {
+      expect(isPassphraseHash(bad), bad).toBe(false);
+      expect(verifyPassphrase("correct horse", bad), bad).toBe(false);
+    }
   });
 });
 
