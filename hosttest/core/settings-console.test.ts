@@ -151,6 +151,34 @@ describe("console lines", () => {
     expect(reason("set p4ss=1").startsWith("unknown key (not shown) (keys:")).toBe(true);
   });
 
+  it("every limit of a line: its length, control characters, surrogate pairs, tabs, ring's count, a value's length", () => {
+    const reason = (l: string) => {
+      const p = parseConsoleLine(l);
+      return p.ok ? "parsed" : p.reason;
+    };
+    expect(reason(5 as unknown as string)).toBe("not a line of text");
+    expect(reason("show" + " ".repeat(MAX_CONSOLE_LINE - 4))).toBe("parsed");
+    expect(reason("set a\u001fb=1")).toBe("control character 0x1f at column 6");
+    expect(reason("set a\u007fb=1")).toBe("control character 0x7f at column 6");
+    expect(parseConsoleLine("set\twifiSsid=\tcafé 😀\t")).toEqual({ ok: true, command: { kind: "set", key: "wifiSsid", value: "café 😀" } });
+    expect(parseConsoleLine("set wifiSsid=\ud83d\ude00")).toEqual({ ok: true, command: { kind: "set", key: "wifiSsid", value: "😀" } });
+    expect(reason("set wifiSsid=\ud83d")).toBe("broken character (lone surrogate) at column 14");
+    expect(reason("set wifiSsid=\ude00x")).toBe("broken character (lone surrogate) at column 14");
+    expect(reason("set wifiSsid=\ud83dx")).toBe("broken character (lone surrogate) at column 14");
+    expect(reason("set wifiSsid=\ud83d\ud83d\ude00")).toBe("broken character (lone surrogate) at column 14");
+    expect(reason("set wifiSsid=\udbff\udfff")).toBe("parsed");
+    expect(reason("set wifiSsid=\udc00\udc00")).toBe("broken character (lone surrogate) at column 14");
+    expect(reason("set wifiSsid=\ue000")).toBe("parsed");
+    expect(reason("set wifiSsid=\ud7ff")).toBe("parsed");
+    const ring = "ring takes how many swipes to show, 1-128 (default 16)";
+    for (const [line, max] of [["ring", 16], ["ring 1", 1], ["RING   128", 128], ["ring 007", 7]] as const) {
+      expect(parseConsoleLine(line), line).toEqual({ ok: true, command: { kind: "ring", max } });
+    }
+    for (const line of ["ring 0", "ring 129", "ring 1000", "ring x5", "ring 5x", "ring -1", "ring 1 2"]) expect(reason(line), line).toBe(ring);
+    expect(parseConsoleLine(`set wifiSsid= ${"s".repeat(256)} `)).toEqual({ ok: true, command: { kind: "set", key: "wifiSsid", value: "s".repeat(256) } });
+    expect(parseConsoleLine("set  brokerUser =  me ")).toEqual({ ok: true, command: { kind: "set", key: "brokerUser", value: "me" } });
+  });
+
   it("refuse a line holding a card number without storing or showing it", () => {
     const card = "the line holds what looks like a card number: not stored, not shown (never type one here)";
     for (const l of ["4111111111111111", "set merchantId=4111-1111-1111-1111", "set wifiSsid=pay 4111 1111 1111 1111 now", "unlock 5500 0000 0000 0004"]) {
