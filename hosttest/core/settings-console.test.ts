@@ -266,6 +266,43 @@ describe("settings console", () => {
     expect(shown).toContain("pending until the next start: brokerUser, brokerPassword, wifiPassword");
   });
 
+  it("show, line by line: stored (*) over the build over the rules' defaults, secrets masked, what is pending", () => {
+    const { console, identity } = rig();
+    console.handle("set merchantId=shop_42");
+    console.handle("set wifiPassword=hunter22");
+    console.handle("set brokerUser=");
+    expect(console.handle("show")).toEqual([
+      "settings (* stored on this terminal, the rest from the build; changes apply at the next start):",
+      `  terminalId      = ${identity.id} (generated)`,
+      "* merchantId      = shop_42",
+      "  topicPrefix     = paycard",
+      "  wifiSsid        = Wokwi-GUEST",
+      "* wifiPassword    = ****",
+      "  brokerHost      = 127.0.0.1",
+      "  brokerPort      = 1883",
+      "* brokerUser      = (empty)",
+      "  brokerPassword  = (empty)",
+      "  brokerTls       = false",
+      "  ntpServers      = 127.0.0.1",
+      // Not in the build's config: the rules' own defaults.
+      "  watermarkMs     = 5000",
+      "  burstMax        = 10",
+      "  burstSmall      = 5",
+      "  burstSmallCents = 500",
+      "  anomalyThresh   = 4",
+      "pending until the next start: merchantId, wifiPassword, brokerUser",
+      "installer lock: no passphrase yet (anyone may set; passphrase <p> locks); refused 0, rejected 0, storage failures 0",
+    ]);
+    console.handle("set burstSmall=3");
+    console.handle("set terminalId=front-desk");
+    const shown = console.handle("show");
+    expect(shown).toContain("* burstSmall      = 3");
+    expect(shown).toContain("* terminalId      = front-desk");
+    expect(shown).toContain("  burstSmallCents = 500");
+    const chip = new SettingsConsole(BUILD, new MemorySettingsStore(), new InstallerLock(new MemorySettingsStore(), counter(7), () => 0), resolveTerminalId(undefined, new MemorySettingsStore(), "24:0a:c4:12:34:56", counter(3)));
+    expect(chip.handle("show")[1]).toBe("  terminalId      = term-123456 (from the chip)");
+  });
+
   it("shows the derived id, and resets to the build's values", () => {
     const { console, store, identity } = rig();
     expect(console.handle("show")).toContain(`  terminalId      = ${identity.id} (generated)`);
