@@ -20,7 +20,7 @@ export default defineConfig({
       include: ["src/core/**/*.ts"],
       reporter: ["text-summary", "json-summary"],
       reportsDirectory: path.join(root, "reports", "coverage"),
-      thresholds: { branches: 90 },
+      thresholds: { branches: 95 },
     },
   },
 });
