@@ -683,6 +683,26 @@ describe("TerminalApp: the session it opens, its events, and failures of its por
   });
 });
 
+describe("TerminalApp: what makes the next tick a full one", () => {
+  it("after idle ticks, a swipe goes out at the very next tick; so does a swipe held for the clock once it syncs", () => {
+    const clock = new FakeClock();
+    const r = rig(() => {}, clock);
+    r.run(5_000); // idle: most ticks stop after the session's
+    const before = published(r.broker, "tx").length;
+    r.app.swipe(reading());
+    clock.mono += 10;
+    r.app.tick();
+    expect(published(r.broker, "tx").length).toBe(before + 1);
+    clock.state = "unsynced";
+    expect(r.app.swipe(reading()).decision).toBe(SwipeDecision.ACCEPTED_PENDING_TIME);
+    r.run(3_000);
+    clock.state = "synced";
+    clock.mono += 10;
+    r.app.tick();
+    expect(published(r.broker, "tx").length).toBe(before + 2);
+  });
+});
+
 describe("TerminalApp: the smaller paths", () => {
   it("ticks the clock when it has a tick; commit without group commit is a no-op; stop and releaseLink when there is nothing to do", () => {
     const clock = new FakeClock();

@@ -146,8 +146,10 @@ export class TerminalApp {
   private readonly events: TerminalEvents;
   private readonly reading = createTimeReading();
   private readonly record: RawSwipe = createRawSwipe();
+  // Stryker disable ObjectLiteral,StringLiteral,BooleanLiteral: placeholders: every path writes each field before the object is read
   private readonly answer: SwipeAnswer = { decision: SwipeDecision.ACCEPTED, reason: "", requestId: "" };
   private readonly quality: TimeQuality = { state: "unsynced", errorBoundMs: 0, backdated: false };
+  // Stryker restore ObjectLiteral,StringLiteral,BooleanLiteral
   private readonly held: HeldSwipe[] = [];
   private readonly onlinePayload: Uint8Array;
   private readonly offlinePayload: Uint8Array;
