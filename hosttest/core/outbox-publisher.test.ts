@@ -366,6 +366,32 @@ describe("OutboxPublisher", () => {
     expect(publisher.counters.sessionErrors).toEqual({ TRANSPORT_CLOSED: 1 });
   });
 
+  it("without callbacks nothing is called and nothing fails; pump answers how many it handed over; not retained by default", () => {
+    const broker = new Broker(6);
+    const outbox = new Outbox(BOUNDS, new MemoryJournal());
+    outbox.restore();
+    const session = new MqttSession(SESSION, { transport: () => new Link(broker), random: new SeededRandom(6), store: outbox });
+    const publisher = new OutboxPublisher(outbox, session);
+    let now = 0;
+    session.start(now);
+    for (let i = 0; i < 3; i++) {
+      session.tick((now += 50));
+      broker.pump();
+    }
+    for (let i = 0; i < 3; i++) outbox.enqueue(MessageClass.TRANSACTION, TOPIC, event(i).payload, `r${i}`, now);
+    expect(publisher.pump()).toBe(3);
+    expect(publisher.pump()).toBe(0);
+    broker.pump();
+    broker.drop();
+    for (let i = 0; i < 20; i++) {
+      session.tick((now += 50));
+      broker.pump();
+    }
+    expect(session.counters.callbackErrors).toBe(0);
+    expect([publisher.counters.connects, publisher.counters.disconnects, publisher.counters.acknowledged]).toEqual([2, 1, 3]);
+    expect(broker.publishes.map((p) => p.retain)).toEqual([false, false, false]);
+  });
+
   it("needs the outbox to be the session's store; events of a replaced session are ignored", () => {
     const broker = new Broker(4);
     const outbox = new Outbox(BOUNDS, new MemoryJournal());
