@@ -20,6 +20,7 @@ export function looksLikeCardNumber(s: string): boolean {
     if (c < 48 || c > 57) return false;
     if (++digits > 19) return false;
     const d = c - 48;
+    // Stryker disable next-line EqualityOperator: d * 2 is even, never 9: > and >= agree
     const doubled = d * 2 > 9 ? d * 2 - 9 : d * 2;
     // For a digit at index k (0-based from the left) in an n-digit number, it is
     // doubled when (n - 1 - k) is odd. Track both outcomes of n's parity.
