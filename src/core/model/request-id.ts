@@ -19,7 +19,6 @@ export class RequestIdAllocator {
   constructor(terminalId: string, boot: BootCounterPort, random: RandomPort) {
     this.terminalId = terminalId;
     const n = boot.nextBoot();
-    // Stryker disable next-line ConditionalExpression: n !== null only saves a call: Number.isInteger(null) is false
     if (n !== null && Number.isInteger(n) && n >= 0) {
       this.bootPart = n.toString(36);
     } else {
