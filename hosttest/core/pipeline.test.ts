@@ -43,6 +43,7 @@ describe("pipeline", () => {
     expect(sink.rejects.map((r) => [r.reason, r.transaction_id])).toEqual([
       ["AMOUNT_NOT_POSITIVE", "bad-1"], ["NOT_AN_OBJECT", ""], ["DUPLICATE_TRANSACTION", "good-1"],
     ]);
+    expect([sink.rejects[2]!.field, sink.rejects[2]!.detail]).toEqual(["transaction_id", "this transaction_id was already accepted"]);
     const st = p.stats();
     expect(st.rejected).toBe(3);
     expect(st.rejects.DUPLICATE_TRANSACTION).toBe(1);
