@@ -232,6 +232,19 @@ describe("terminal identity", () => {
     expect(resolveTerminalId(undefined, other, undefined, counter(10))).toEqual({ id: gen.id, source: "kept" });
     expect(macSuffix("00:00:00:00:00:00")).toBeNull();
     expect(macSuffix("not a mac")).toBeNull();
+    expect(macSuffix("240ac4a1b2c3")).toBe("a1b2c3");
+    expect(macSuffix("24-0A-C4-A1-B2-C3")).toBe("a1b2c3");
+    expect(macSuffix("x240ac4a1b2c3")).toBeNull();
+    expect(macSuffix("240ac4a1b2c3x")).toBeNull();
+    expect(macSuffix("240ac4a1b2")).toBeNull();
+    // The setting is trimmed; a kept id that is not a derived one's shape (edited by hand) is not kept.
+    expect(resolveTerminalId("  front-desk ", new MemorySettingsStore(), undefined, counter())).toEqual({ id: "front-desk", source: "set" });
+    for (const odd of ["xterm-a1b2c3", "term-a1b2c3x", "term-a1b2", "shop-7"]) {
+      const st = new MemorySettingsStore();
+      st.write(AUTO_ID_KEY, odd);
+      const got = resolveTerminalId(undefined, st, "24:0A:C4:12:34:56", counter());
+      expect(got, odd).toEqual({ id: "term-123456", source: "mac" });
+    }
   });
 });
 
@@ -367,6 +380,22 @@ describe("settings console", () => {
     now.t += LOCKOUT_MS;
     expect(console.handle("unlock open sesame")).toEqual(["unlocked: set and reset are open until lock or the next start"]);
     expect(console.counters.refused).toBe(MAX_FAILURES + 1);
+  });
+
+  it("the lock itself: set then changed, refused unlocks counted, a damaged stored hash said so", () => {
+    const store = new MemorySettingsStore();
+    const lock = new InstallerLock(store, counter(7), () => 0);
+    expect([lock.hasPassphrase, lock.damaged, lock.unlocked, lock.mayChange]).toEqual([false, false, false, true]);
+    expect(lock.setPassphrase("open sesame")).toBe("set");
+    expect([lock.hasPassphrase, lock.unlocked, lock.mayChange]).toEqual([true, false, false]);
+    expect(lock.unlock("wrong one!")).toBe("wrong");
+    expect(lock.refusedUnlocks).toBe(1);
+    expect(lock.unlock("open sesame")).toBe("unlocked");
+    expect(lock.setPassphrase("new secret")).toBe("changed");
+    store.write(PASSPHRASE_KEY, "sha256i$64$not-hex$x");
+    expect([lock.hasPassphrase, lock.damaged]).toEqual([false, true]);
+    const c = new SettingsConsole(BUILD, store, lock, resolveTerminalId("t1", store, undefined, counter()));
+    expect(c.handle("show").pop()).toMatch(/^installer lock: stored passphrase hash is damaged: set a new one with passphrase <p>;/);
   });
 
   it("says so when the store refuses a write, and sets aside stored settings that break the rules", () => {
