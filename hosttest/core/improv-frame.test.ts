@@ -67,6 +67,21 @@ describe("Improv serial frames", () => {
     expect(!r.ok && r.error).toBe(ImprovError.INVALID_RPC_PACKET);
   });
 
+  it("the limits: 255 data bytes a frame, 255 bytes a string and 253 in all in a result, two bytes of Wi-Fi lengths", () => {
+    expect(encodeImprovFrame(ImprovType.RPC_RESULT, new Uint8Array(255)).length).toBe(9 + 255 + 2);
+    expect(() => encodeImprovFrame(ImprovType.RPC_RESULT, new Uint8Array(256))).toThrow("an Improv frame holds at most 255 data bytes, got 256");
+    expect(encodeRpcResult(ImprovCommand.REQUEST_INFO, ["x".repeat(252)]).length).toBe(2 + 253);
+    expect(() => encodeRpcResult(ImprovCommand.REQUEST_INFO, ["x".repeat(253)])).toThrow("an Improv result holds at most 253 bytes of strings, got 254");
+    expect(() => encodeRpcResult(ImprovCommand.REQUEST_INFO, ["x".repeat(256)])).toThrow("an Improv result string must be UTF-8 of at most 255 bytes");
+    expect(() => encodeRpcResult(ImprovCommand.REQUEST_INFO, ["bad \ud800"])).toThrow("an Improv result string must be UTF-8 of at most 255 bytes");
+    // 255 bytes of one string pass its own check, and fail the total's.
+    expect(() => encodeRpcResult(ImprovCommand.REQUEST_INFO, ["x".repeat(255)])).toThrow("an Improv result holds at most 253 bytes of strings, got 256");
+    const bad = (r: { ok: true } | { ok: false; detail: string }) => (r.ok ? "ok" : r.detail);
+    expect(bad(parseWifiSettings(bytes(1)))).toBe("Wi-Fi settings shorter than two lengths");
+    expect(bad(parseWifiSettings(bytes(1, 0x61)))).toBe("SSID longer than the payload");
+    expect(bad(parseWifiSettings(bytes(1, 0x61, 1, 0xff)))).toBe("SSID or password is not UTF-8");
+  });
+
   it("tells console lines from frames in one byte stream, whatever its chunks", () => {
     const frame = encodeImprovFrame(ImprovType.RPC, bytes(ImprovCommand.REQUEST_INFO, 0));
     const stream = new Uint8Array([...ascii("status\r\n"), ...frame, ...ascii("set brokerPort=1884\n"), ...frame, ...ascii("\n\nring\n")]);
