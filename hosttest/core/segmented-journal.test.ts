@@ -206,6 +206,34 @@ describe("SegmentedJournal", () => {
     expect(b.j.backlogCount).toBe(0);
   });
 
+  it("a corrupt frame header ends what can be read of its segment (counted, bytes and all); the next segment reads on", () => {
+    for (const restart of [false, true]) {
+      const store = new MemorySegmentStore();
+      const a = open(store).j;
+      for (let id = 1; id <= 3; id++) a.appendToBacklog(rec(id));
+      const seg = store.list()[0]!;
+      const at = store.size(seg);
+      for (let id = 4; id <= 12; id++) a.appendToBacklog(rec(id));
+      expect(store.list()).toHaveLength(2);
+      store.corrupt(seg, at); // record 4's magic byte
+      const j = restart ? open(store).j : a;
+      const got = takeAll(j);
+      // Records 4-8 shared segment 1 with the damage: past a bad header no frame boundary can be trusted.
+      expect(got, String(restart)).toEqual([1, 2, 3, 9, 10, 11, 12]);
+      expect(j.counters.corruptFrames).toBeGreaterThan(0);
+      expect(j.backlogCount).toBe(0);
+      if (restart) {
+        // Replay cannot tell how many records the damaged bytes held: they are counted as bytes.
+        expect(j.counters.discardedBytes).toBeGreaterThan(0);
+        expect(j.counters.lastError).toMatch(/^backlog: corrupt frame header in segment 1 at \d+$/);
+      } else {
+        // The running journal knew it held 12: the 5 it could not reach are counted as unreadable.
+        expect(j.counters.unreadable).toBe(5);
+        expect(j.counters.lastError).toBe("backlog: storage ended before the backlog did");
+      }
+    }
+  });
+
   it("storage errors are answered, not thrown, and the journal recovers", () => {
     const store = new MemorySegmentStore();
     const { j } = open(store);
