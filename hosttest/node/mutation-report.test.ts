@@ -1,5 +1,7 @@
 /** `npm run mutation`'s summary: folders of src/core, the score as Stryker counts it, the JSON. */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -54,6 +56,31 @@ describe("mutation report", () => {
     const r = spawnSync(process.execPath, ["--import", "tsx", "src/host/mutation-run.ts", "nosuch"], { cwd: root, encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("mutation: no folder nosuch in src/core; the folders are: app, clock");
+  });
+
+  it("merges the folders' reports, and counts a folder whose report holds none of its files as not measured", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "paycard-mutation-"));
+    try {
+      const report = (files: Record<string, unknown>) => JSON.stringify({ files });
+      writeFileSync(path.join(dir, "stream.json"), report({ "src/core/stream/watermark.ts": mutants("Killed", "Survived") }));
+      writeFileSync(path.join(dir, "model.json"), report({ "src/core/model/request-id.ts": mutants("Killed") }));
+      // Left by a failed run: another folder's report under clock's name.
+      writeFileSync(path.join(dir, "clock.json"), report({ "src/core/stream/watermark.ts": mutants("Killed", "Survived") }));
+      const r = spawnSync(process.execPath, ["--import", "tsx", "src/host/mutation-report.ts", "--json"], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, PAYCARD_MUTATION_FOLDERS: dir, PAYCARD_MUTATION_REPORT: "" },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const json = JSON.parse(r.stdout.trim().split("\n").pop() as string) as { mutation_score: number; folders: Record<string, number>; not_measured: string[] };
+      expect(json.folders).toEqual({ model: 100, stream: 50 });
+      expect(json.mutation_score).toBeCloseTo(66.7, 1);
+      expect(json.not_measured).toContain("clock");
+      expect(json.not_measured).not.toContain("stream");
+      expect(r.stdout).toContain("targets (over the measured folders only)");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("says where the report is missing instead of failing obscurely", () => {

@@ -14,10 +14,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-/** Where each folder's Stryker run keeps its configuration, incremental file and reports. */
-export const FOLDER_REPORTS = path.join(root, "reports", "mutation", "folders");
+/** Where each folder's Stryker run keeps its configuration, incremental file and reports (PAYCARD_MUTATION_FOLDERS overrides it, for tests). */
+export const FOLDER_REPORTS = process.env.PAYCARD_MUTATION_FOLDERS ?? path.join(root, "reports", "mutation", "folders");
 /** One report instead of the folders' (for tests). */
-const SINGLE_REPORT = process.env.PAYCARD_MUTATION_REPORT;
+const SINGLE_REPORT = process.env.PAYCARD_MUTATION_REPORT || undefined;
 const TARGET_ALL = 90;
 const TARGET_FOLDER = 85;
 
@@ -111,11 +111,18 @@ function loadReport(): { report: Report; missing: string[]; measured: string[] }
       missing.push(folder);
       continue;
     }
+    let files: Report["files"];
     try {
-      Object.assign(report.files, (JSON.parse(readFileSync(file, "utf8")) as Report).files);
+      files = (JSON.parse(readFileSync(file, "utf8")) as Report).files;
     } catch (e) {
       return `unreadable report ${path.relative(root, file)} (${(e as Error).message})`;
     }
+    // A report of another folder's files (a run that failed and left an old one) measures nothing here.
+    if (!Object.keys(files).some((f) => folderOf(f) === folder)) {
+      missing.push(folder);
+      continue;
+    }
+    Object.assign(report.files, files);
     measured.push(`${folder} ${statSync(file).mtime.toISOString().slice(0, 16).replace("T", " ")}`);
   }
   if (measured.length === 0) return `no folder reports in ${path.relative(root, FOLDER_REPORTS)}`;
