@@ -102,7 +102,7 @@ export class Pipeline {
     this.validator = new SwipeValidator(config.validation);
     this.alertIds = new RecentIdSet(config.alertDedupCapacity);
     this.transactionIds = new RecentIdSet(config.transactionDedupCapacity);
-    // One open incident per card the windows can hold: the burst window's keyed-state bound (checkPipelineConfig: it is keyed by card_hash).
+    // One open incident per card the windows can hold: the burst window's keyed-state bound (checkPipelineConfig: when enabled, it is keyed by card_hash).
     this.burst = new BurstDetector(config.burst, "card_hash", config.keyedState.card_hash.maxKeys);
     this.anomaly = config.anomaly.enabled ? new AmountAnomalyDetector(config.anomaly) : null;
     this.drift = config.clockDrift.enabled ? new ClockDriftDetector(config.clockDrift.maxDriftMs, config.clockDrift.bucketMs) : null;
