@@ -237,6 +237,23 @@ describe("Outbox bounds and backpressure", () => {
     expect(s.alert.enqueued).toBe(1);
     expect(s.telemetry.acknowledged).toBe(1);
   });
+
+  it("keeps every counter of each class apart", () => {
+    const { ob } = fresh({ maxMessages: 5, maxBytes: 60, reservedForAlerts: { messages: 1, bytes: 10 } });
+    put(ob, ALERT, 4); // 5 B
+    put(ob, TRANSACTION, 9); // 10 B
+    put(ob, TRANSACTION, 9);
+    put(ob, TRANSACTION, 9);
+    put(ob, TRANSACTION, 9); // 4 messages, the reserve's 1 left for alerts: refused by count
+    put(ob, TELEMETRY, 60); // larger than telemetry may ever hold
+    const first = ob.next()!.id; // the alert
+    ob.acknowledge(first);
+    const s = ob.stats();
+    expect(s.alert).toEqual({ enqueued: 1, accepted: 1, acknowledged: 1, messages: 0, bytes: 0, highWaterMessages: 1, highWaterBytes: 5, refused: 0, tooLarge: 0, journalFailures: 0 });
+    expect(s.transaction).toEqual({ enqueued: 4, accepted: 3, acknowledged: 0, messages: 3, bytes: 30, highWaterMessages: 3, highWaterBytes: 30, refused: 1, tooLarge: 0, journalFailures: 0 });
+    expect(s.telemetry).toEqual({ enqueued: 1, accepted: 0, acknowledged: 0, messages: 0, bytes: 0, highWaterMessages: 0, highWaterBytes: 0, refused: 0, tooLarge: 1, journalFailures: 0 });
+    expect([s.messages, s.bytes, s.inFlight, s.highWaterMessages, s.highWaterBytes, s.backpressureCount, s.telemetryDropped]).toEqual([3, 30, 0, 4, 35, 1, 1]);
+  });
 });
 
 describe("Outbox.heldRequestIds", () => {
