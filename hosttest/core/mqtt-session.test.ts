@@ -791,6 +791,26 @@ describe("Backoff (full jitter)", () => {
     expect(b.ceiling(1000)).toBe(60_000);
   });
 
+  it("the edges: a draw of 0 and of 2^32-1 give 0 and the ceiling itself; the exponent stops at 52, the count at 1000; bad bounds refused", () => {
+    const top = { nextUint32: () => 0xffffffff };
+    const b = new Backoff(top, 1000, 60_000);
+    expect([b.nextDelay(), b.nextDelay(), b.nextDelay()]).toEqual([1000, 2000, 4000]);
+    expect(new Backoff({ nextUint32: () => 0 }, 1000, 60_000).nextDelay()).toBe(0);
+    // Ceilings below the cap are base * 2^n; at the cap, the cap itself.
+    expect([b.ceiling(0), b.ceiling(5), b.ceiling(6), b.ceiling(7)]).toEqual([1000, 32_000, 60_000, 60_000]);
+    const huge = new Backoff(top, 1, Number.MAX_VALUE);
+    expect(huge.ceiling(52)).toBe(2 ** 52);
+    expect(huge.ceiling(53)).toBe(2 ** 52);
+    expect(huge.ceiling(2_000)).toBe(2 ** 52);
+    for (let i = 0; i < 1_005; i++) huge.nextDelay();
+    expect(huge.attempt).toBe(1_000);
+    expect(new Backoff(top, 0, 0).nextDelay()).toBe(0);
+    expect(() => new Backoff(top, -1, 10)).toThrow("backoff baseMs must be a finite number >= 0, got -1");
+    expect(() => new Backoff(top, Number.NaN, 10)).toThrow("backoff baseMs must be a finite number >= 0, got NaN");
+    expect(() => new Backoff(top, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)).toThrow("backoff baseMs must be a finite number >= 0, got Infinity");
+    expect(() => new Backoff(top, 10, 9)).toThrow("backoff capMs must be finite and >= baseMs, got 9");
+  });
+
   it("is reproducible from the seed", () => {
     const a = new Backoff(new SeededRandom(5), 100, 10_000);
     const b = new Backoff(new SeededRandom(5), 100, 10_000);
