@@ -78,6 +78,17 @@ describe("PacketIdAllocator", () => {
     expect(a.inFlight).toBe(0);
     expect(a.isInFlight(7)).toBe(false);
     expect(a.allocate()).toBe(9);
+    // Out of range is never in flight nor releasable, whatever the table's empty slots hold (0).
+    const fresh = new PacketIdAllocator(4);
+    for (const id of [0, -1, 65536, 0.5]) {
+      expect(fresh.isInFlight(id), String(id)).toBe(false);
+      expect(fresh.release(id), String(id)).toBe(false);
+    }
+    expect(fresh.reserve(65535)).toBe(true);
+    expect(fresh.isInFlight(65535)).toBe(true);
+    expect(fresh.allocate()).toBe(1);
+    expect(fresh.release(65535)).toBe(true);
+    expect(fresh.isInFlight(65535)).toBe(false);
   });
 
   it("holds at most `capacity` ids: allocate answers 0 and reserve false at capacity, the set's table sized to it", () => {
