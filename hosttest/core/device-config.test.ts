@@ -3,16 +3,14 @@
 // message, the GPIO rules and the broker's TLS material. Also runs under XS.
 import { describe, expect, it } from "vitest";
 import { encodeBase64 } from "../../src/core/lib/base64";
+import { thrown } from "../support/thrown";
 import { configBool, configInt, configList, deviceConfig, DeviceConfigError, deviceSettings, deviceTerminalOverrides } from "../../src/core/settings/device-config";
 
 function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e instanceof DeviceConfigError).toBe(true);
-    return (e as Error).message;
-  }
-  return "no error";
+  const e = thrown(fn);
+  if (e === undefined) return "no error";
+  expect(e instanceof DeviceConfigError).toBe(true);
+  return (e as Error).message;
 }
 
 /** A DER SEQUENCE of `n` bytes in base64 (tag 0x30, then filler). */

@@ -14,6 +14,8 @@ import {
 
 const bytes = (...v: number[]) => Uint8Array.from(v);
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+/** What is wrong with a parsed RPC or Wi-Fi payload, or "ok". */
+const bad = (r: { ok: true } | { ok: false; detail: string }) => (r.ok ? "ok" : r.detail);
 
 interface Seen {
   lines: string[];
@@ -54,7 +56,6 @@ describe("Improv serial frames", () => {
     expect(rpc.ok && rpc.command).toBe(ImprovCommand.SEND_WIFI_SETTINGS);
     expect(rpc.ok && parseWifiSettings(rpc.payload)).toEqual({ ok: true, ssid: "MyNet", password: "secret" });
     expect(parseWifiSettings(bytes(2, ...ascii("ab"), 0))).toEqual({ ok: true, ssid: "ab", password: "" });
-    const bad = (r: { ok: true } | { ok: false; detail: string }) => (r.ok ? "ok" : r.detail);
     expect(bad(parseRpc(bytes(1)))).toContain("shorter than command and length");
     expect(bad(parseRpc(bytes(1, 5, 1, 2)))).toContain("payload length 5 for 2 bytes");
     expect(bad(parseWifiSettings(bytes(9, ...ascii("ab"))))).toContain("SSID longer than the payload");
@@ -76,7 +77,6 @@ describe("Improv serial frames", () => {
     expect(() => encodeRpcResult(ImprovCommand.REQUEST_INFO, ["bad \ud800"])).toThrow("an Improv result string must be UTF-8 of at most 255 bytes");
     // 255 bytes of one string pass its own check, and fail the total's.
     expect(() => encodeRpcResult(ImprovCommand.REQUEST_INFO, ["x".repeat(255)])).toThrow("an Improv result holds at most 253 bytes of strings, got 256");
-    const bad = (r: { ok: true } | { ok: false; detail: string }) => (r.ok ? "ok" : r.detail);
     expect(bad(parseWifiSettings(bytes(1)))).toBe("Wi-Fi settings shorter than two lengths");
     expect(bad(parseWifiSettings(bytes(1, 0x61)))).toBe("SSID longer than the payload");
     expect(bad(parseWifiSettings(bytes(1, 0x61, 1, 0xff)))).toBe("SSID or password is not UTF-8");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, defaultPipelineConfig, mergeSettings, resolvePipelineConfig } from "../../src/core/pipeline/pipeline-config";
 import { resolveTerminalConfig } from "../../src/core/app/terminal-config";
+import { thrown } from "../support/thrown";
 
 describe("pipeline config", () => {
   it("defaults follow the reference pipeline: 2 min / 15 s burst windows, 30 s watermark delay, 2 min lateness", () => {
@@ -88,12 +89,7 @@ describe("pipeline config", () => {
       [{ anomaly: { maxMerchants: 0 } }, "anomaly.maxMerchants must be a positive integer, got 0"],
     ];
     for (const [over, message] of bad) {
-      let err: unknown = null;
-      try {
-        resolvePipelineConfig(over);
-      } catch (e) {
-        err = e;
-      }
+      const err = thrown(() => resolvePipelineConfig(over));
       expect(err instanceof ConfigError, JSON.stringify(over)).toBe(true);
       expect((err as Error).message, JSON.stringify(over)).toBe(message);
     }

@@ -118,6 +118,12 @@ describe("passphrase hash", () => {
   });
 });
 
+/** Why a console line is refused, or "parsed". */
+function reason(line: string): string {
+  const p = parseConsoleLine(line);
+  return p.ok ? "parsed" : p.reason;
+}
+
 describe("console lines", () => {
   it("parse the commands, and set's key=value with the value as typed", () => {
     expect(parseConsoleLine("  SHOW ")).toEqual({ ok: true, command: { kind: "show" } });
@@ -128,10 +134,6 @@ describe("console lines", () => {
   });
 
   it("answer every bad line with its reason", () => {
-    const reason = (l: string) => {
-      const p = parseConsoleLine(l);
-      return p.ok ? "parsed" : p.reason;
-    };
     expect(reason("")).toBe("empty line (type help)");
     expect(reason("frobnicate now")).toBe('unknown command "frobnicate" (commands: help, show, set, reset, passphrase, unlock, lock, status, ring, offline, online)');
     expect(reason("set brokerPort")).toBe("set needs key=value, e.g. set brokerPort=1883");
@@ -152,10 +154,6 @@ describe("console lines", () => {
   });
 
   it("every limit of a line: its length, control characters, surrogate pairs, tabs, ring's count, a value's length", () => {
-    const reason = (l: string) => {
-      const p = parseConsoleLine(l);
-      return p.ok ? "parsed" : p.reason;
-    };
     expect(reason(5 as unknown as string)).toBe("not a line of text");
     expect(reason("show" + " ".repeat(MAX_CONSOLE_LINE - 4))).toBe("parsed");
     expect(reason("set a\u001fb=1")).toBe("control character 0x1f at column 6");

@@ -19,6 +19,7 @@ import type { Utf8EncoderPort } from "../../src/core/lib/ports";
 import { ConfigError } from "../../src/core/pipeline/pipeline-config";
 import { Broker, Link, text } from "../../src/sim/scripted-broker";
 import { T0 } from "../support/swipes";
+import { thrown } from "../support/thrown";
 
 class FakeClock implements EventClockPort {
   mono = 5_000;
@@ -957,12 +958,7 @@ describe("TerminalConfig", () => {
     expect(edge.maxTransactionBytes).toBe(192);
     expect(resolveTerminalConfig({ location: { lat: 90, lon: -180 } }).location).toEqual({ lat: 90, lon: -180 });
     for (const [over, msg] of bad) {
-      let err: unknown = null;
-      try {
-        resolveTerminalConfig(over);
-      } catch (e) {
-        err = e;
-      }
+      const err = thrown(() => resolveTerminalConfig(over));
       expect(err instanceof ConfigError).toBe(true);
       expect((err as Error).message).toContain(msg);
     }
