@@ -47,14 +47,17 @@ function add(t: Tally, status: string): void {
   else t.uncounted++;
 }
 
-/** The folders of src/core that are measured and scored apart: each top folder, mqtt's two subfolders apart. */
+/** Top folders of src/core whose subfolders are measured and scored apart (mqtt: codec, session). */
+const SPLIT_FOLDERS: readonly string[] = ["mqtt"];
+
+/** The folders of src/core that are measured and scored apart: each top folder, or each subfolder of a split one. */
 export function coreFolders(core = path.join(root, "src", "core")): string[] {
   const dirs = (d: string) =>
     readdirSync(d, { withFileTypes: true })
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
       .sort();
-  return dirs(core).flatMap((d) => (d === "mqtt" ? dirs(path.join(core, d)).map((s) => `mqtt/${s}`) : [d]));
+  return dirs(core).flatMap((d) => (SPLIT_FOLDERS.includes(d) ? dirs(path.join(core, d)).map((s) => `${d}/${s}`) : [d]));
 }
 
 export const MUTATION_FOLDERS: readonly string[] = coreFolders();
@@ -70,7 +73,7 @@ export function folderOf(file: string): string | null {
   if (m === null) return null;
   const parts = m[1]!.split("/");
   if (parts.length < 2) return null;
-  return parts[0] === "mqtt" && parts.length > 2 ? `mqtt/${parts[1]}` : parts[0]!;
+  return SPLIT_FOLDERS.includes(parts[0]!) && parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
 
 export function summarize(report: Report): { all: Tally; folders: Map<string, Tally>; files: Map<string, Tally> } {
