@@ -267,11 +267,15 @@ describe("SegmentedJournal", () => {
       ["appendToBacklog", (k) => k.appendToBacklog(rec(5)), BacklogAppend.STORED],
       ["remove", (k) => k.remove(1), true],
       ["syncRemovals", (k) => k.syncRemovals(), true],
+      ["peekBacklog", (k) => k.peekBacklog()?.id, 2],
+      ["takeBacklog", (k) => k.takeBacklog()?.id, 2],
+      ["backlogHasRoom", (k) => k.backlogHasRoom(10) && k.backlogCount, 3],
     ];
     for (const [name, call, answer] of first) {
       const k = new SegmentedJournal(filled().store, OPTIONS);
       expect(call(k), name).toEqual(answer);
-      expect([k.backlogCount, k.highestId()], name).toEqual([name === "appendToBacklog" ? 4 : 3, name.startsWith("append") ? 5 : 4]);
+      const waiting = name === "appendToBacklog" ? 4 : name === "takeBacklog" ? 2 : 3;
+      expect([k.backlogCount, k.highestId()], name).toEqual([waiting, name.startsWith("append") ? 5 : 4]);
     }
     const big = rec(9, ALERT, 300);
     expect(j.append(big)).toBe(false);

@@ -80,9 +80,19 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** vitest's toMatchObject: every property of `subset` equals (deeply) the same property of `a`; `a` may hold more. */
+export function matchesObject(a: unknown, subset: unknown): boolean {
+  if (!isPlainish(a) || !isPlainish(subset) || Array.isArray(subset)) return deepEqual(a, subset);
+  for (const k of Object.keys(subset)) {
+    if (!Object.prototype.hasOwnProperty.call(a, k) || !matchesObject(a[k], subset[k])) return false;
+  }
+  return true;
+}
+
 type Matchers = {
   toBe(expected: unknown): void;
   toEqual(expected: unknown): void;
+  toMatchObject(subset: Record<string, unknown>): void;
   toStrictEqual(expected: unknown): void;
   toBeGreaterThan(n: number): void;
   toBeGreaterThanOrEqual(n: number): void;
@@ -108,6 +118,7 @@ function matchers(actual: unknown, negate: boolean): Matchers {
   return {
     toBe: (e) => check(Object.is(actual, e), `to be ${show(e)}`),
     toEqual: (e) => check(deepEqual(actual, e), `to equal ${show(e)}`),
+    toMatchObject: (e) => check(matchesObject(actual, e), `to match object ${show(e)}`),
     toStrictEqual: (e) => check(deepEqual(actual, e), `to strictly equal ${show(e)}`),
     toBeGreaterThan: (n) => check((actual as number) > n, `to be > ${n}`),
     toBeGreaterThanOrEqual: (n) => check((actual as number) >= n, `to be >= ${n}`),

@@ -139,7 +139,10 @@ export class SegmentedJournal implements BacklogJournalPort {
 
   // the backlog
   private waiting = 0;
-  /** Read position of the backlog: segment position (0 = oldest) and offset. */
+  /**
+   * Read position of the backlog: segment position (0 = oldest) and offset. Meaningful only
+   * while transactions wait (the first one to wait sets it); a segment holding it is never deleted.
+   */
   private curPos = 0;
   private curOff = 0;
   private head: JournalRecord | null = null;
@@ -271,12 +274,14 @@ export class SegmentedJournal implements BacklogJournalPort {
   // ------------------------------------------------------------ backlog
 
   backlogHasRoom(messageBytes: number): boolean {
+    if (!this.replayed) this.replay();
     const need = messageBytes + RECORD_OVERHEAD;
     if (need > this.maxFrameBytes) return false;
     return this.totalBytes - this.reclaimableBytes() + need + this.checkpointBytes() <= this.recordLimit();
   }
 
   peekBacklog(): JournalRecord | null {
+    if (!this.replayed) this.replay();
     if (this.head !== null) return this.head;
     try {
       return this.readHead();
@@ -527,10 +532,6 @@ export class SegmentedJournal implements BacklogJournalPort {
       this.curPos--;
       this.checkpointAt--;
       this.counters.segmentsDeleted++;
-    }
-    if (this.curPos < 0) {
-      this.curPos = 0;
-      this.curOff = 0;
     }
   }
 
