@@ -16,18 +16,11 @@ import type { SessionError } from "../../src/core/mqtt/session/session-error";
 import { SeededRandom } from "../../src/sim/seeded-random";
 import { Broker, bytes, Link, text } from "../../src/sim/scripted-broker";
 import { MemoryPublishStore } from "../../src/sim/memory-publish-store";
-import type { MqttTransport, TransportHandlers } from "../../src/core/mqtt/session/transport-port";
+import { HandLink, handConnected, handRig, SESSION_OPTIONS } from "../support/hand-driven-session";
 
 // ---------------------------------------------------------------- helpers
 
-const BASE: MqttSessionOptions = {
-  clientId: "term-1",
-  keepAliveSec: 30,
-  inFlightWindow: 4,
-  maxPacketSize: 4096,
-  backoff: { baseMs: 1000, capMs: 60_000 },
-  pingTimeoutMs: 5000,
-};
+const BASE = SESSION_OPTIONS;
 
 interface Rig {
   session: MqttSession;
@@ -573,63 +566,6 @@ describe("MqttSession: keep-alive and dead links", () => {
     expect(r.session.inFlightCount).toBe(0);
   });
 });
-
-// ---------------------------------------------------------------- a transport driven by hand
-
-/** Takes `accept` bytes a write; the test calls its handlers itself (late ones included). */
-class HandLink implements MqttTransport {
-  handlers: TransportHandlers | null = null;
-  readonly written: number[] = [];
-  accept = Number.POSITIVE_INFINITY;
-  closed = false;
-  connect(handlers: TransportHandlers): void {
-    this.handlers = handlers;
-  }
-  write(b: Uint8Array): number {
-    const n = Math.min(b.length, this.accept);
-    for (let i = 0; i < n; i++) this.written.push(b[i]!);
-    return n;
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
-
-interface HandRig {
-  session: MqttSession;
-  links: HandLink[];
-  errors: string[];
-  store: MemoryPublishStore;
-}
-
-function handRig(overrides: Partial<MqttSessionOptions> = {}): HandRig {
-  const links: HandLink[] = [];
-  const store = new MemoryPublishStore();
-  const session = new MqttSession({ ...BASE, ...overrides }, {
-    transport: () => {
-      const l = new HandLink();
-      links.push(l);
-      return l;
-    },
-    random: new SeededRandom(1),
-    store,
-  });
-  const errors: string[] = [];
-  session.onError((e) => errors.push(`${e.code}: ${e.message}`));
-  return { session, links, errors, store };
-}
-
-/** Started and connected over the first hand link at time 0. */
-function handConnected(overrides: Partial<MqttSessionOptions> = {}): HandRig & { link: HandLink } {
-  const r = handRig(overrides);
-  r.session.start(0);
-  const link = r.links[0]!;
-  link.handlers!.onConnected();
-  link.handlers!.onData(encodePacket({ type: "connack", sessionPresent: false, returnCode: 0 }));
-  expect(r.session.state).toBe(MqttSessionState.CONNECTED);
-  link.written.length = 0;
-  return { ...r, link };
-}
 
 describe("MqttSession: the transport's edges, driven by hand", () => {
   it("refuses ports and a CONNECT it could never send, at construction", () => {
