@@ -4,11 +4,12 @@
 // run inside XS: only describe/it/expect, fast-check and src/core imports.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createEnqueueReceipt, EnqueueResult, isAccepted } from "../../src/core/outbox/enqueue-result";
+import { createEnqueueReceipt, EnqueueResult, isAccepted, isBackpressure } from "../../src/core/outbox/enqueue-result";
 import { MemoryJournal } from "../../src/sim/memory-journal";
 import { Outbox } from "../../src/core/outbox/outbox";
 import { MessageClass } from "../../src/core/outbox/message-class";
 import type { OutboxConfig } from "../../src/core/outbox/outbox-config";
+import { thrown } from "../support/thrown";
 
 const { ALERT, TRANSACTION, TELEMETRY } = MessageClass;
 const TOPIC = ["a", "x", "m"]; // one byte each: a message's size is payload + 1
@@ -41,6 +42,25 @@ function drain(ob: Outbox): number[] {
   return out;
 }
 
+describe("EnqueueResult", () => {
+  it("names which answers are acceptances and which are backpressure (hold or decline); the others are neither", () => {
+    const kind = (r: EnqueueResult) => (isAccepted(r) ? "accepted" : isBackpressure(r) ? "backpressure" : "neither");
+    expect(Object.values(EnqueueResult).map((r) => `${r} ${kind(r)}`)).toEqual([
+      "ACCEPTED accepted",
+      "ACCEPTED_EVICTED_TELEMETRY accepted",
+      "ACCEPTED_TO_BACKLOG accepted",
+      "BACKPRESSURE_COUNT backpressure",
+      "BACKPRESSURE_BYTES backpressure",
+      "BACKLOG_FULL backpressure",
+      "TELEMETRY_DROPPED neither",
+      "REJECTED_TOO_LARGE neither",
+      "JOURNAL_FAILED neither",
+      "INVALID_MESSAGE neither",
+    ]);
+    for (const r of Object.values(EnqueueResult)) expect(isAccepted(r) && isBackpressure(r), r).toBe(false);
+  });
+});
+
 describe("Outbox basics", () => {
   it("must be restored before use", () => {
     const ob = new Outbox(config(), new MemoryJournal());
@@ -56,6 +76,20 @@ describe("Outbox basics", () => {
     expect(() => new Outbox(config({ reservedForAlerts: { messages: 4, bytes: 0 } }), j)).toThrow("reservedForAlerts.messages");
     expect(() => new Outbox(config({ reservedForAlerts: { messages: 0, bytes: 1000 } }), j)).toThrow("reservedForAlerts.bytes");
     expect(() => new Outbox(config({ telemetryPolicy: "sample" as "drop-oldest" }), j)).toThrow("telemetryPolicy");
+    const refusals: [Partial<OutboxConfig>, string][] = [
+      [{ maxMessages: "4" as unknown as number }, "outbox maxMessages must be a positive integer, got 4"],
+      [{ maxBytes: 0 }, "outbox maxBytes must be a positive integer, got 0"],
+      [{ reservedForAlerts: null as unknown as OutboxConfig["reservedForAlerts"] }, "outbox reservedForAlerts must be { messages, bytes }"],
+      [{ reservedForAlerts: 3 as unknown as OutboxConfig["reservedForAlerts"] }, "outbox reservedForAlerts must be { messages, bytes }"],
+      [{ reservedForAlerts: { messages: -1, bytes: 0 } }, "outbox reservedForAlerts.messages must be an integer in [0, maxMessages), got -1"],
+      [{ reservedForAlerts: { messages: "1" as unknown as number, bytes: 0 } }, "outbox reservedForAlerts.messages must be an integer in [0, maxMessages), got 1"],
+      [{ reservedForAlerts: { messages: 0, bytes: 0.5 } }, "outbox reservedForAlerts.bytes must be an integer in [0, maxBytes), got 0.5"],
+      [{ telemetryPolicy: undefined as unknown as "drop-oldest" }, 'outbox telemetryPolicy must be "drop-oldest" or "drop-newest", got undefined'],
+    ];
+    for (const [change, message] of refusals) expect(String(thrown(() => new Outbox(config(change), j)))).toBe("RangeError: " + message);
+    // The largest reserve each bound allows, and the smallest bounds.
+    expect(new Outbox(config({ reservedForAlerts: { messages: 3, bytes: 999 } }), j).config.reservedForAlerts).toEqual({ messages: 3, bytes: 999 });
+    expect(new Outbox(config({ maxMessages: 1, maxBytes: 1, reservedForAlerts: { messages: 0, bytes: 0 } }), j).config.maxMessages).toBe(1);
   });
 
   it("sends alerts first, then transactions, then telemetry, each in enqueue order", () => {

@@ -57,6 +57,10 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i]) && x[i] !== y[i]) return false;
     return true;
   }
+  if (a instanceof Error || b instanceof Error) {
+    // As vitest: errors are equal when their class and message are (their own keys are not enough: none).
+    return a instanceof Error && b instanceof Error && a.constructor === b.constructor && a.message === b.message;
+  }
   if (a instanceof Map || b instanceof Map) {
     if (!(a instanceof Map) || !(b instanceof Map) || a.size !== b.size) return false;
     for (const [k, v] of a) if (!b.has(k) || !deepEqual(v, b.get(k))) return false;

@@ -28,8 +28,9 @@ export const DEFAULT_OUTBOX_CONFIG: OutboxConfig = Object.freeze({
 
 /** Throws RangeError naming the first bad setting. */
 export function checkOutboxConfig(c: OutboxConfig): void {
-  const posInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 1;
-  const natInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+  // Number.isInteger is false for anything but a number.
+  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+  const natInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
   if (!posInt(c.maxMessages)) throw new RangeError(`outbox maxMessages must be a positive integer, got ${c.maxMessages}`);
   if (!posInt(c.maxBytes)) throw new RangeError(`outbox maxBytes must be a positive integer, got ${c.maxBytes}`);
   const r = c.reservedForAlerts;
