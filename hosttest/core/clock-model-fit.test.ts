@@ -1,0 +1,85 @@
+// The clock fit (src/core/clock/discipline/clock-model-fit.ts) on windows small enough to work
+// out by hand: every field of the model it makes, from one sample, two, two servers with their
+// own path asymmetry, and samples that contradict each other. The statistical behaviour (noisy
+// paths, bounds that hold) is tested in clock-discipline.test.ts. Also bundled and run inside XS.
+import { describe, expect, it } from "vitest";
+import { ClockModel } from "../../src/core/clock/discipline/clock-model";
+import { createFitScratch, fitClockModel } from "../../src/core/clock/discipline/clock-model-fit";
+import { ClockSampleWindow } from "../../src/core/clock/discipline/clock-sample-window";
+
+const B = 1772323200000; // UTC − mono, roughly: the offsets below are relative to it
+
+function windowOf(...samples: [mono: number, offset: number, delay: number, rootDistance: number, server: number][]): ClockSampleWindow {
+  const w = new ClockSampleWindow(16);
+  for (const [monoMs, offset, delayMs, rootDistanceMs, server] of samples) w.push({ monoMs, offsetMs: B + offset, delayMs, rootDistanceMs, server });
+  return w;
+}
+
+function fit(w: ClockSampleWindow, atMono: number, prior: { freq: number; sigma: number }, settings: { noiseMs: number; wander: number }): ClockModel {
+  const m = new ClockModel();
+  expect(fitClockModel(w, atMono, prior, settings, createFitScratch(16), m)).toBe(true);
+  return m;
+}
+
+describe("fitClockModel, worked by hand", () => {
+  it("one sample: the prior's frequency, the sample's offset carried forward, its half-width widened by the frequency bound", () => {
+    // Half-width 8/2 + 1 + 0.5 = 5.5 ms; 2 000 ms later the frequency may be off by 3σ + wander.
+    const m = fit(windowOf([1000, 3, 8, 1, 0]), 3000, { freq: 2e-5, sigma: 1e-4 }, { noiseMs: 0.5, wander: 1e-5 });
+    expect(m.refMonoMs).toBe(3000);
+    expect(m.freq).toBeCloseTo(2e-5, 15);
+    expect(m.freqSigma).toBeCloseTo(1e-4, 15);
+    expect(m.freqBound).toBeCloseTo(3e-4 + 1e-5, 15);
+    expect(m.offsetMs - B).toBeCloseTo(3 + 2e-5 * 2000, 3);
+    expect(m.boundMs).toBeCloseTo(5.5 + 3.1e-4 * 2000, 9);
+    expect([m.samples, m.conflict]).toEqual([1, false]);
+  });
+
+  it("two samples of one server: the ridge slope, σ from the prior and the spread, the bound of the tighter interval", () => {
+    // Times −1000 and 0, offsets −1 and 0 (relative to the newest), weights 1 (noise 1 ms):
+    // Stt = 2·500² = 500 000, Sty = 500, λ = 1/σ0² = 10⁶: f = 500 / 1 500 000 = 1/3000.
+    const m = fit(windowOf([0, 0, 2, 0, 0], [1000, 1, 2, 0, 0]), 1000, { freq: 0, sigma: 1e-3 }, { noiseMs: 1, wander: 0 });
+    expect(m.freq).toBeCloseTo(1 / 3000, 15);
+    expect(m.freqSigma).toBeCloseTo(Math.sqrt(1 / 1.5e6), 15);
+    // Hard bound: the prior's range |f − 0| + 3σ0, tighter than the pair's |f − 1/1000| + (2 + 2)/1000.
+    expect(m.freqBound).toBeCloseTo(1 / 3000 + 3e-3, 15);
+    // The newer sample's interval [−2, 2] lies inside the older one's: the estimate is its middle.
+    expect(m.offsetMs - B).toBe(1);
+    expect(m.boundMs).toBeCloseTo(2, 12);
+    expect([m.samples, m.conflict]).toEqual([2, false]);
+    // The same pair, the prior's range wide (σ0 = 1): the pair pins the slope instead.
+    const wide = fit(windowOf([0, 0, 2, 0, 0], [1000, 1, 2, 0, 0]), 1000, { freq: 0, sigma: 1 }, { noiseMs: 1, wander: 0 });
+    const f = 500 / (500_000 + 1);
+    expect(wide.freq).toBeCloseTo(f, 12);
+    expect(wide.freqBound).toBeCloseTo(Math.abs(f - 1 / 1000) + 4 / 1000, 12);
+  });
+
+  it("two servers, each with its own constant asymmetry, taking turns: no slope is made of their difference", () => {
+    // Server 0 reads +10 ms, server 1 −10 ms, alternately: pooled, that is a slope; per server, none.
+    const w = windowOf([0, 10, 2, 0, 0], [1000, -10, 2, 0, 1], [2000, 10, 2, 0, 0], [3000, -10, 2, 0, 1]);
+    const m = fit(w, 3000, { freq: 0, sigma: 1e-3 }, { noiseMs: 1, wander: 0 });
+    expect(m.freq).toBe(0);
+    // Each server: times 2 000 apart around its own mean, Stt = 4 · 1000² (residuals 0: σ from the weights alone).
+    expect(m.freqSigma).toBeCloseTo(Math.sqrt(1 / (4 * 1000 * 1000 + 1e6)), 15);
+    expect([m.samples, m.conflict]).toEqual([4, true]); // ±10 with half-widths of 2 cannot both be right
+    // Contradicting intervals: the weighted mean line (0 at any time, slope 0), bounded by their hull.
+    expect(m.offsetMs - B).toBeCloseTo(0, 9);
+    expect(m.boundMs).toBeGreaterThan(12);
+  });
+
+  it("the queueing weight: a sample whose delay exceeds its server's lowest counts for less", () => {
+    // Same server; the quick samples say 0, the slow one (delay 102, excess 100) says +40.
+    const w = windowOf([0, 0, 2, 0, 0], [1000, 0, 2, 0, 0], [2000, 40, 102, 0, 0], [3000, 0, 2, 0, 0]);
+    const m = fit(w, 3000, { freq: 0, sigma: 1e-6 }, { noiseMs: 1, wander: 0 });
+    // Median excess 0 → s = noise: weights 1, 1, 1/(1 + 100²), 1: the slow one barely moves the estimate.
+    expect(Math.abs(m.offsetMs - B)).toBeLessThan(0.01);
+    expect(m.conflict).toBe(false);
+    expect(m.boundMs).toBeCloseTo(2, 6); // the quick samples' half-width (1 + 1), widened by almost nothing
+  });
+
+  it("leaves the model alone when the window is empty", () => {
+    const m = new ClockModel();
+    m.offsetMs = 7;
+    expect(fitClockModel(new ClockSampleWindow(4), 0, { freq: 0, sigma: 1e-4 }, { noiseMs: 1, wander: 0 }, createFitScratch(4), m)).toBe(false);
+    expect([m.offsetMs, m.samples, m.boundMs]).toEqual([7, 0, Infinity]);
+  });
+});
