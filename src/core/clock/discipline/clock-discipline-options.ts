@@ -21,7 +21,7 @@ export interface ClockDisciplineOptions {
   windowSize?: number;
   /** Samples older than this leave the window ... Default 1 h (a linear fit over longer spans suffers from oscillator wander). */
   maxSampleAgeMs?: number;
-  /** ... unless fewer than this many would remain (keeps the frequency across an outage). Default 8. */
+  /** ... unless fewer than this many would remain (keeps the frequency across an outage). Default 8, or windowSize if smaller. */
   minSamplesKept?: number;
   /** Consecutive outliers from at least two servers (or from the only one) that start a re-acquisition. Default 4. */
   reacquireAfterOutliers?: number;
@@ -45,7 +45,8 @@ export interface ResolvedClockDisciplineOptions {
 
 function num(v: number | undefined, dflt: number, min: number, max: number, what: string, integer = false): number {
   const x = v === undefined ? dflt : v;
-  if (typeof x !== "number" || !Number.isFinite(x) || x < min || x > max || (integer && !Number.isInteger(x))) {
+  // Number.isFinite and Number.isInteger are false for anything but a number.
+  if (!Number.isFinite(x) || x < min || x > max || (integer && !Number.isInteger(x))) {
     throw new RangeError(`${what} must be ${integer ? "an integer" : "a number"} in ${min}..${max}, got ${String(v)}`);
   }
   return x;
@@ -63,7 +64,8 @@ export function resolveClockDisciplineOptions(o: ClockDisciplineOptions = {}): R
     timestampNoiseMs: num(o.timestampNoiseMs, 0.5, 0.001, 1000, "timestampNoiseMs"),
     windowSize,
     maxSampleAgeMs: num(o.maxSampleAgeMs, 3600_000, 1000, 1e12, "maxSampleAgeMs"),
-    minSamplesKept: num(o.minSamplesKept, 8, 1, windowSize, "minSamplesKept", true),
+    // Its default follows a smaller window (a window of 4 keeps at most 4).
+    minSamplesKept: num(o.minSamplesKept, Math.min(8, windowSize), 1, windowSize, "minSamplesKept", true),
     reacquireAfterOutliers: num(o.reacquireAfterOutliers, 4, 1, 1000, "reacquireAfterOutliers", true),
     initialUtcOffsetMs: num(o.initialUtcOffsetMs, 0, -1e15, 1e15, "initialUtcOffsetMs"),
   };

@@ -60,7 +60,7 @@ export interface ResolvedSntpClientOptions {
 
 function int(v: number | undefined, dflt: number, min: number, max: number, what: string): number {
   const x = v === undefined ? dflt : v;
-  if (typeof x !== "number" || !Number.isInteger(x) || x < min || x > max) {
+  if (!Number.isInteger(x) || x < min || x > max) {
     throw new RangeError(`${what} must be an integer in ${min}..${max}, got ${String(v)}`);
   }
   return x;
@@ -76,7 +76,7 @@ export function resolveSntpClientOptions(o: SntpClientOptions): ResolvedSntpClie
   const minPollMs = int(o.minPollMs, 32_000, MIN_STEADY_POLL_MS, 0x7fffffff, "minPollMs");
   const maxPollMs = int(o.maxPollMs, 1_024_000, minPollMs, 0x7fffffff, "maxPollMs");
   const eraPivotUtcMs = o.eraPivotUtcMs === undefined ? DEFAULT_ERA_PIVOT_UTC_MS : o.eraPivotUtcMs;
-  if (typeof eraPivotUtcMs !== "number" || !Number.isFinite(eraPivotUtcMs)) throw new RangeError(`eraPivotUtcMs must be a finite number, got ${String(o.eraPivotUtcMs)}`);
+  if (!Number.isFinite(eraPivotUtcMs)) throw new RangeError(`eraPivotUtcMs must be a finite number, got ${String(o.eraPivotUtcMs)}`);
   return {
     servers: servers.slice(),
     port: int(o.port, NTP_PORT, 1, 65535, "port"),
