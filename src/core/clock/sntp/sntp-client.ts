@@ -509,7 +509,8 @@ export class SntpClient {
       s.nextResolveAt = now + this.options.reresolveMs;
       return;
     }
-    if (address !== s.address) s.lastRequestAt = -Infinity;
+    const fresh = address !== s.address;
+    if (fresh) s.lastRequestAt = -Infinity;
     s.address = address;
     s.state = SntpServerState.READY;
     s.deniedAddress = null;
@@ -519,7 +520,9 @@ export class SntpClient {
     // A new address is polled at once, an old one not sooner than its interval allows.
     const earliest = s.lastRequestAt + s.intervalMs;
     s.nextPollAt = earliest > now ? earliest : now;
-    if (this.bursting) this.joinBurst(s, now);
+    // A new address joins a running burst. The same one again (looked up after failed polls) does
+    // not: its burst would start over at every lookup and never end while the polls fail.
+    if (this.bursting && fresh) this.joinBurst(s, now);
   }
 
   private resolveFailed(s: ServerEntry, now: number): void {
