@@ -30,6 +30,16 @@ function answer(r: Rig, i: number, rtt = 20, o: Parameters<typeof reply>[1] = {}
   r.net.deliver(reply(s.bytes, { t2, t3: t2, ...o }), s.address);
 }
 
+/** Started, one server's burst of 4 sent and answered: synced, the steady polls ahead. */
+function burstAnswered(r: Rig): void {
+  r.client.start();
+  r.client.tick();
+  for (let i = 0; i < 4; i++) {
+    if (i > 0) advance(r);
+    answer(r, i);
+  }
+}
+
 describe("SntpClient schedule, one server", () => {
   it("a burst of 4 requests exactly burstSpacingMs apart, then the first steady poll minPollMs after the last answer", () => {
     const r = setup({ servers: ["a"] });
@@ -99,12 +109,7 @@ describe("SntpClient schedule, one server", () => {
 
   it("doubles the interval after stablePollsToBackOff quiet samples, halves it after as many noisy ones, never below minPollMs", () => {
     const r = setup({ servers: ["a"], stablePollsToBackOff: 2, maxPollMs: 128_000 });
-    r.client.start();
-    r.client.tick();
-    for (let i = 0; i < 4; i++) {
-      if (i > 0) advance(r);
-      answer(r, i);
-    }
+    burstAnswered(r);
     const intervals: number[] = [];
     const poll = (error: number) => {
       r.sink.estimateError = error;
@@ -123,12 +128,7 @@ describe("SntpClient schedule, one server", () => {
 
   it("a RATE kiss doubles the server's floor (from the larger of floor and interval), capped at 4 × maxPollMs", () => {
     const r = setup({ servers: ["a"], stablePollsToBackOff: 1, maxPollMs: 64_000 });
-    r.client.start();
-    r.client.tick();
-    for (let i = 0; i < 4; i++) {
-      if (i > 0) advance(r);
-      answer(r, i);
-    }
+    burstAnswered(r);
     advance(r);
     answer(r, 4); // quiet: the interval doubles to 64 s
     expect(r.client.servers[0]).toMatchObject({ intervalMs: 64_000, minIntervalMs: 32_000 });
