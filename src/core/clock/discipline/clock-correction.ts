@@ -22,7 +22,9 @@ export class ClockCorrection {
   offsetAt(monoMs: number): number {
     const dt = monoMs - this.anchorMonoMs;
     const base = this.anchorOffsetMs + this.freq * dt;
-    if (this.slewTotalMs === 0 || dt <= 0) return base;
+    // Before the anchor no slew; at it (done = 0) the formula below gives base too.
+    // Stryker disable next-line EqualityOperator: dt < 0 answers the same (see above)
+    if (dt <= 0) return base;
     const done = this.slewRate * dt;
     if (this.slewTotalMs > 0) return base + (done < this.slewTotalMs ? done : this.slewTotalMs);
     return base - (done < -this.slewTotalMs ? done : -this.slewTotalMs);
@@ -31,7 +33,8 @@ export class ClockCorrection {
   /** Correction not yet applied at `monoMs` (signed). */
   slewRemainingAt(monoMs: number): number {
     const dt = monoMs - this.anchorMonoMs;
-    if (this.slewTotalMs === 0 || dt <= 0) return this.slewTotalMs;
+    // Stryker disable next-line EqualityOperator: at the anchor done = 0: the formula below answers the same
+    if (dt <= 0) return this.slewTotalMs;
     const done = this.slewRate * dt;
     if (this.slewTotalMs > 0) return done < this.slewTotalMs ? this.slewTotalMs - done : 0;
     return done < -this.slewTotalMs ? this.slewTotalMs + done : 0;
