@@ -48,6 +48,19 @@ describe("ClockSampleWindow", () => {
     expect(w.serverMask()).toBe(0b11);
   });
 
+  it("wraps around its storage when it refills after dropping, oldest first still; takes 1 to 4096 samples", () => {
+    const w = new ClockSampleWindow(4);
+    for (let i = 0; i < 4; i++) w.push(sample(i * 1000, i, 1, i));
+    w.dropOlderThan(2000, 1); // 0 and 1000 go
+    w.push(sample(4000, 4, 1, 4));
+    w.push(sample(5000, 5, 1, 5));
+    expect([w.count, [0, 1, 2, 3].map((i) => w.monoAt(i)), [0, 1, 2, 3].map((i) => w.serverAt(i))]).toEqual([4, [2000, 3000, 4000, 5000], [2, 3, 4, 5]]);
+    expect(w.serverMask()).toBe(0b111100);
+    expect(new ClockSampleWindow(1).count).toBe(0);
+    expect(new ClockSampleWindow(4096).count).toBe(0);
+    for (const bad of [0, 4097, 2.5]) expect(() => new ClockSampleWindow(bad)).toThrow(`sample window capacity must be an integer in 1..4096, got ${bad}`);
+  });
+
   it("drops old samples but keeps a minimum", () => {
     const w = new ClockSampleWindow(8);
     for (let i = 0; i < 8; i++) w.push(sample(i * 1000, 0, 1));
@@ -247,7 +260,7 @@ describe("DisciplinedClock", () => {
     const c = clock.now(createClockReading());
     const d = clock.now(createClockReading());
     expect(d.utcMs).toBeGreaterThan(c.utcMs);
-    expect(d.errorBoundMs).toBeGreaterThan(c.errorBoundMs); // the raise is part of the bound
+    expect(d.errorBoundMs - c.errorBoundMs).toBeCloseTo(MIN_READING_STEP_MS, 4); // the raise is part of the bound (float resolution at 1.7e12)
     expect(clock.telemetry().clampedReadings).toBe(2);
   });
 
@@ -317,6 +330,28 @@ describe("DisciplinedClock", () => {
     mono.t += 30_000;
     expect(clock.telemetry().slewRemainingMs).toBe(0);
     expect(Math.abs(clock.now().utcMs - clock.utcEstimate(mono.t))).toBeLessThan(0.01);
+  });
+
+  it("its bound is the estimate's plus the slew still to come, either way; telemetry says the same", () => {
+    for (const shift of [5, -5]) {
+      const mono = new FakeMono();
+      const clock = new DisciplinedClock(mono);
+      syncClock(clock, mono);
+      for (let i = 0; i < 3; i++) {
+        mono.t += 1000;
+        expect(clock.addSample(measured(mono.t, BOOT_UTC + shift, 1, 1, i % 3))).toBe(SampleVerdict.USED);
+      }
+      mono.t += 1234;
+      const t = clock.telemetry();
+      expect(t.sinceLastSampleMs).toBe(1234);
+      expect(Math.sign(t.slewRemainingMs), String(shift)).toBe(Math.sign(shift));
+      const estimate = clock.utcAtMonotonic(mono.t, createClockReading())!.errorBoundMs;
+      expect(t.errorBoundMs).toBeCloseTo(estimate + Math.abs(t.slewRemainingMs), 9);
+      expect(clock.now(createClockReading()).errorBoundMs).toBeCloseTo(t.errorBoundMs, 9);
+      // The estimate's bound grows by the frequency bound per ms.
+      const later = clock.utcAtMonotonic(mono.t + 1e6, createClockReading())!.errorBoundMs;
+      expect(t.frequencyBoundPpm).toBeCloseTo(((later - estimate) / 1e6) * 1e6, 6);
+    }
   });
 
   it("goes into holdover when no server answers, keeps its frequency and widens the bound", () => {

@@ -91,6 +91,8 @@ describe("NTP timestamps", () => {
     expect(ntpToUtcMs(0, 0, -NTP_UNIX_EPOCH_OFFSET_MS + 1000)).toBe(-NTP_UNIX_EPOCH_OFFSET_MS);
     // A bad pivot falls back to the default.
     expect(ntpToUtcMs(0, 0, NaN)).toBe(NTP_ERA1_START_UTC_MS);
+    expect(ntpToUtcMs(0, 0, Number.POSITIVE_INFINITY)).toBe(NTP_ERA1_START_UTC_MS);
+    expect(ntpToUtcMs(0, 0, Number.NEGATIVE_INFINITY)).toBe(NTP_ERA1_START_UTC_MS);
   });
 
   it("round-trips any time from 1970 to 2200 to within a microsecond, given a pivot within 60 years", () => {
@@ -146,6 +148,17 @@ describe("SNTP reply decoding", () => {
     expect(ntpToUtcMs(r.transmitSeconds, r.transmitFraction, DEFAULT_ERA_PIVOT_UTC_MS)).toBeCloseTo(1772323200251, 3);
   });
 
+  it("reads poll and precision as signed bytes", () => {
+    const r = createSntpReply();
+    const b = replyBytes();
+    for (const [byte, value] of [[0, 0], [127, 127], [128, -128], [0xec, -20], [255, -1]]) {
+      b[2] = byte!;
+      b[3] = byte!;
+      expect(decodeSntpReply(b, r)).toBe(true);
+      expect([r.poll, r.precision], String(byte)).toEqual([value, value]);
+    }
+  });
+
   it("refuses anything shorter than 48 bytes and accepts longer datagrams", () => {
     const r = createSntpReply();
     expect(decodeSntpReply(new Uint8Array(47), r)).toBe(false);
@@ -193,6 +206,21 @@ describe("SNTP reply checks", () => {
     expect(check(replyBytes({ stratum: 255 }))).toBe(SntpRejectReason.BAD_STRATUM);
     expect(check(replyBytes({ zeroT3: true }))).toBe(SntpRejectReason.ZERO_TRANSMIT);
     expect(check(replyBytes({ zeroT2: true }))).toBe(SntpRejectReason.ZERO_RECEIVE);
+  });
+
+  it("a timestamp is zero ('not set') only when both its seconds and its fraction are", () => {
+    const r = createSntpReply();
+    decodeSntpReply(replyBytes(), r);
+    const expectWith = (change: Partial<typeof r>, reason: string | null) => {
+      const c = { ...r, receiveFraction: 5, transmitFraction: 7, ...change }; // both times set, fractions non-zero
+      expect(checkSntpReply(c, NONCE_HI, NONCE_LO), JSON.stringify(change)).toBe(reason);
+    };
+    expectWith({ transmitSeconds: 0 }, null);
+    expectWith({ transmitFraction: 0 }, null);
+    expectWith({ transmitSeconds: 0, transmitFraction: 0 }, SntpRejectReason.ZERO_TRANSMIT);
+    expectWith({ receiveSeconds: 0 }, null);
+    expectWith({ receiveFraction: 0 }, null);
+    expectWith({ receiveSeconds: 0, receiveFraction: 0 }, SntpRejectReason.ZERO_RECEIVE);
   });
 
   it("check the originate before the kiss code: a spoofed KoD is only a mismatch", () => {
