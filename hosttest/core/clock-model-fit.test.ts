@@ -63,7 +63,24 @@ describe("fitClockModel, worked by hand", () => {
     expect([m.samples, m.conflict]).toEqual([4, true]); // ±10 with half-widths of 2 cannot both be right
     // Contradicting intervals: the weighted mean line (0 at any time, slope 0), bounded by their hull.
     expect(m.offsetMs - B).toBeCloseTo(0, 9);
-    expect(m.boundMs).toBeGreaterThan(12);
+    // Frequency bound: the pair (samples 0 and 2, slope 0) gives 0 + (2 + 2)/2000, below the prior's 3σ0 = 3e-3.
+    expect(m.freqBound).toBeCloseTo(2e-3, 12);
+    // Intervals at 3000 (relative to the newest, −10): 20 ± 8, 0 ± 6, 20 ± 4, 0 ± 2: hull [−6, 28]; the
+    // estimate, 10, is 18 from its far end.
+    expect(m.boundMs).toBeCloseTo(18, 9);
+  });
+
+  it("when the σ-widened intervals miss each other but the bound's wider ones meet, the estimate is the middle of those", () => {
+    // Offsets 0 and 5 a second apart, half-widths 2: with σ_f ≈ 1e-6 they stay apart; the wander
+    // (1e-3 per ms) widens the older one to reach [−2, −1.997] (relative to the newer, 5).
+    const m = fit(windowOf([0, 0, 2, 0, 0], [1000, 5, 2, 0, 0]), 1000, { freq: 0, sigma: 1e-6 }, { noiseMs: 1, wander: 1e-3 });
+    expect(m.conflict).toBe(false);
+    expect(m.freqBound).toBeCloseTo(1e-3 + 3e-6 + m.freq, 9);
+    const width = 2 + m.freqBound * 1000; // the older interval's half-width
+    const lo = -2;
+    const hi = -5 + m.freq * 1000 + width;
+    expect(m.offsetMs - B).toBeCloseTo(5 + (lo + hi) / 2, 3); // float resolution at 1.7e12
+    expect(m.boundMs).toBeCloseTo((hi - lo) / 2, 6);
   });
 
   it("the queueing weight: a sample whose delay exceeds its server's lowest counts for less", () => {
