@@ -334,6 +334,62 @@ describe("SegmentedJournal accounting", () => {
     }
   });
 
+  it("replay: a header in the newest segment that cannot be whole ends it there, as a torn tail (cut off, counted in bytes)", () => {
+    const second = CHECKPOINT(0) + TX(100); // record 2's offset in its segment
+    for (const size of [257, 3 * TX(100) + 1]) {
+      const store = new MemorySegmentStore();
+      const j = new SegmentedJournal(store, SMALL);
+      j.replay();
+      for (let id = 1; id <= 3; id++) expect(j.appendToBacklog(rec(id, TRANSACTION, 100))).toBe(BacklogAppend.STORED);
+      const all = store.read(1, 0, store.size(1));
+      new DataView(all.buffer).setUint32(second + 2, size - 10, true);
+      store.remove(1);
+      store.append(1, [all]);
+      const k = new SegmentedJournal(store, SMALL);
+      expect(k.replay(), String(size)).toEqual([]);
+      expect(k.counters, String(size)).toEqual({ ...ZERO, corruptFrames: 1, discardedBytes: 2 * TX(100), lastError: `replay: segment 1 ends in ${2 * TX(100)} B that do not read back (cut off)` });
+      expect([files(store), k.backlogCount], String(size)).toEqual([[[1, second]], 1]);
+      expect(takeAll(k)).toEqual([1]);
+    }
+  });
+
+  it("with nothing waiting, the segments can all go but the newest; the next transaction to wait is read back from where it was written", () => {
+    const store = new MemorySegmentStore();
+    const j = new SegmentedJournal(store, SMALL);
+    j.replay();
+    for (let id = 1; id <= 6; id++) {
+      expect(j.append(rec(id, TRANSACTION, 150))).toBe(true);
+      j.remove(id);
+    }
+    expect(j.syncRemovals()).toBe(true);
+    expect([j.segments, j.counters.segmentsDeleted]).toEqual([1, 1]);
+    expect(j.appendToBacklog(rec(7, TRANSACTION, 10))).toBe(BacklogAppend.STORED);
+    expect(takeAll(j)).toEqual([7]);
+    expect(j.counters.unreadable).toBe(0);
+  });
+
+  it("room for the backlog counts only the old segments that hold nothing live", () => {
+    const o = { ...SMALL, maxBytes: 2100 }; // records may take 2 100 − 58 = 2 042 B
+    const store = new MemorySegmentStore();
+    const j = new SegmentedJournal(store, o);
+    j.replay();
+    // Three segments of 26 + 3 × 196 = 614 B: a checkpoint, then 3 transactions.
+    for (let id = 1; id <= 9; id++) expect(j.appendToBacklog(rec(id, TRANSACTION, 154))).toBe(BacklogAppend.STORED);
+    expect(files(store).map(([, size]) => size)).toEqual([614, 614, 614]);
+    const room = (reclaimable: number, ram: number) => 2042 - (3 * 614 - reclaimable) - ROOM_OVERHEAD - CHECKPOINT(ram);
+    const edge = (m: number) => [j.backlogHasRoom(m), j.backlogHasRoom(m + 1)];
+    expect(room(0, 0)).toBe(79);
+    expect(edge(79)).toEqual([true, false]);
+    // 1-3 taken (the reader moves on to segment 2), 1 and 2 acknowledged: segment 1 still holds 3.
+    for (let k = 0; k < 3; k++) j.takeBacklog();
+    j.remove(1);
+    j.remove(2);
+    expect(edge(room(0, 1))).toEqual([true, false]);
+    // 3 acknowledged: segment 1 holds nothing live, its 614 B count as room (up to a largest frame).
+    j.remove(3);
+    expect(edge(256 - ROOM_OVERHEAD)).toEqual([true, false]);
+  });
+
   it("a checkpoint may be larger than maxFrameBytes (it grows with RAM): replay reads it", () => {
     const o = { maxBytes: 4000, segmentBytes: 700, maxFrameBytes: 100, ramRecords: 20 };
     const store = new MemorySegmentStore();
