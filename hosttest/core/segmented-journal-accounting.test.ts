@@ -63,6 +63,17 @@ class StubbornStore extends MemorySegmentStore {
   }
 }
 
+/** A journal over `store` that took records 1-6 (150 B, two segments' worth) and had each acknowledged. */
+function acknowledgedSix(store: MemorySegmentStore, cls: MessageClass): SegmentedJournal {
+  const j = new SegmentedJournal(store, SMALL);
+  j.replay();
+  for (let id = 1; id <= 6; id++) {
+    expect(j.append(rec(id, cls, 150))).toBe(true);
+    j.remove(id);
+  }
+  return j;
+}
+
 describe("SegmentedJournal accounting", () => {
   it("puts every frame where the format says, fills storage to the byte, and counts each step", () => {
     const store = new MemorySegmentStore();
@@ -355,12 +366,7 @@ describe("SegmentedJournal accounting", () => {
 
   it("with nothing waiting, the segments can all go but the newest; the next transaction to wait is read back from where it was written", () => {
     const store = new MemorySegmentStore();
-    const j = new SegmentedJournal(store, SMALL);
-    j.replay();
-    for (let id = 1; id <= 6; id++) {
-      expect(j.append(rec(id, TRANSACTION, 150))).toBe(true);
-      j.remove(id);
-    }
+    const j = acknowledgedSix(store, TRANSACTION);
     expect(j.syncRemovals()).toBe(true);
     expect([j.segments, j.counters.segmentsDeleted]).toEqual([1, 1]);
     expect(j.appendToBacklog(rec(7, TRANSACTION, 10))).toBe(BacklogAppend.STORED);
@@ -406,12 +412,7 @@ describe("SegmentedJournal accounting", () => {
 
   it("when deleting a segment fails, it stays, the error is kept, and the next sync deletes it", () => {
     const store = new MemorySegmentStore();
-    const j = new SegmentedJournal(store, SMALL);
-    j.replay();
-    for (let id = 1; id <= 6; id++) {
-      expect(j.append(rec(id, ALERT, 150))).toBe(true);
-      j.remove(id);
-    }
+    const j = acknowledgedSix(store, ALERT);
     store.removesLeft = 0;
     expect(j.syncRemovals()).toBe(true);
     expect(j.counters.lastError).toBe("delete segment: Error: power cut before a deletion");
