@@ -330,6 +330,29 @@ describe("MqttSession: in flight", () => {
     expect([acked, c.session.counters.pubacks, c.session.counters.unknownPubacks]).toEqual([[202, 404], 2, 1]);
   });
 
+  it("four bytes that look like a PUBACK are one only between packets and with the PUBACK type", () => {
+    const c = handConnected();
+    for (let h = 1; h <= 2; h++) {
+      c.store.put(h, "t", bytes("m"));
+      c.session.publish("t", bytes("m"), 1, false, h);
+    }
+    // An UNSUBACK for id 1 is not an acknowledgement of PUBLISH 1.
+    c.link.handlers!.onData(Uint8Array.of(0xb0, 2, 0, 1));
+    expect(c.session.inFlightIds()).toEqual([1, 2]);
+    // The payload of an incoming PUBLISH, arriving on its own, is payload even when it reads 40 02 00 01.
+    const got: number[][] = [];
+    c.session.onMessage((_t, payload) => got.push(Array.from(payload)));
+    const publish = encodePacket({ type: "publish", topic: "cmd", payload: Uint8Array.of(0x40, 2, 0, 1), qos: 0, retain: false, dup: false });
+    c.link.handlers!.onData(publish.subarray(0, publish.length - 4));
+    c.link.handlers!.onData(publish.subarray(publish.length - 4));
+    expect(got).toEqual([[0x40, 2, 0, 1]]);
+    expect([c.session.inFlightIds(), c.session.counters.pubacks, c.errors]).toEqual([[1, 2], 0, []]);
+    // A PUBACK with one byte of the next packet after it: both read.
+    c.link.handlers!.onData(Uint8Array.of(0x40, 2, 0, 1, 0xd0));
+    c.link.handlers!.onData(Uint8Array.of(0));
+    expect([c.session.inFlightIds(), c.session.counters.pubacks, c.errors]).toEqual([[2], 1, []]);
+  });
+
   it("sent again after a reconnect with session: same ids, DUP set, the retain flag of each kept", () => {
     const c = handConnected({ backoff: { baseMs: 1, capMs: 1 } });
     for (let h = 1; h <= 3; h++) {
