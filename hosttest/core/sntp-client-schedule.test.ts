@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { SampleVerdict } from "../../src/core/clock/clock-sample";
 import { SntpClient, SntpServerState } from "../../src/core/clock/sntp/sntp-client";
-import { KISS_RATE } from "../../src/core/clock/sntp/sntp-reply-check";
+import { KISS_DENY, KISS_RATE } from "../../src/core/clock/sntp/sntp-reply-check";
 import { SeededRandom } from "../../src/sim/seeded-random";
 import { ADDR, FakeMono, FakeNet, RecordingSink, reply, setup, UTC0 } from "../support/sntp-rig";
 
@@ -144,6 +144,45 @@ describe("SntpClient schedule, one server", () => {
     kiss();
     expect(r.client.servers[0]).toMatchObject({ intervalMs: 256_000, minIntervalMs: 256_000, rejects: 3 });
     expect(r.client.counters.rejects.KOD_RATE).toBe(3);
+  });
+
+  it("a DENY drops the server exactly reresolveMs long; the same address again stays dropped, another is polled", () => {
+    let address = ADDR.a!;
+    const r = setup({ servers: ["a"], reresolveMs: 60_000 }, (_n, done) => done(address));
+    r.client.start();
+    r.client.tick();
+    answer(r, 0, 20, { stratum: 0, refId: KISS_DENY });
+    expect(r.client.servers[0]).toMatchObject({ state: SntpServerState.DENIED, address: null, reach: 0, rejects: 1 });
+    expect([r.client.counters.serversDropped, r.client.nextActionAt(), r.client.reachable]).toEqual([1, 60_020, false]);
+    expect(advance(r)).toBe(60_020); // looked up again: the same address
+    expect([r.client.servers[0]!.state, r.client.nextActionAt(), r.net.sent.length]).toEqual([SntpServerState.DENIED, 120_020, 1]);
+    address = ADDR.b!;
+    advance(r);
+    expect([r.client.servers[0]!.state, r.client.servers[0]!.address]).toEqual([SntpServerState.READY, ADDR.b]);
+    r.client.tick();
+    expect(r.net.sent.at(-1)!.address).toBe(ADDR.b);
+  });
+
+  it("a new burst (the clock wants one again) starts each server's interval over from minPollMs", () => {
+    const r = setup({ servers: ["a"], stablePollsToBackOff: 1 });
+    burstAnswered(r);
+    advance(r);
+    answer(r, 4);
+    expect(r.client.servers[0]!.intervalMs).toBe(64_000);
+    r.sink.synced = false; // re-acquiring
+    r.client.tick();
+    expect([r.client.inBurst, r.client.counters.bursts, r.client.servers[0]!.intervalMs, r.net.sent.length]).toEqual([true, 2, 32_000, 6]);
+  });
+
+  it("a datagram after stop() is not even counted", () => {
+    const r = setup({ servers: ["a"] });
+    r.client.start();
+    r.client.tick();
+    const request = r.net.sent[0]!.bytes;
+    const handlers = r.net.handlers!;
+    r.client.stop();
+    handlers.onDatagram(reply(request), ADDR.a!, 123);
+    expect([r.client.counters.datagrams, r.client.counters.samples, r.sink.samples.length]).toEqual([0, 0, 0]);
   });
 
   it("looks the name up again after reresolveAfterFailures lost polls in a row; an answer in between starts the count again", () => {
