@@ -344,6 +344,46 @@ describe("SntpClient sockets, names and failures", () => {
   });
 });
 
+describe("SntpClient ports and reachability", () => {
+  it("refuses missing ports by name, not with a TypeError", () => {
+    const mono = new FakeMono();
+    const ports = { clock: mono, udp: new FakeNet(mono).factory, resolver: { resolve: () => {} }, random: new SeededRandom(1) };
+    const sink = new RecordingSink();
+    const refusals: [unknown, unknown, string][] = [
+      [undefined, sink, "ports.clock must be a MonotonicClockPort"],
+      [{ ...ports, clock: undefined }, sink, "ports.clock must be a MonotonicClockPort"],
+      [{ ...ports, resolver: undefined }, sink, "ports.resolver must be a ResolverPort"],
+      [{ ...ports, random: undefined }, sink, "ports.random must be a RandomPort"],
+      [ports, undefined, "sink must be a ClockSampleSink"],
+    ];
+    for (const [p, k, message] of refusals) {
+      let e: unknown;
+      try {
+        new SntpClient({ servers: ["a"] }, p as never, k as never);
+      } catch (x) {
+        e = x;
+      }
+      expect(String(e), message).toBe("RangeError: " + message);
+    }
+  });
+
+  it("a server whose name is being looked up again is not reachable, whatever its last polls said", () => {
+    const pending: ((a: string | null) => void)[] = [];
+    const r = setup({ servers: ["a"], reresolveAfterFailures: 1, responseTimeoutMs: 100 }, (_n, done) => {
+      pending.push(done);
+    });
+    r.client.start();
+    pending[0]!(ADDR.a!);
+    r.client.tick();
+    answer(r, 0);
+    expect(r.client.reachable).toBe(true);
+    advance(r); // the next request
+    advance(r); // lost: looked up again
+    expect(r.client.servers[0]).toMatchObject({ state: SntpServerState.RESOLVING, reach: 2 });
+    expect([r.client.reachable, r.sink.reachable.at(-1)]).toEqual([false, false]);
+  });
+});
+
 describe("SntpClient replies at their limits", () => {
   /** One server, its first request sent at 0. */
   function sent(): Rig {
