@@ -399,3 +399,58 @@ describe("sliced window operator", () => {
     );
   });
 });
+
+describe("SlicedWindowOperator, one watermark at a time", () => {
+  /** An operator of sliding 10 s windows every 5 s, and what it fires, as "start-end:count[u]". */
+  function stepped(allowedLateness = 0) {
+    const op = makeOp({ size: 10_000, slide: 5_000, allowedLateness });
+    const fired: string[] = [];
+    op.onWindow((r) => fired.push(`${r.start}-${r.end}:${r.count}${r.update ? "u" : ""}`));
+    const add = (ts: number, amount = 100) => op.add("a", hashString("a"), ts, amount);
+    const at = (wm: number) => {
+      op.advanceWatermark(wm);
+      return fired.splice(0);
+    };
+    return { op, add, at };
+  }
+
+  it("fires each window when the watermark reaches its end − 1, not before", () => {
+    const { add, at } = stepped();
+    expect([add(1000), add(6000)]).toEqual([0, 0]);
+    expect(at(4998)).toEqual([]);
+    expect(at(4999)).toEqual(["-5000-5000:1"]);
+    expect(at(9998)).toEqual([]);
+    expect(at(9999)).toEqual(["0-10000:2"]);
+    expect(at(14_998)).toEqual([]);
+    expect(at(14_999)).toEqual(["5000-15000:1"]);
+    expect(at(100_000)).toEqual([]);
+  });
+
+  it("a window that became due without a catch-up fires at the next element added", () => {
+    const { op, add } = stepped();
+    const fired: number[] = [];
+    op.onWindow((r) => fired.push(r.end));
+    add(1000);
+    op.wm.current = 9999; // moved by hand, no catchUp()
+    expect(fired).toEqual([]);
+    expect(add(20_000)).toBe(0);
+    expect(fired).toEqual([5000, 10_000]);
+  });
+
+  it("within the allowed lateness a late element updates its fired window; at end − 1 + lateness the window's state is gone", () => {
+    const { add, at } = stepped(2000);
+    add(1000);
+    expect(at(9999)).toEqual(["-5000-5000:1", "0-10000:1"]);
+    // At 11 998 the window [0, 10 000) still has its state: an element at 9 000 updates it (and joins [5 000, 15 000)).
+    expect(at(11_998)).toEqual([]);
+    expect(add(9000)).toBe(0);
+    expect(at(11_998)).toEqual(["0-10000:2u"]);
+    // At 11 999 it is purged: an element at 9 500 is too late for it, not for [5 000, 15 000).
+    expect(at(11_999)).toEqual([]);
+    expect(add(9500)).toBe(0);
+    expect(at(14_999)).toEqual(["5000-15000:2"]);
+    // Past every window that could hold it: late.
+    expect(at(17_000)).toEqual([]);
+    expect(add(9700)).toBe(LATE_FOR_W);
+  });
+});
