@@ -93,6 +93,31 @@ describe("fitClockModel, worked by hand", () => {
     expect(m.boundMs).toBeCloseTo(2, 6); // the quick samples' half-width (1 + 1), widened by almost nothing
   });
 
+  it("σ_f is scaled up by the residuals when they exceed what the weights predict, and only then", () => {
+    // Times −2000, −1000, 0 around their mean, offsets 0, 3, 0: slope 0, residuals −1, 2, −1 (χ² = 6,
+    // one degree of freedom): σ_f = √(6 / (Stt + λ)) with Stt = 2·10⁶, λ = 1.
+    const noisy = fit(windowOf([0, 0, 2, 0, 0], [1000, 3, 2, 0, 0], [2000, 0, 2, 0, 0]), 2000, { freq: 0, sigma: 1 }, { noiseMs: 1, wander: 0 });
+    expect(noisy.freq).toBe(0);
+    expect(noisy.freqSigma).toBeCloseTo(Math.sqrt(6 / (2e6 + 1)), 15);
+    // Residuals −0.1, 0.2, −0.1 (χ² = 0.06): no scaling.
+    const quiet = fit(windowOf([0, 0, 2, 0, 0], [1000, 0.3, 2, 0, 0], [2000, 0, 2, 0, 0]), 2000, { freq: 0, sigma: 1 }, { noiseMs: 1, wander: 0 });
+    expect(quiet.freqSigma).toBeCloseTo(Math.sqrt(1 / (2e6 + 1)), 15);
+    // Two servers' intercepts take two degrees of freedom: the same three samples over two servers leave none.
+    const split = fit(windowOf([0, 0, 2, 0, 0], [1000, 3, 2, 0, 1], [2000, 0, 2, 0, 0]), 2000, { freq: 0, sigma: 1 }, { noiseMs: 1, wander: 0 });
+    expect(split.freqSigma).toBeCloseTo(Math.sqrt(1 / (2e6 + 1)), 15);
+  });
+
+  it("the frequency's hard bound pairs the tightest sample of the older half with the tightest of the newer", () => {
+    // Half-widths (delay/2 + noise 1): 6, 2 | 2, 3 at times 0, 500 | 2000, 3000; offsets all 0, so f = 0.
+    // The pair is 500 and 2000: (2 + 2) / 1500, below the prior's 3σ0 = 3.
+    const m = fit(windowOf([0, 0, 10, 0, 0], [500, 0, 2, 0, 0], [2000, 0, 2, 0, 0], [3000, 0, 4, 0, 0]), 3000, { freq: 0, sigma: 1 }, { noiseMs: 1, wander: 0 });
+    expect(m.freq).toBe(0);
+    expect(m.freqBound).toBeCloseTo(4 / 1500, 15);
+    // With wander, it is added on top.
+    const w = fit(windowOf([0, 0, 10, 0, 0], [500, 0, 2, 0, 0], [2000, 0, 2, 0, 0], [3000, 0, 4, 0, 0]), 3000, { freq: 0, sigma: 1 }, { noiseMs: 1, wander: 1e-5 });
+    expect(w.freqBound).toBeCloseTo(4 / 1500 + 1e-5, 15);
+  });
+
   it("leaves the model alone when the window is empty", () => {
     const m = new ClockModel();
     m.offsetMs = 7;
