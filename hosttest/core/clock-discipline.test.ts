@@ -378,6 +378,17 @@ describe("DisciplinedClock", () => {
     expect(clock.state).toBe(ClockState.SYNCED);
   });
 
+  it("reads its monotonic clock through; back-dates only a finite time", () => {
+    const mono = new FakeMono();
+    const clock = new DisciplinedClock(mono);
+    mono.t = 4242;
+    expect(clock.monotonicNow()).toBe(4242);
+    syncClock(clock, mono);
+    expect(clock.utcAtMonotonic(Number.NaN)).toBeNull();
+    expect(clock.utcAtMonotonic(Number.POSITIVE_INFINITY)).toBeNull();
+    expect(clock.utcAtMonotonic(mono.t)).not.toBeNull();
+  });
+
   it("back-dates an event read before the first sync", () => {
     const mono = new FakeMono();
     const f = -100e-6;
@@ -420,6 +431,7 @@ describe("DisciplinedClock", () => {
     expect(() => resolveClockDisciplineOptions({ windowSize: 2 })).toThrow("windowSize");
     expect(() => resolveClockDisciplineOptions({ minSamplesKept: 200, windowSize: 100 })).toThrow("minSamplesKept");
     expect(() => new DisciplinedClock({} as never)).toThrow("MonotonicClockPort");
+    expect(() => new DisciplinedClock(undefined as never)).toThrow("clock must be a MonotonicClockPort");
     const o = resolveClockDisciplineOptions();
     expect(o.stepThresholdMs).toBe(1000);
     expect(o.maxSlewPpm).toBe(500);
