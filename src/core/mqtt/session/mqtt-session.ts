@@ -164,7 +164,7 @@ function describe(e: unknown): string {
 }
 
 function checkInteger(v: unknown, min: number, max: number, what: string): void {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+  if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) {
     throw new RangeError(`${what} must be an integer in ${min}..${max}, got ${String(v)}`);
   }
 }
@@ -313,10 +313,11 @@ export class MqttSession {
     };
     if (options.will !== undefined) {
       const w = options.will;
-      connect.will = { topic: w.topic, payload: w.payload.slice(), qos: w.qos, retain: w.retain };
+      // No copies: CONNECT is encoded below, once, into bytes of its own.
+      connect.will = { topic: w.topic, payload: w.payload, qos: w.qos, retain: w.retain };
     }
     if (options.username !== undefined) connect.username = options.username;
-    if (options.password !== undefined) connect.password = options.password.slice();
+    if (options.password !== undefined) connect.password = options.password;
     try {
       this.connectBytes = encodePacket(connect);
     } catch (e) {
