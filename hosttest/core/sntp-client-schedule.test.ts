@@ -185,6 +185,22 @@ describe("SntpClient schedule, one server", () => {
     expect([r.client.counters.datagrams, r.client.counters.samples, r.sink.samples.length]).toEqual([0, 0, 0]);
   });
 
+  it("a RATE floor holds: noisy samples halve the interval no lower, and a new burst neither resets it nor includes that server", () => {
+    const r = setup({ servers: ["a"], stablePollsToBackOff: 1 });
+    burstAnswered(r);
+    advance(r);
+    answer(r, 4, 20, { stratum: 0, refId: KISS_RATE });
+    expect(r.client.servers[0]).toMatchObject({ intervalMs: 64_000, minIntervalMs: 64_000 });
+    r.sink.estimateError = 50; // noisy: halve, but not below the floor
+    advance(r);
+    answer(r, 5);
+    expect(r.client.servers[0]!.intervalMs).toBe(64_000);
+    r.sink.synced = false; // the clock wants a burst: this server keeps to its floor
+    const sent = r.net.sent.length;
+    r.client.tick();
+    expect([r.client.counters.bursts, r.client.servers[0]!.intervalMs, r.net.sent.length]).toEqual([2, 64_000, sent]);
+  });
+
   it("looks the name up again after reresolveAfterFailures lost polls in a row; an answer in between starts the count again", () => {
     let lookups = 0;
     const r = setup({ servers: ["a"], reresolveAfterFailures: 2, responseTimeoutMs: 100 }, (name, done) => {
