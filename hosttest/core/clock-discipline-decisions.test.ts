@@ -111,6 +111,40 @@ describe("ClockDiscipline, sample by sample", () => {
     }
   });
 
+  it("a sample is an outlier when its offset is off the estimate by more than its half-width, the noise and the estimate's bound together", () => {
+    const verdict = (side: number, margin: number) => {
+      const d = discipline();
+      const t = burst(d, 0);
+      const m = t + 1000;
+      // Half-width: delay 6 / 2 + root distance 2, plus noise 0.5, plus the estimate's bound at m.
+      const limit = 3 + 2 + 0.5 + d.model.boundAt(m);
+      const offset = d.model.offsetAt(m) - UTC + side * (limit + margin);
+      return d.addSample({ ...at(m, offset, 0, 6), rootDistanceMs: 2 }, m);
+    };
+    for (const side of [1, -1]) expect([verdict(side, -0.01), verdict(side, 0.01)], String(side)).toEqual([SampleVerdict.USED, SampleVerdict.OUTLIER]);
+  });
+
+  it("a re-acquisition starts from the frequency it had, within a third of its frequency bound (one σ)", () => {
+    const d = discipline({ reacquireAfterOutliers: 2, wanderPpm: 0 });
+    let t = burst(d, 0);
+    // An hour of tracking pins the frequency far tighter than the boot prior (500 ppm).
+    for (let i = 0; i < 60; i++) expect(d.addSample(at((t += 60_000), 0, i % 3), t)).toBe(SampleVerdict.USED);
+    const before = { freq: d.model.freq, bound: d.model.freqBound };
+    expect(before.bound).toBeLessThan(1e-5);
+    d.addSample(at((t += 1000), 500, 0), t);
+    d.addSample(at((t += 1000), 500, 1), t);
+    burst(d, t + 1000, 500);
+    // Twelve exact samples over 6 s barely move a prior this tight: σ_f stays at the prior's.
+    expect(Math.abs(d.model.freqSigma / (before.bound / 3) - 1)).toBeLessThan(1e-2);
+    expect(d.model.freq).toBeCloseTo(before.freq, 9);
+    expect(d.counters.reacquisitions).toBe(1);
+  });
+
+  it("before any sample, the last one is infinitely long ago", () => {
+    const d = discipline();
+    expect(d.lastSampleMonoMs).toBe(Number.NEGATIVE_INFINITY);
+  });
+
   it("counts fits whose samples contradict each other", () => {
     const d = discipline({ windowSize: 4 });
     // One server, its samples 100 ms apart with 4 ms paths: no single offset fits them all.
