@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { MqttEncodeError } from "../../src/core/mqtt/codec/encode-error";
 import { encodeInto, encodePacket } from "../../src/core/mqtt/codec/packet-encoder";
+import { PublishEncoder } from "../../src/core/mqtt/codec/publish-encoder";
 
 const b = (s: string) => new TextEncoder().encode(s);
 const C = { type: "connect", clientId: "c", cleanSession: true, keepAlive: 30 };
@@ -91,3 +92,34 @@ describe("MQTT encoder refusals", () => {
     expect(Array.from(t.subarray(8))).toEqual([0xc0, 0]);
   });
 });
+
+describe("PublishEncoder.head at its edges", () => {
+  it("refuses each bad argument as encodePacket does, by the same message", () => {
+    const enc = new PublishEncoder();
+    const bad: [string, number, number, unknown, unknown, number, string][] = [
+      ["t", 1, 0, "yes", false, 0, "INVALID_FLAGS: PUBLISH retain must be a boolean, got yes"],
+      ["t", 1, 0, false, 0, 0, "INVALID_FLAGS: PUBLISH dup must be a boolean, got 0"],
+      ["t", 1, 0, false, false, 5, "INVALID_PACKET_ID: PUBLISH QoS 0 must not carry a packet identifier"],
+      ["t", 1, 1, false, false, 65536, "INVALID_PACKET_ID: PUBLISH packet identifier must be an integer in 1..65535, got 65536"],
+      ["t", 1, 1, false, false, -1, "INVALID_PACKET_ID: PUBLISH packet identifier must be an integer in 1..65535, got -1"],
+      ["t", 1, 3, false, false, 1, "INVALID_QOS: PUBLISH QoS must be 0, 1 or 2, got 3"],
+    ];
+    for (const [topic, length, qos, retain, dup, id, message] of bad) {
+      expect(refusal(() => enc.head(topic, length, qos as 0, retain as boolean, dup as boolean, id)), message).toBe(message);
+    }
+    // A length that is no byte count.
+    for (const n of [-1, 1.5, Number.NaN]) expect(refusal(() => enc.head("t", n, 0, false, false, 0))).toBe(`INVALID_BINARY: PUBLISH payload length must be a whole number of bytes, got ${n}`);
+  });
+
+  it("the Remaining Length takes 2, 3 and 4 bytes from exactly 128, 16 384 and 2 097 152", () => {
+    const enc = new PublishEncoder();
+    // Topic "t": its field is 3 bytes, and QoS 1 adds the packet id's 2: body = 5 + payload.
+    for (const body of [127, 128, 0x3fff, 0x4000, 0x1fffff, 0x200000]) {
+      const payload = new Uint8Array(body - 5);
+      const head = enc.head("t", payload.length, 1, false, false, 9);
+      const whole = encodePacket({ type: "publish", topic: "t", payload, qos: 1, retain: false, dup: false, packetId: 9 });
+      expect([head.length, ...head], String(body)).toEqual([whole.length - payload.length, ...whole.subarray(0, whole.length - payload.length)]);
+    }
+  });
+});
+

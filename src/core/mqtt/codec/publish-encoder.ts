@@ -53,10 +53,14 @@ export class PublishEncoder {
       !(Number.isInteger(payloadLength) && payloadLength >= 0) ||
       (qos === 0 ? dup || packetId !== 0 : (packetId & 0xffff) !== packetId || packetId === 0);
     if (bad) {
+      if (!(Number.isInteger(payloadLength) && payloadLength >= 0)) {
+        throw new MqttEncodeError(EncodeErrorCode.INVALID_BINARY, `PUBLISH payload length must be a whole number of bytes, got ${String(payloadLength)}`);
+      }
       // Let the general encoder name what is wrong (it throws); a valid oddity would still come out right.
-      const payload = new Uint8Array(Math.max(0, Math.floor(payloadLength)) || 0);
+      const payload = new Uint8Array(payloadLength);
+      // A packet id is left out only where none was given: QoS 0 with one is refused there too.
       const whole = encodePacket(
-        qos === 0
+        qos === 0 && packetId === 0
           ? { type: "publish", topic, payload, qos, retain, dup }
           : { type: "publish", topic, payload, qos, retain, dup, packetId },
       );
