@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { MqttEncodeError } from "../../src/core/mqtt/codec/encode-error";
 import { encodeInto, encodePacket } from "../../src/core/mqtt/codec/packet-encoder";
+import { MAX_MQTT_PACKET_SIZE, PacketParser } from "../../src/core/mqtt/codec/packet-parser";
 import { PublishEncoder } from "../../src/core/mqtt/codec/publish-encoder";
+import { writeRemainingLength } from "../../src/core/mqtt/codec/remaining-length";
 
 const b = (s: string) => new TextEncoder().encode(s);
 const C = { type: "connect", clientId: "c", cleanSession: true, keepAlive: 30 };
@@ -120,6 +122,43 @@ describe("PublishEncoder.head at its edges", () => {
       const whole = encodePacket({ type: "publish", topic: "t", payload, qos: 1, retain: false, dup: false, packetId: 9 });
       expect([head.length, ...head], String(body)).toEqual([whole.length - payload.length, ...whole.subarray(0, whole.length - payload.length)]);
     }
+  });
+});
+
+describe("the codec's other refusals, by message", () => {
+  it("a parser's maxPacketSize from 2 to the protocol's largest packet", () => {
+    expect(new PacketParser({ maxPacketSize: 2 }).failed).toBe(false);
+    expect(new PacketParser({ maxPacketSize: MAX_MQTT_PACKET_SIZE }).failed).toBe(false);
+    for (const bad of [1, MAX_MQTT_PACKET_SIZE + 1, 2.5]) {
+      let e: unknown;
+      try {
+        new PacketParser({ maxPacketSize: bad });
+      } catch (x) {
+        e = x;
+      }
+      expect(String(e)).toBe(`RangeError: maxPacketSize must be an integer in 2..${MAX_MQTT_PACKET_SIZE}, got ${bad}`);
+    }
+  });
+
+  it("a callback's failure is reported with what it threw; feeding from inside a callback is named", () => {
+    const details: string[] = [];
+    for (const thrown of [new TypeError("boom"), "plain"]) {
+      const p = new PacketParser({ maxPacketSize: 100, onPacket: () => { throw thrown; }, onError: (_c, d) => details.push(d) });
+      p.feed(Uint8Array.of(0xd0, 0));
+    }
+    const q: PacketParser = new PacketParser({ maxPacketSize: 100, onPacket: () => q.feed(Uint8Array.of(0xd0, 0)), onError: (_c, d) => details.push(d) });
+    q.feed(Uint8Array.of(0xd0, 0));
+    expect(details).toEqual(["onPacket threw: TypeError: boom", "onPacket threw: plain", "feed() called from inside a parser callback"]);
+  });
+
+  it("the Remaining Length is written only where it fits", () => {
+    const t = new Uint8Array(4);
+    expect(writeRemainingLength(200, t, 2)).toBe(2);
+    expect(Array.from(t)).toEqual([0, 0, 0xc8, 0x01]);
+    for (const [offset, size] of [[3, 4], [-1, 4], [2, 3]] as const) {
+      expect(() => writeRemainingLength(200, new Uint8Array(size), offset)).toThrow("remaining length target too short");
+    }
+    expect(() => writeRemainingLength(268_435_456, t, 0)).toThrow("remaining length out of range: 268435456");
   });
 });
 

@@ -238,7 +238,7 @@ export class PacketParser {
 
 function noop(): void {}
 
+/** What was thrown, for a report: an Error as "name: message" (its toString), anything else as it is. */
 function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
   return String(e);
 }
