@@ -45,3 +45,20 @@ describe("MQTT parser error details", () => {
     }
   });
 });
+
+describe("MQTT parser: a bad first byte", () => {
+  it("is reported as soon as it arrives, before any Remaining Length", () => {
+    for (const [byte, want] of [
+      [0x00, "RESERVED_PACKET_TYPE: reserved packet type 0"],
+      [0xf0, "RESERVED_PACKET_TYPE: reserved packet type 15"],
+      [0x36, "INVALID_QOS: PUBLISH with QoS 3"],
+      [0x38, "INVALID_HEADER_FLAGS: PUBLISH with DUP set and QoS 0"],
+    ] as const) {
+      const got: string[] = [];
+      const p = new PacketParser({ maxPacketSize: 1024, onError: (code, detail) => got.push(`${code}: ${detail}`) });
+      p.feed(Uint8Array.of(byte));
+      expect(got, String(byte)).toEqual([want]);
+    }
+  });
+});
+
