@@ -18,7 +18,7 @@ import {
 } from "../../src/core/mqtt/codec/remaining-length";
 import { topicFilterProblem, topicNameProblem } from "../../src/core/mqtt/codec/topic-validation";
 import { decodeUtf8, utf8ByteLength, writeUtf8 } from "../../src/core/lib/utf8";
-import { concat } from "../support/bytes";
+import { concat, raw, str } from "../support/bytes";
 import { mqttArbitraries } from "../support/mqtt-arbitraries";
 
 const RUNS = 300;
@@ -78,23 +78,6 @@ function u8(...values: number[]): Uint8Array {
   return new Uint8Array(values);
 }
 
-/** An MQTT string field of ASCII text: 2-byte length + bytes. */
-function str(s: string): number[] {
-  const out = [s.length >> 8, s.length & 0xff];
-  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
-  return out;
-}
-
-/** A packet from its first byte and body (body shorter than 128 bytes). */
-function raw(header: number, ...body: (number | number[])[]): Uint8Array {
-  const flat: number[] = [];
-  for (const b of body) {
-    if (typeof b === "number") flat.push(b);
-    else for (const x of b) flat.push(x);
-  }
-  if (flat.length > 127) throw new Error("raw() body too long");
-  return new Uint8Array([header, flat.length, ...flat]);
-}
 
 function encodeErrorCode(f: () => unknown): string {
   try {

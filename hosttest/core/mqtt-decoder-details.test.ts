@@ -3,11 +3,8 @@
 // of CONNECT and the others. Also bundled and run inside XS.
 import { describe, expect, it } from "vitest";
 import { PacketParser } from "../../src/core/mqtt/codec/packet-parser";
+import { raw, str } from "../support/bytes";
 
-/** An MQTT string field of ASCII text: 2-byte length + bytes. */
-function str(s: string): number[] { const out = [s.length >> 8, s.length & 0xff]; for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i)); return out; }
-/** A packet from its first byte and body (shorter than 128 bytes). */
-function raw(header: number, ...body: (number | number[])[]): Uint8Array { const flat: number[] = []; for (const b of body) { if (typeof b === "number") flat.push(b); else for (const x of b) flat.push(x); } return new Uint8Array([header, flat.length, ...flat]); }
 const CH = [...str("MQTT"), 4];
 
 /** A packet cut short or otherwise unreadable, and what the parser reports. */
