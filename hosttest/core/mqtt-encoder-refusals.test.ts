@@ -6,6 +6,7 @@ import { encodeInto, encodePacket } from "../../src/core/mqtt/codec/packet-encod
 import { MAX_MQTT_PACKET_SIZE, PacketParser } from "../../src/core/mqtt/codec/packet-parser";
 import { PublishEncoder } from "../../src/core/mqtt/codec/publish-encoder";
 import { writeRemainingLength } from "../../src/core/mqtt/codec/remaining-length";
+import { thrown } from "../support/thrown";
 
 const b = (s: string) => new TextEncoder().encode(s);
 const C = { type: "connect", clientId: "c", cleanSession: true, keepAlive: 30 };
@@ -130,20 +131,14 @@ describe("the codec's other refusals, by message", () => {
     expect(new PacketParser({ maxPacketSize: 2 }).failed).toBe(false);
     expect(new PacketParser({ maxPacketSize: MAX_MQTT_PACKET_SIZE }).failed).toBe(false);
     for (const bad of [1, MAX_MQTT_PACKET_SIZE + 1, 2.5]) {
-      let e: unknown;
-      try {
-        new PacketParser({ maxPacketSize: bad });
-      } catch (x) {
-        e = x;
-      }
-      expect(String(e)).toBe(`RangeError: maxPacketSize must be an integer in 2..${MAX_MQTT_PACKET_SIZE}, got ${bad}`);
+      expect(String(thrown(() => new PacketParser({ maxPacketSize: bad })))).toBe(`RangeError: maxPacketSize must be an integer in 2..${MAX_MQTT_PACKET_SIZE}, got ${bad}`);
     }
   });
 
   it("a callback's failure is reported with what it threw; feeding from inside a callback is named", () => {
     const details: string[] = [];
-    for (const thrown of [new TypeError("boom"), "plain"]) {
-      const p = new PacketParser({ maxPacketSize: 100, onPacket: () => { throw thrown; }, onError: (_c, d) => details.push(d) });
+    for (const value of [new TypeError("boom"), "plain"]) {
+      const p = new PacketParser({ maxPacketSize: 100, onPacket: () => { throw value; }, onError: (_c, d) => details.push(d) });
       p.feed(Uint8Array.of(0xd0, 0));
     }
     const q: PacketParser = new PacketParser({ maxPacketSize: 100, onPacket: () => q.feed(Uint8Array.of(0xd0, 0)), onError: (_c, d) => details.push(d) });

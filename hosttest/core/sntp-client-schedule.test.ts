@@ -10,6 +10,7 @@ import { SntpClient, SntpServerState } from "../../src/core/clock/sntp/sntp-clie
 import { KISS_DENY, KISS_RATE } from "../../src/core/clock/sntp/sntp-reply-check";
 import { SeededRandom } from "../../src/sim/seeded-random";
 import { ADDR, FakeMono, FakeNet, RecordingSink, reply, setup, UTC0 } from "../support/sntp-rig";
+import { thrown } from "../support/thrown";
 
 type Rig = ReturnType<typeof setup>;
 
@@ -373,13 +374,7 @@ describe("SntpClient ports and reachability", () => {
       [ports, undefined, "sink must be a ClockSampleSink"],
     ];
     for (const [p, k, message] of refusals) {
-      let e: unknown;
-      try {
-        new SntpClient({ servers: ["a"] }, p as never, k as never);
-      } catch (x) {
-        e = x;
-      }
-      expect(String(e), message).toBe("RangeError: " + message);
+      expect(String(thrown(() => new SntpClient({ servers: ["a"] }, p as never, k as never))), message).toBe("RangeError: " + message);
     }
   });
 

@@ -119,7 +119,7 @@ export class PacketParser {
     try {
       this.consume(chunk, n);
     } catch (e) {
-      this.fail(ProtocolErrorCode.INTERNAL_ERROR, describe(e));
+      this.fail(ProtocolErrorCode.INTERNAL_ERROR, String(e));
     } finally {
       this.feeding = false;
     }
@@ -195,7 +195,7 @@ export class PacketParser {
     try {
       this.onPacket(packet);
     } catch (e) {
-      this.fail(ProtocolErrorCode.HANDLER_ERROR, `onPacket threw: ${describe(e)}`);
+      this.fail(ProtocolErrorCode.HANDLER_ERROR, `onPacket threw: ${String(e)}`);
     }
     return this.failure === null;
   }
@@ -238,7 +238,3 @@ export class PacketParser {
 
 function noop(): void {}
 
-/** What was thrown, for a report: an Error as "name: message" (its toString), anything else as it is. */
-function describe(e: unknown): string {
-  return String(e);
-}

@@ -158,11 +158,6 @@ const DISCONNECT = encodePacket({ type: "disconnect" });
 
 function noop(): void {}
 
-/** What was thrown, for a report: an Error as "name: message" (its toString), anything else as it is. */
-function describe(e: unknown): string {
-  return String(e);
-}
-
 function checkInteger(v: unknown, min: number, max: number, what: string): void {
   if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) {
     throw new RangeError(`${what} must be an integer in ${min}..${max}, got ${String(v)}`);
@@ -321,7 +316,7 @@ export class MqttSession {
     try {
       this.connectBytes = encodePacket(connect);
     } catch (e) {
-      throw new RangeError(`invalid CONNECT options: ${describe(e)}`);
+      throw new RangeError(`invalid CONNECT options: ${String(e)}`);
     }
     if (this.connectBytes.length > this.maxPacketSize) {
       throw new RangeError(`CONNECT is ${this.connectBytes.length} bytes, above maxPacketSize ${this.maxPacketSize}`);
@@ -492,7 +487,7 @@ export class MqttSession {
       if (e instanceof MqttEncodeError) {
         // The encoder refused the message (its topic, its size): it can never be sent.
         if (id !== 0) this.ids.release(id);
-        this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: ${describe(e)}`);
+        this.report(SessionErrorCode.INVALID_MESSAGE, `publish to ${String(topic)}: ${String(e)}`);
         return answer(out, SendOutcome.INVALID);
       }
       this.internalError(e);
@@ -510,7 +505,7 @@ export class MqttSession {
       try {
         encodedLength({ type: "subscribe", packetId: 1, subscriptions: [{ topicFilter: filter, qos }] });
       } catch (e) {
-        this.report(SessionErrorCode.INVALID_MESSAGE, `subscribe ${String(filter)}: ${describe(e)}`);
+        this.report(SessionErrorCode.INVALID_MESSAGE, `subscribe ${String(filter)}: ${String(e)}`);
         return answer(out, SendOutcome.INVALID);
       }
       let sub: Subscription | undefined;
@@ -547,7 +542,7 @@ export class MqttSession {
     try {
       t = this.transportFactory();
     } catch (e) {
-      this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport factory threw: ${describe(e)}`);
+      this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport factory threw: ${String(e)}`);
       return;
     }
     this.transport = t;
@@ -574,7 +569,7 @@ export class MqttSession {
     try {
       t.connect(handlers);
     } catch (e) {
-      if (gen === this.gen) this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport connect threw: ${describe(e)}`);
+      if (gen === this.gen) this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport connect threw: ${String(e)}`);
     }
   }
 
@@ -857,7 +852,7 @@ export class MqttSession {
       nh = writtenBytes(t.write(head));
       if (nh >= head.length && gen === this.gen) np = writtenBytes(t.write(payload));
     } catch (e) {
-      this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport write threw: ${describe(e)}`);
+      this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport write threw: ${String(e)}`);
       return;
     }
     if (gen !== this.gen) return; // closed from inside a write
@@ -896,7 +891,7 @@ export class MqttSession {
     try {
       n = (this.transport as MqttTransport).write(bytes);
     } catch (e) {
-      this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport write threw: ${describe(e)}`);
+      this.linkFailed(SessionErrorCode.TRANSPORT_CLOSED, `transport write threw: ${String(e)}`);
       return 0;
     }
     return writtenBytes(n);
@@ -977,7 +972,7 @@ export class MqttSession {
 
   private callbackFailed(e: unknown): void {
     this.counters.callbackErrors++;
-    this.report(SessionErrorCode.CALLBACK_ERROR, `callback threw: ${describe(e)}`);
+    this.report(SessionErrorCode.CALLBACK_ERROR, `callback threw: ${String(e)}`);
   }
 
   /** Runs session code; a bug caught here drops the link instead of escaping. */
@@ -992,8 +987,8 @@ export class MqttSession {
   private internalError(e: unknown): void {
     this.counters.internalErrors++;
     try {
-      if (this.currentState === MqttSessionState.IDLE) this.report(SessionErrorCode.INTERNAL_ERROR, describe(e));
-      else this.linkFailed(SessionErrorCode.INTERNAL_ERROR, describe(e));
+      if (this.currentState === MqttSessionState.IDLE) this.report(SessionErrorCode.INTERNAL_ERROR, String(e));
+      else this.linkFailed(SessionErrorCode.INTERNAL_ERROR, String(e));
     } catch {
       // nothing more can be done safely
     }
